@@ -1,0 +1,1 @@
+"""Composition root: settings, process wiring and the command line."""

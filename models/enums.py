@@ -1,0 +1,52 @@
+"""Enumerations shared by the models, the use cases and the front ends."""
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    MAX = "max"
+    VIRTUAL = "virtual"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Author(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class MessageSource(StrEnum):
+    API = "api"
+    TELEGRAM = "telegram"
+    MAX = "max"
+    AGENT_CHAT = "agent_chat"
+    SYSTEM = "system"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up (schedule exhausted, or a permanent platform refusal)
+    DISABLED = "disabled"  # endpoint disabled (410) or webhook removed; resumable

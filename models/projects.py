@@ -1,0 +1,100 @@
+"""Tenants and what belongs to them directly: API keys, ticket types, agents, subscribers."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Channel
+
+
+class Project(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    slug = fields.CharField(max_length=64, unique=True)
+    helpdesk_enabled = fields.BooleanField(default=True)
+    helpdesk_allow_create = fields.BooleanField(default=True)
+    rate_limit = fields.IntField(default=300)  # requests per minute; 0 = unlimited
+    agent_chat_id = fields.BigIntField(null=True, index=True)
+    agent_chat_is_forum = fields.BooleanField(default=False)
+    webhook_url = fields.CharField(max_length=2000, null=True)
+    webhook_secret = fields.CharField(max_length=200)
+    webhook_previous_secret = fields.CharField(max_length=200, null=True)
+    webhook_previous_secret_until = fields.DatetimeField(null=True)
+    webhook_disabled = fields.BooleanField(default=False)
+    ticket_counter = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "projects"
+
+
+class ApiKey(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    prefix = fields.CharField(max_length=32, unique=True)
+    key_hash = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"
+
+
+class TicketType(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="ticket_types", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    description = fields.TextField(default="")
+    active = fields.BooleanField(default=True)
+    position = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "ticket_types"
+        indexes = (("project_id", "active", "position"),)
+
+
+class Agent(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="agents", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    username = fields.CharField(max_length=64, null=True)
+    telegram_user_id = fields.BigIntField(null=True)
+    max_user_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "agents"
+        unique_together = (("project_id", "telegram_user_id"),)
+
+
+class Subscriber(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="subscribers", on_delete=fields.CASCADE
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    chat_id = fields.BigIntField()
+    first_name = fields.CharField(max_length=200, null=True)
+    last_name = fields.CharField(max_length=200, null=True)
+    username = fields.CharField(max_length=64, null=True)
+    language_code = fields.CharField(max_length=16, null=True)
+    blocked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "subscribers"
+        unique_together = (("project_id", "channel", "chat_id"),)
+        indexes = (("channel", "chat_id"),)

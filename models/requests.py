@@ -1,0 +1,44 @@
+"""Deep-link requests that bring a website visitor into the messenger helpdesk."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Channel, RequestStatus
+from models.projects import Project, Subscriber, TicketType
+
+
+class HelpdeskRequest(Model):
+    id = fields.CharField(max_length=16, primary_key=True)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="requests", on_delete=fields.CASCADE
+    )
+    preferred_channel = fields.CharEnumField(Channel, max_length=16, null=True)
+    ticket_type: fields.ForeignKeyNullableRelation[TicketType] = fields.ForeignKeyField(
+        "helpdesk.TicketType", related_name="requests", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(RequestStatus, max_length=16, default=RequestStatus.PENDING)
+    subscriber: fields.ForeignKeyNullableRelation[Subscriber] = fields.ForeignKeyField(
+        "helpdesk.Subscriber", related_name="requests", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharEnumField(Channel, max_length=16, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(index=True)
+
+    class Meta:
+        table = "helpdesk_requests"
+
+
+class AgentChatCode(Model):
+    """One-time code that binds a Telegram group to a project (`/connect CODE`)."""
+
+    code = fields.CharField(max_length=32, primary_key=True)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="agent_chat_codes", on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "agent_chat_codes"

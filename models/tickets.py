@@ -1,0 +1,80 @@
+"""Tickets and their messages."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
+from models.projects import Agent, Project, Subscriber, TicketType
+
+
+class Ticket(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "helpdesk.Project", related_name="tickets", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()
+    subject = fields.CharField(max_length=200, null=True)
+    status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.NEW)
+    priority = fields.CharEnumField(Priority, max_length=16, default=Priority.NORMAL)
+    channel = fields.CharEnumField(Channel, max_length=16, default=Channel.VIRTUAL)
+    subscriber: fields.ForeignKeyNullableRelation[Subscriber] = fields.ForeignKeyField(
+        "helpdesk.Subscriber", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    customer_first_name = fields.CharField(max_length=200, null=True)
+    customer_username = fields.CharField(max_length=64, null=True)
+    customer_chat_id = fields.BigIntField(null=True)
+    ticket_type: fields.ForeignKeyNullableRelation[TicketType] = fields.ForeignKeyField(
+        "helpdesk.TicketType", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    assignee: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
+        "helpdesk.Agent", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    agent_chat_id = fields.BigIntField(null=True)
+    agent_topic_id = fields.BigIntField(null=True)
+    agent_card_message_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    first_response_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    last_customer_message_at = fields.DatetimeField(null=True)
+    last_agent_message_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "tickets"
+        unique_together = (("project_id", "number"),)
+        indexes = (
+            ("project_id", "status", "created_at"),
+            ("project_id", "created_at"),
+            ("project_id", "assignee_id", "created_at"),
+            ("subscriber_id", "status"),
+            ("agent_chat_id", "agent_topic_id"),
+        )
+
+
+class Message(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "helpdesk.Ticket", related_name="messages", on_delete=fields.CASCADE
+    )
+    author = fields.CharEnumField(Author, max_length=16)
+    agent: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
+        "helpdesk.Agent", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    text = fields.TextField(default="")
+    internal = fields.BooleanField(default=False)
+    # [{"kind": "photo|document|voice|video|audio", "file_id": ..., "name": ..., "size": ...}]
+    attachments = fields.JSONField(default=list)
+    source = fields.CharEnumField(MessageSource, max_length=16)
+    # messenger message ids, to route replies and edits on both sides
+    customer_message_id = fields.CharField(max_length=64, null=True)
+    agent_chat_message_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "messages"
+        indexes = (("ticket_id", "created_at"), ("agent_chat_message_id",))

@@ -1,0 +1,98 @@
+"""Ticket types and agents of a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Agent, Project, TicketType
+from services.errors import NotFound
+from services.validation import invalid, parse_uuid
+
+
+def ticket_type_view(ticket_type: TicketType) -> dict[str, Any]:
+    return {
+        "id": str(ticket_type.id),
+        "name": ticket_type.name,
+        "description": ticket_type.description,
+    }
+
+
+def agent_view(agent: Agent) -> dict[str, Any]:
+    return {"id": str(agent.id), "name": agent.name, "username": agent.username}
+
+
+def _check_name(name: str | None, limit: int = 100) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > limit:
+        raise invalid("name", f"must be 1-{limit} characters")
+    return name
+
+
+async def create_ticket_type(
+    project: Project, *, name: str, description: str = "", position: int | None = None
+) -> TicketType:
+    name = _check_name(name)
+    if position is None:
+        last = await TicketType.filter(project_id=project.id).order_by("-position").first()
+        position = (last.position + 1) if last else 0
+    return await TicketType.create(
+        project=project, name=name, description=description or "", position=position
+    )
+
+
+async def update_ticket_type(type_id: object, **changes: Any) -> TicketType:
+    ticket_type = await TicketType.get_or_none(id=parse_uuid(type_id, what="ticket type"))
+    if ticket_type is None:
+        raise NotFound(f"ticket type {type_id} not found")
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "name":
+            value = _check_name(value)
+        setattr(ticket_type, key, value)
+    await ticket_type.save()
+    return ticket_type
+
+
+async def active_ticket_types(project_id: object) -> list[TicketType]:
+    return list(
+        await TicketType.filter(project_id=project_id, active=True).order_by("position", "name")
+    )
+
+
+async def add_agent(
+    project: Project,
+    *,
+    name: str,
+    telegram_user_id: int | None = None,
+    username: str | None = None,
+) -> Agent:
+    name = _check_name(name, 200)
+    if username:
+        username = username.lstrip("@")
+    if telegram_user_id is not None and await Agent.exists(
+        project_id=project.id, telegram_user_id=telegram_user_id
+    ):
+        raise invalid("telegram_user_id", "is already an agent of this project")
+    return await Agent.create(
+        project=project, name=name, telegram_user_id=telegram_user_id, username=username
+    )
+
+
+async def register_telegram_agent(
+    project_id: object, telegram_user_id: int, name: str, username: str | None
+) -> Agent:
+    """The agent behind a Telegram user acting in the bound group, created on first action."""
+    agent, created = await Agent.get_or_create(
+        project_id=project_id,
+        telegram_user_id=telegram_user_id,
+        defaults={"name": name, "username": username},
+    )
+    if not created and (agent.name != name or agent.username != username):
+        agent.name, agent.username = name, username
+        await agent.save(update_fields=["name", "username"])
+    return agent
+
+
+async def list_agents(project_id: object) -> list[Agent]:
+    return list(await Agent.filter(project_id=project_id).order_by("created_at"))

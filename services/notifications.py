@@ -1,0 +1,72 @@
+"""Messenger notifications for customers and the agent chat, queued in the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Message, Project, Ticket
+from models.enums import Channel
+from services.i18n import translator
+from services.outbox import enqueue_message
+
+CUSTOMER_TEXT = "customer_text"  # payload: text, buttons, attachments
+AGENT_EVENT = "agent_event"  # payload: event, ticket_id, message_id (rendered by the agent chat)
+
+default_locale = "en"
+
+
+async def notify_customer(
+    ticket: Ticket,
+    key: str,
+    *,
+    message: Message | None = None,
+    open_button: bool = False,
+    **args: Any,
+) -> None:
+    """Queue a localized text for the ticket's customer, if they are reachable in a messenger."""
+    if ticket.channel == Channel.VIRTUAL or ticket.customer_chat_id is None:
+        return
+    subscriber = await ticket.subscriber if ticket.subscriber_id else None
+    if subscriber is not None and subscriber.blocked:
+        return
+    t = translator(subscriber.language_code if subscriber else None, default_locale)
+    payload: dict[str, Any] = {
+        "text": t(key, number=ticket.number, **args),
+        "ticket_id": str(ticket.id),
+        "ticket_number": ticket.number,
+        "attachments": list(message.attachments) if message else [],
+    }
+    if open_button:
+        payload["buttons"] = [
+            [{"text": t("button-open-ticket", number=ticket.number),
+              "data": f"open_ticket:{ticket.id}"}]
+        ]
+    await enqueue_message(
+        channel=str(ticket.channel),
+        chat_id=ticket.customer_chat_id,
+        kind=CUSTOMER_TEXT,
+        payload=payload,
+        project_id=ticket.project_id,
+        ticket_id=ticket.id,
+        message_id=message.id if message else None,
+    )
+
+
+async def notify_agents(ticket: Ticket, event: str, message: Message | None = None) -> None:
+    """Queue an event for the project's agent chat, if one is bound."""
+    project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
+    if project.agent_chat_id is None:
+        return
+    await enqueue_message(
+        channel=str(Channel.TELEGRAM),
+        chat_id=project.agent_chat_id,
+        kind=AGENT_EVENT,
+        payload={
+            "event": event,
+            "ticket_id": str(ticket.id),
+            "message_id": str(message.id) if message else None,
+        },
+        project_id=ticket.project_id,
+        ticket_id=ticket.id,
+        message_id=message.id if message else None,
+    )

@@ -1,0 +1,76 @@
+"""Writing to the transactional outbox. Call these inside the transaction of the change."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from models import OutboundMessage, OutboxEvent, Ticket
+from services import clock
+from services.serializers import iso, ticket_summary
+
+_sequence = itertools.count()
+
+TICKET_CREATED = "ticket.created"
+TICKET_REPLIED = "ticket.replied"
+TICKET_STATUS_CHANGED = "ticket.status_changed"
+TICKET_ASSIGNED = "ticket.assigned"
+TICKET_CLOSED = "ticket.closed"
+TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+EVENTS = (
+    TICKET_CREATED,
+    TICKET_REPLIED,
+    TICKET_STATUS_CHANGED,
+    TICKET_ASSIGNED,
+    TICKET_CLOSED,
+    TICKET_PRIORITY_CHANGED,
+)
+
+
+async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
+    """Store a webhook event for the ticket (its summary plus `data`)."""
+    occurred = clock.now()
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "event": event,
+        "occurred_at": iso(occurred),
+        "project_id": str(ticket.project_id),
+        "data": {"ticket": ticket_summary(ticket), **data},
+    }
+    # microseconds plus a process-wide counter: events of one change keep their order
+    seq = int(occurred.timestamp() * 1_000_000) * 1000 + next(_sequence) % 1000
+    return await OutboxEvent.create(
+        id=event_id,
+        project_id=ticket.project_id,
+        ticket_id=ticket.id,
+        seq=seq,
+        event=event,
+        payload=payload,
+        occurred_at=occurred,
+        next_attempt_at=occurred,
+    )
+
+
+async def enqueue_message(
+    *,
+    channel: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    project_id: uuid.UUID | None = None,
+    ticket_id: uuid.UUID | None = None,
+    message_id: uuid.UUID | None = None,
+) -> OutboundMessage:
+    """Store a messenger call for the delivery worker (`kind` says which sender handles it)."""
+    return await OutboundMessage.create(
+        project_id=project_id,
+        channel=channel,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        ticket_id=ticket_id,
+        message_id=message_id,
+        next_attempt_at=clock.now(),
+    )

@@ -1,0 +1,202 @@
+"""Projects (tenants), their API keys and settings."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from models import ApiKey, Project
+from services import clock
+from services.errors import InvalidApiKey, NotFound
+from services.serializers import iso
+from services.validation import invalid, parse_uuid
+
+API_KEY_PREFIX = "hd_live_"
+_ALPHABET = string.ascii_letters + string.digits
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+SECRET_OVERLAP = timedelta(hours=24)
+
+
+def random_token(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_webhook_url(url: str | None) -> str | None:
+    if url is None or url.strip() == "":
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise invalid("webhook_url", "must be an http:// or https:// URL")
+    return url
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:48] or "project"
+
+
+def check_slug(slug: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,47}", slug):
+        raise invalid("slug", "must be 1-48 characters of a-z, 0-9, '-' or '_'")
+    return slug
+
+
+def project_view(project: Project) -> dict[str, Any]:
+    return {
+        "id": str(project.id),
+        "name": project.name,
+        "description": project.description,
+        "slug": project.slug,
+        "helpdesk_enabled": project.helpdesk_enabled,
+        "helpdesk_allow_create": project.helpdesk_allow_create,
+        "rate_limit": project.rate_limit,
+        "webhook_url": project.webhook_url,
+        "webhook_disabled": project.webhook_disabled,
+        "agent_chat_id": project.agent_chat_id,
+        "created_at": iso(project.created_at),
+    }
+
+
+async def get_project(project_id: object) -> Project:
+    project = await Project.get_or_none(id=parse_uuid(project_id, what="project"))
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    return project
+
+
+async def create_api_key(project: Project) -> str:
+    """Make a key; only its hash is stored, the key itself is shown once."""
+    prefix_part = random_token(8)
+    raw = f"{API_KEY_PREFIX}{prefix_part}{random_token(32)}"
+    prefix = API_KEY_PREFIX + prefix_part
+    await ApiKey.create(project=project, prefix=prefix, key_hash=hash_key(raw))
+    return raw
+
+
+async def revoke_api_key(project: Project, prefix: str) -> None:
+    if not prefix.startswith(API_KEY_PREFIX):
+        prefix = API_KEY_PREFIX + prefix
+    updated = await ApiKey.filter(project_id=project.id, prefix=prefix, revoked_at=None).update(
+        revoked_at=clock.now()
+    )
+    if not updated:
+        raise NotFound(f"no active API key {prefix} in project {project.id}")
+
+
+async def authenticate(raw_key: str | None) -> Project:
+    """The project an API key belongs to; any failure is the same 401."""
+    failure = InvalidApiKey("missing or invalid API key")
+    if not raw_key or not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) < 16:
+        raise failure
+    prefix = raw_key[: len(API_KEY_PREFIX) + 8]
+    key = await ApiKey.get_or_none(prefix=prefix).select_related("project")
+    if key is None or key.revoked_at is not None:
+        hmac.compare_digest(hash_key(raw_key), hash_key(raw_key))  # same work either way
+        raise failure
+    if not hmac.compare_digest(key.key_hash, hash_key(raw_key)):
+        raise failure
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+        await ApiKey.filter(id=key.id).update(last_used_at=now)
+    return key.project
+
+
+async def create_project(
+    *,
+    name: str,
+    description: str = "",
+    slug: str | None = None,
+    webhook_url: str | None = None,
+) -> tuple[Project, str]:
+    name = (name or "").strip()
+    if not name:
+        raise invalid("name", "is required")
+    if len(name) > 200:
+        raise invalid("name", "must be at most 200 characters")
+    webhook_url = check_webhook_url(webhook_url)
+    if slug is not None:
+        slug = check_slug(slug)
+        if await Project.exists(slug=slug):
+            raise invalid("slug", f"{slug!r} is already taken")
+    else:
+        base = slugify(name)
+        slug = base
+        while await Project.exists(slug=slug):
+            slug = f"{base}-{random_token(4).lower()}"
+    async with in_transaction():
+        project = await Project.create(
+            id=uuid.uuid4(),
+            name=name,
+            description=description or "",
+            slug=slug,
+            webhook_url=webhook_url,
+            webhook_secret=new_webhook_secret(),
+        )
+        api_key = await create_api_key(project)
+    return project, api_key
+
+
+async def update_project(project_id: object, **changes: Any) -> Project:
+    """Apply the given settings (keys whose value is None are left alone)."""
+    project = await get_project(project_id)
+    fields: dict[str, Any] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "name":
+            value = value.strip()
+            if not value or len(value) > 200:
+                raise invalid("name", "must be 1-200 characters")
+        elif key == "webhook_url":
+            value = check_webhook_url(value)
+            fields["webhook_disabled"] = False  # a (re)set URL resumes delivery
+        elif key == "rate_limit":
+            if value < 0:
+                raise invalid("rate_limit", "must be 0 (no limit) or more")
+        elif key == "slug":
+            value = check_slug(value)
+            if await Project.filter(slug=value).exclude(id=project.id).exists():
+                raise invalid("slug", f"{value!r} is already taken")
+        elif key == "webhook_disabled":
+            pass
+        elif key not in ("description", "helpdesk_enabled", "helpdesk_allow_create"):
+            raise invalid(key, "is not a project setting")
+        fields[key] = value
+    if fields:
+        for key, value in fields.items():
+            setattr(project, key, value)
+        await project.save(update_fields=[*fields, "updated_at"])
+    return project
+
+
+async def rotate_webhook_secret(project_id: object) -> Project:
+    """New secret; the old one keeps signing too for 24 h, so receivers can switch over."""
+    project = await get_project(project_id)
+    project.webhook_previous_secret = project.webhook_secret
+    project.webhook_previous_secret_until = clock.now() + SECRET_OVERLAP
+    project.webhook_secret = new_webhook_secret()
+    await project.save()
+    return project
+
+
+async def list_projects() -> list[Project]:
+    return list(await Project.all().order_by("created_at"))

@@ -1,0 +1,68 @@
+"""Plain-data views of models, shared by the REST API, webhooks and the bots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from models import Agent, Message, Ticket
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def agent_ref(agent: Agent | None) -> dict[str, Any] | None:
+    return None if agent is None else {"id": str(agent.id), "name": agent.name}
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    """The ticket summary of API.md; `ticket_type` and `assignee` must be fetched."""
+    ticket_type = ticket.ticket_type
+    return {
+        "id": str(ticket.id),
+        "ticket_number": ticket.number,
+        "status": str(ticket.status),
+        "priority": str(ticket.priority),
+        "channel": str(ticket.channel),
+        "ticket_type_id": str(ticket.ticket_type_id) if ticket.ticket_type_id else None,
+        "ticket_type_name": ticket_type.name if ticket_type else None,
+        "subject": ticket.subject,
+        "assignee": agent_ref(ticket.assignee),
+        "subscriber_id": str(ticket.subscriber_id) if ticket.subscriber_id else None,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+    }
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    return {
+        "id": str(message.id),
+        "ticket_id": str(message.ticket_id),
+        "author": str(message.author),
+        "text": message.text,
+        "internal": message.internal,
+        "agent_id": str(message.agent_id) if message.agent_id else None,
+        "source": str(message.source),
+        "created_at": iso(message.created_at),
+        "attachments": [
+            {k: v for k, v in item.items() if k in ("kind", "name", "size", "mime_type")}
+            for item in (message.attachments or [])
+        ],
+    }
+
+
+def ticket_details(ticket: Ticket, messages: list[Message]) -> dict[str, Any]:
+    return {
+        **ticket_summary(ticket),
+        "customer": {
+            "first_name": ticket.customer_first_name,
+            "username": ticket.customer_username,
+            "chat_id": ticket.customer_chat_id,
+        },
+        "closed_at": iso(ticket.closed_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "messages": [message_view(m) for m in messages],
+    }

@@ -1,0 +1,410 @@
+"""Ticket use cases: the same functions serve the REST API, both bots and the agent chat."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models import Agent, Message, Project, Subscriber, Ticket, TicketType
+from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
+from services import clock, notifications, outbox
+from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
+from services.serializers import agent_ref, message_view
+from services.validation import (
+    check_subject,
+    check_text,
+    field_uuid,
+    invalid,
+    parse_uuid,
+)
+
+SETTABLE_STATUSES = (
+    TicketStatus.OPEN,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+    TicketStatus.CLOSED,
+)
+ACTIVE_STATUSES = (
+    TicketStatus.NEW,
+    TicketStatus.OPEN,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+)
+
+
+@dataclass
+class NewTicket:
+    text: str
+    subject: str | None = None
+    channel: Channel = Channel.VIRTUAL
+    chat_id: int | None = None
+    first_name: str | None = None
+    username: str | None = None
+    last_name: str | None = None
+    language_code: str | None = None
+    ticket_type_id: uuid.UUID | str | None = None
+    source: MessageSource = MessageSource.API
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    customer_message_id: str | None = None
+
+
+async def load(ticket: Ticket) -> Ticket:
+    """Fetch what the summary shows (type and assignee)."""
+    await ticket.fetch_related("ticket_type", "assignee")
+    return ticket
+
+
+async def _locked(project_id: uuid.UUID, ticket_id: object) -> Ticket:
+    """The ticket of this project, row-locked until the transaction ends (PostgreSQL)."""
+    tid = parse_uuid(ticket_id, what="ticket")
+    ticket = await Ticket.filter(id=tid, project_id=project_id).select_for_update().first()
+    if ticket is None:
+        raise NotFound("ticket not found")
+    return await load(ticket)
+
+
+async def active_type(project_id: uuid.UUID, type_id: object) -> TicketType:
+    tid = field_uuid(type_id, "ticket_type_id")
+    ticket_type = await TicketType.get_or_none(id=tid, project_id=project_id, active=True)
+    if ticket_type is None:
+        raise invalid("ticket_type_id", "is not an active ticket type of this project")
+    return ticket_type
+
+
+async def ensure_subscriber(
+    project_id: uuid.UUID,
+    channel: Channel,
+    chat_id: int,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    username: str | None = None,
+    language_code: str | None = None,
+) -> Subscriber:
+    """The chat's subscriber in the project, created (or unblocked, refreshed) as needed."""
+    subscriber, created = await Subscriber.get_or_create(
+        project_id=project_id,
+        channel=channel,
+        chat_id=chat_id,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "username": username,
+            "language_code": language_code,
+        },
+    )
+    if not created:
+        changes: dict[str, Any] = {"blocked": False}
+        for name, value in (
+            ("first_name", first_name),
+            ("last_name", last_name),
+            ("username", username),
+            ("language_code", language_code),
+        ):
+            if value is not None and getattr(subscriber, name) != value:
+                changes[name] = value
+        if len(changes) > 1 or subscriber.blocked:
+            await Subscriber.filter(id=subscriber.id).update(**changes)
+            for name, value in changes.items():
+                setattr(subscriber, name, value)
+    return subscriber
+
+
+async def create_ticket(project: Project, new: NewTicket) -> Ticket:
+    text = check_text(new.text, allow_empty=bool(new.attachments))
+    subject = check_subject(new.subject)
+    channel = Channel(new.channel)
+    if channel != Channel.VIRTUAL and new.chat_id is None:
+        raise invalid("chat_id", f"is required for channel {channel}")
+    async with in_transaction():
+        ticket_type = (
+            await active_type(project.id, new.ticket_type_id) if new.ticket_type_id else None
+        )
+        subscriber = None
+        if channel != Channel.VIRTUAL:
+            assert new.chat_id is not None
+            subscriber = await ensure_subscriber(
+                project.id,
+                channel,
+                new.chat_id,
+                first_name=new.first_name,
+                last_name=new.last_name,
+                username=new.username,
+                language_code=new.language_code,
+            )
+        # the counter row stays locked until commit: numbers are unique and gap-free
+        await Project.filter(id=project.id).update(ticket_counter=F("ticket_counter") + 1)
+        number = (
+            await Project.filter(id=project.id).values_list("ticket_counter", flat=True)
+        )[0]
+        now = clock.now()
+        ticket = await Ticket.create(
+            project_id=project.id,
+            number=number,
+            subject=subject,
+            channel=channel,
+            subscriber=subscriber,
+            customer_first_name=new.first_name or (subscriber.first_name if subscriber else None),
+            customer_username=new.username or (subscriber.username if subscriber else None),
+            customer_chat_id=new.chat_id if channel != Channel.VIRTUAL else None,
+            ticket_type=ticket_type,
+            last_customer_message_at=now,
+        )
+        await load(ticket)
+        message = await Message.create(
+            ticket=ticket,
+            author=Author.CUSTOMER,
+            text=text,
+            attachments=new.attachments,
+            source=new.source,
+            customer_message_id=new.customer_message_id,
+        )
+        await outbox.record_event(ticket, outbox.TICKET_CREATED, message=message_view(message))
+        if new.source == MessageSource.API:
+            await notifications.notify_customer(ticket, "notify-ticket-created", open_button=True)
+        await notifications.notify_agents(ticket, "ticket_created", message)
+    return ticket
+
+
+async def list_tickets(
+    project: Project,
+    *,
+    statuses: Sequence[TicketStatus] = (),
+    assigned_to: uuid.UUID | None = None,
+    channel: Channel | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Ticket], int]:
+    query = Ticket.filter(project_id=project.id)
+    if statuses:
+        query = query.filter(status__in=list(statuses))
+    if assigned_to is not None:
+        query = query.filter(assignee_id=assigned_to)
+    if channel is not None:
+        query = query.filter(channel=channel)
+    total = await query.count()
+    tickets = (
+        await query.order_by("-created_at", "-number")
+        .offset(offset)
+        .limit(limit)
+        .select_related("ticket_type", "assignee")
+    )
+    return list(tickets), total
+
+
+async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[Message]]:
+    tid = parse_uuid(ticket_id, what="ticket")
+    ticket = await Ticket.filter(id=tid, project_id=project.id).first()
+    if ticket is None:
+        raise NotFound("ticket not found")
+    await load(ticket)
+    messages = await Message.filter(ticket_id=ticket.id).order_by("created_at", "id")
+    return ticket, list(messages)
+
+
+async def _set_status(ticket: Ticket, to: TicketStatus) -> None:
+    """Change status inside the caller's transaction, with its events and notifications."""
+    before = TicketStatus(ticket.status)
+    if before == to:
+        return
+    now = clock.now()
+    ticket.status = to
+    ticket.updated_at = now
+    update: dict[str, Any] = {"status": to, "updated_at": now}
+    if to == TicketStatus.CLOSED:
+        ticket.closed_at = now
+        update["closed_at"] = now
+    elif before == TicketStatus.CLOSED:
+        ticket.closed_at = None
+        update["closed_at"] = None
+    await Ticket.filter(id=ticket.id).update(**update)
+    await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **{"from": before, "to": to})
+    if to == TicketStatus.CLOSED:
+        await outbox.record_event(ticket, outbox.TICKET_CLOSED)
+        await notifications.notify_customer(ticket, "notify-ticket-closed")
+    elif before == TicketStatus.CLOSED:
+        await notifications.notify_customer(ticket, "notify-ticket-reopened")
+    await notifications.notify_agents(ticket, "status_changed")
+
+
+async def _project_agent(project_id: uuid.UUID, agent_id: object, field: str) -> Agent:
+    aid = field_uuid(agent_id, field)
+    agent = await Agent.get_or_none(id=aid, project_id=project_id)
+    if agent is None:
+        raise invalid(field, "is not an agent of this project")
+    return agent
+
+
+async def agent_reply(
+    project: Project,
+    ticket_id: object,
+    text: str | None,
+    *,
+    internal: bool = False,
+    agent_id: object | None = None,
+    source: MessageSource = MessageSource.API,
+    attachments: list[dict[str, Any]] | None = None,
+    agent_chat_message_id: int | None = None,
+) -> Message:
+    attachments = attachments or []
+    body = check_text(text, allow_empty=bool(attachments))
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        agent = await _project_agent(project.id, agent_id, "user_id") if agent_id else None
+        if ticket.status == TicketStatus.CLOSED and not internal:
+            raise TicketClosed(f"ticket #{ticket.number} is closed")
+        message = await Message.create(
+            ticket=ticket,
+            author=Author.AGENT,
+            agent=agent,
+            text=body,
+            internal=internal,
+            attachments=attachments,
+            source=source,
+            agent_chat_message_id=agent_chat_message_id,
+        )
+        if not internal:
+            now = clock.now()
+            update: dict[str, Any] = {"last_agent_message_at": now, "updated_at": now}
+            if ticket.first_response_at is None:
+                update["first_response_at"] = ticket.first_response_at = now
+            await Ticket.filter(id=ticket.id).update(**update)
+            ticket.updated_at = now
+            await outbox.record_event(
+                ticket, outbox.TICKET_REPLIED, author="agent", message=message_view(message)
+            )
+            await _set_status(ticket, TicketStatus.WAITING)
+            await notifications.notify_customer(
+                ticket, "notify-agent-reply", message=message, text=body
+            )
+        if source != MessageSource.AGENT_CHAT:
+            await notifications.notify_agents(ticket, "agent_reply", message)
+    return message
+
+
+async def customer_message(
+    project: Project,
+    ticket_id: object,
+    text: str | None,
+    *,
+    source: MessageSource,
+    attachments: list[dict[str, Any]] | None = None,
+    subscriber_id: uuid.UUID | None = None,
+    customer_message_id: str | None = None,
+) -> Message:
+    """A customer writes in a ticket: from the virtual API, or from their messenger thread.
+
+    In a messenger a closed ticket is reopened; through the API it is refused.
+    """
+    attachments = attachments or []
+    body = check_text(text, allow_empty=bool(attachments))
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        if subscriber_id is not None and ticket.subscriber_id != subscriber_id:
+            raise NotFound("ticket not found")
+        if source == MessageSource.API and ticket.channel != Channel.VIRTUAL:
+            raise WrongChannel("customer-reply is only for tickets with channel=virtual")
+        if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
+            raise TicketClosed(f"ticket #{ticket.number} is closed")
+        message = await Message.create(
+            ticket=ticket,
+            author=Author.CUSTOMER,
+            text=body,
+            attachments=attachments,
+            source=source,
+            customer_message_id=customer_message_id,
+        )
+        now = clock.now()
+        await Ticket.filter(id=ticket.id).update(last_customer_message_at=now, updated_at=now)
+        ticket.updated_at = now
+        await outbox.record_event(
+            ticket, outbox.TICKET_REPLIED, author="customer", message=message_view(message)
+        )
+        if ticket.status == TicketStatus.CLOSED:
+            await _set_status(ticket, TicketStatus.OPEN)
+        elif ticket.status == TicketStatus.WAITING:
+            await _set_status(ticket, TicketStatus.IN_PROGRESS)
+        await notifications.notify_agents(ticket, "customer_message", message)
+    return message
+
+
+async def change_status(project: Project, ticket_id: object, status: str) -> Ticket:
+    try:
+        target = TicketStatus(status)
+    except ValueError:
+        target = None
+    if target not in SETTABLE_STATUSES:
+        raise ValidationFailed(
+            "status must be one of: open, in_progress, waiting, closed",
+            details=[{"field": "status", "message": "must be open|in_progress|waiting|closed"}],
+        )
+    assert target is not None
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        await _set_status(ticket, target)
+    return ticket
+
+
+async def assign(project: Project, ticket_id: object, agent_id: object) -> Ticket:
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        agent = await _project_agent(project.id, agent_id, "user_id")
+        if ticket.assignee_id == agent.id:
+            return ticket
+        now = clock.now()
+        await Ticket.filter(id=ticket.id).update(assignee_id=agent.id, updated_at=now)
+        ticket.assignee = agent
+        ticket.assignee_id = agent.id
+        ticket.updated_at = now
+        await outbox.record_event(ticket, outbox.TICKET_ASSIGNED, assignee=agent_ref(agent))
+        await notifications.notify_agents(ticket, "assigned")
+    return ticket
+
+
+async def set_priority(project: Project, ticket_id: object, priority: str) -> Ticket:
+    try:
+        target = Priority(priority)
+    except ValueError:
+        raise ValidationFailed(
+            "priority must be one of: low, normal, high, urgent",
+            details=[{"field": "priority", "message": "must be low|normal|high|urgent"}],
+        ) from None
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        before = Priority(ticket.priority)
+        if before == target:
+            return ticket
+        now = clock.now()
+        await Ticket.filter(id=ticket.id).update(priority=target, updated_at=now)
+        ticket.priority = target
+        ticket.updated_at = now
+        await outbox.record_event(
+            ticket, outbox.TICKET_PRIORITY_CHANGED, **{"from": before, "to": target}
+        )
+        await notifications.notify_agents(ticket, "priority_changed")
+    return ticket
+
+
+async def subscriber_tickets(
+    subscriber_id: uuid.UUID, *, limit: int = 10, offset: int = 0
+) -> tuple[list[Ticket], int]:
+    """A customer's tickets, active ones first, newest first within each group."""
+    query = Ticket.filter(subscriber_id=subscriber_id)
+    total = await query.count()
+    active = await query.filter(status__in=list(ACTIVE_STATUSES)).order_by("-created_at")
+    closed = await query.filter(status=TicketStatus.CLOSED).order_by("-created_at")
+    ordered = [*active, *closed][offset : offset + limit]
+    for ticket in ordered:
+        await load(ticket)
+    return ordered, total
+
+
+async def count_active(subscriber_id: uuid.UUID) -> int:
+    return await Ticket.filter(
+        subscriber_id=subscriber_id, status__in=list(ACTIVE_STATUSES)
+    ).count()

@@ -1,0 +1,81 @@
+"""Shared fixtures. The suite runs on SQLite by default, on PostgreSQL with TEST_DATABASE_URL.
+
+TEST_REDIS_URL (optional) points Redis-backed parts (rate limits, FSM, buckets) at a server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+
+from helpdesk.db import tortoise_config
+from models import Project
+from services import clock
+from services.projects import create_project
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith(("postgres", "asyncpg")))
+
+
+def database_url(tmp_path: Path) -> str:
+    return TEST_DATABASE_URL or f"sqlite://{tmp_path / 'test.sqlite3'}"
+
+
+async def reset_schema() -> None:
+    """Empty tables (PostgreSQL keeps one schema for the run; SQLite gets a fresh file)."""
+    if not ON_POSTGRES:
+        return
+    conn = Tortoise.get_connection("default")
+    tables = [m._meta.db_table for m in Tortoise.apps["helpdesk"].values()]
+    await conn.execute_script(f"TRUNCATE {', '.join(tables)} CASCADE")
+
+
+_migrated: set[str] = set()
+
+
+async def migrate_database(url: str) -> None:
+    from tortoise.migrations.api.migrate import migrate
+
+    await migrate(config=tortoise_config(url))
+    await Tortoise.close_connections()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, empty database with Tortoise initialised; yields its URL."""
+    url = database_url(tmp_path)
+    if url not in _migrated:
+        await migrate_database(url)
+        if ON_POSTGRES:
+            _migrated.add(url)
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    await reset_schema()
+    try:
+        yield url
+    finally:
+        await Tortoise.close_connections()
+        clock.set_clock(clock.Clock())
+
+
+@pytest.fixture
+def frozen_clock() -> clock.FrozenClock:
+    frozen = clock.FrozenClock()
+    clock.set_clock(frozen)
+    return frozen
+
+
+@pytest.fixture
+async def project(db: str) -> Project:
+    created, _ = await create_project(name="Acme Support", description="We help with Acme")
+    return created
+
+
+@pytest.fixture
+async def project_with_key(db: str) -> tuple[Project, str]:
+    return await create_project(name=f"Project {uuid.uuid4().hex[:6]}")
