@@ -41,3 +41,29 @@ async def open_database(database_url: str) -> None:
 
 async def close_database() -> None:
     await Tortoise.close_connections()
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """Names of migrations not yet applied to the database (all of them on an empty one)."""
+    from tortoise.connection import get_connection
+    from tortoise.migrations.executor import MigrationExecutor
+
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config)
+    try:
+        executor = MigrationExecutor(get_connection("default"), config["apps"])
+        steps = await executor.plan(None)
+        return [step.migration.name for step in steps if not step.backward]
+    finally:
+        await Tortoise.close_connections()
+
+
+async def apply_migrations(database_url: str) -> list[str]:
+    """Apply every pending migration; returns what was applied."""
+    from tortoise.migrations.api.migrate import migrate
+
+    pending = await pending_migrations(database_url)
+    if pending:
+        await migrate(config=tortoise_config(database_url))
+        await Tortoise.close_connections()
+    return pending

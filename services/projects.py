@@ -200,3 +200,7 @@ async def rotate_webhook_secret(project_id: object) -> Project:
 
 async def list_projects() -> list[Project]:
     return list(await Project.all().order_by("created_at"))
+
+
+async def find_project_by_slug(slug: str) -> Project | None:
+    return await Project.get_or_none(slug=slug)

@@ -1,0 +1,108 @@
+"""The `helpdesk` command: a scriptable contract.
+
+Every command that creates or shows something prints one JSON document on stdout; errors go to
+stderr as one line, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from helpdesk import cli_commands
+from helpdesk.cli_commands import CliError
+from helpdesk.settings import Settings, SettingsError, load_settings
+from services.errors import HelpdeskError
+
+Handler = Callable[[argparse.Namespace], Awaitable[Any]]
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise CliError(message)
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "yes", "1", "on"):
+        return True
+    if lowered in ("false", "no", "0", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="helpdesk", description="Self-hosted helpdesk for Telegram and MAX.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="run the HTTP API, the bots and the workers")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--role", choices=["all", "api", "bots", "workers"], default="all")
+    serve.add_argument("--migrate", action="store_true", help="apply pending migrations first")
+    serve.set_defaults(sync_handler=cli_commands.serve)
+
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(sync_handler=cli_commands.migrate)
+
+    cli_commands.register(sub, _bool)
+    for module_name in ("helpdesk.cli_webhooks", "helpdesk.cli_agent_chat"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def _print(result: Any) -> None:
+    if result is not None:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+async def _run_with_database(settings: Settings, handler: Handler, args: argparse.Namespace) -> Any:
+    from helpdesk.db import close_database, open_database, pending_migrations
+
+    pending = await pending_migrations(settings.database_url)
+    if pending:
+        raise CliError("the database is not migrated: run `helpdesk migrate` first")
+    await open_database(settings.database_url)
+    try:
+        return await handler(args)
+    finally:
+        await close_database()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("tortoise").setLevel(logging.WARNING)  # its INFO lines are noise here
+        sync_handler = getattr(args, "sync_handler", None)
+        if sync_handler is not None:
+            return int(sync_handler(args, settings) or 0)
+        _print(asyncio.run(_run_with_database(settings, args.handler, args)))
+        return 0
+    except (CliError, SettingsError) as exc:
+        sys.stderr.write(f"helpdesk: error: {exc}\n")
+        return EXIT_USAGE
+    except HelpdeskError as exc:
+        sys.stderr.write(f"helpdesk: error: {exc.message}\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        sys.stderr.write(f"helpdesk: error: {exc}\n")
+        return EXIT_USAGE
+
+

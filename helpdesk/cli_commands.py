@@ -1,0 +1,234 @@
+"""Handlers of the core `helpdesk` commands: parse arguments, call one use case, return JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from helpdesk.settings import Settings
+from services import catalog, projects
+
+DEMO_SLUG = "demo"
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code 2."""
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from helpdesk.app import create_app
+    from helpdesk.db import apply_migrations, pending_migrations
+
+    if args.migrate:
+        applied = asyncio.run(apply_migrations(settings.database_url))
+        for name in applied:
+            sys.stderr.write(f"applied migration {name}\n")
+    elif asyncio.run(pending_migrations(settings.database_url)):
+        raise CliError(
+            "the database is not migrated: run `helpdesk migrate` "
+            "(or start with `helpdesk serve --migrate`)"
+        )
+    host = args.host or settings.http_host
+    port = args.port or settings.http_port
+    app = create_app(settings, role=args.role)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        shutdown_timeout=5,
+        print=lambda _: sys.stderr.write(
+            f"helpdesk serving role={args.role} on http://{host}:{port}\n"
+        ),
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from helpdesk.db import apply_migrations
+
+    applied = asyncio.run(apply_migrations(settings.database_url))
+    sys.stdout.write(_json({"applied": applied}))
+    return 0
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+async def project_create(args: argparse.Namespace) -> dict[str, Any]:
+    project, api_key = await projects.create_project(
+        name=args.name,
+        description=args.description or "",
+        slug=args.slug,
+        webhook_url=args.webhook_url,
+    )
+    return {
+        **projects.project_view(project),
+        "api_key": api_key,
+        "webhook_secret": project.webhook_secret,
+    }
+
+
+async def project_update(args: argparse.Namespace) -> dict[str, Any]:
+    project = await projects.update_project(
+        args.id,
+        name=args.name,
+        description=args.description,
+        slug=args.slug,
+        webhook_url=args.webhook_url,
+        helpdesk_enabled=args.helpdesk_enabled,
+        helpdesk_allow_create=args.allow_create,
+        rate_limit=args.rate_limit,
+    )
+    return projects.project_view(project)
+
+
+async def project_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    return [projects.project_view(p) for p in await projects.list_projects()]
+
+
+async def apikey_create(args: argparse.Namespace) -> dict[str, Any]:
+    project = await projects.get_project(args.project)
+    return {"project_id": str(project.id), "api_key": await projects.create_api_key(project)}
+
+
+async def apikey_revoke(args: argparse.Namespace) -> dict[str, Any]:
+    project = await projects.get_project(args.project)
+    await projects.revoke_api_key(project, args.prefix)
+    return {"project_id": str(project.id), "revoked": args.prefix}
+
+
+async def ticket_type_create(args: argparse.Namespace) -> dict[str, Any]:
+    project = await projects.get_project(args.project)
+    created = await catalog.create_ticket_type(
+        project, name=args.name, description=args.description or "", position=args.position
+    )
+    return {
+        **catalog.ticket_type_view(created),
+        "active": created.active,
+        "position": created.position,
+    }
+
+
+async def ticket_type_update(args: argparse.Namespace) -> dict[str, Any]:
+    updated = await catalog.update_ticket_type(
+        args.id,
+        active=args.active,
+        name=args.name,
+        description=args.description,
+        position=args.position,
+    )
+    return {
+        **catalog.ticket_type_view(updated),
+        "active": updated.active,
+        "position": updated.position,
+    }
+
+
+async def agent_add(args: argparse.Namespace) -> dict[str, Any]:
+    project = await projects.get_project(args.project)
+    agent = await catalog.add_agent(
+        project, name=args.name, telegram_user_id=args.telegram_user_id, username=args.username
+    )
+    return {**catalog.agent_view(agent), "telegram_user_id": agent.telegram_user_id}
+
+
+async def agent_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    project = await projects.get_project(args.project)
+    return [catalog.agent_view(a) for a in await catalog.list_agents(project.id)]
+
+
+async def demo(args: argparse.Namespace) -> dict[str, Any]:
+    """The demo project of `make run`: created once, a fresh API key on every run."""
+    project = await projects.find_project_by_slug(DEMO_SLUG)
+    if project is None:
+        project, api_key = await projects.create_project(
+            name="Demo", description="A demo helpdesk project", slug=DEMO_SLUG
+        )
+        await catalog.create_ticket_type(project, name="Question", description="Ask us anything")
+        await catalog.create_ticket_type(project, name="Bug", description="Something is broken")
+    else:
+        api_key = await projects.create_api_key(project)
+    base = f"http://{args.host}:{args.port}"
+    return {
+        "project_id": str(project.id),
+        "api_key": api_key,
+        "try": (
+            f"curl -s -X POST {base}/v1/helpdesk/tickets -H 'Authorization: Bearer {api_key}' "
+            "-H 'Content-Type: application/json' -d '{\"text\": \"Hello, I need help\"}'"
+        ),
+    }
+
+
+def register(sub: Any, boolean: Callable[[str], bool]) -> None:
+    project = sub.add_parser("project", help="projects (tenants)").add_subparsers(
+        dest="action", required=True
+    )
+    create = project.add_parser("create", help="create a project and its first API key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--description")
+    create.add_argument("--slug")
+    create.add_argument("--webhook-url")
+    create.set_defaults(handler=project_create)
+    update = project.add_parser("update", help="change a project's settings")
+    update.add_argument("id")
+    update.add_argument("--name")
+    update.add_argument("--description")
+    update.add_argument("--slug")
+    update.add_argument("--webhook-url", help='a URL, or "" to remove the webhook')
+    update.add_argument("--helpdesk-enabled", type=boolean)
+    update.add_argument("--allow-create", type=boolean)
+    update.add_argument("--rate-limit", type=int, help="requests per minute, 0 = no limit")
+    update.set_defaults(handler=project_update)
+    project.add_parser("list", help="all projects").set_defaults(handler=project_list)
+
+    apikey = sub.add_parser("apikey", help="API keys").add_subparsers(dest="action", required=True)
+    key_create = apikey.add_parser("create", help="a new API key (shown once)")
+    key_create.add_argument("--project", required=True)
+    key_create.set_defaults(handler=apikey_create)
+    revoke = apikey.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("--project", required=True)
+    revoke.add_argument("prefix")
+    revoke.set_defaults(handler=apikey_revoke)
+
+    types = sub.add_parser("ticket-type", help="ticket types").add_subparsers(
+        dest="action", required=True
+    )
+    type_create = types.add_parser("create")
+    type_create.add_argument("--project", required=True)
+    type_create.add_argument("--name", required=True)
+    type_create.add_argument("--description")
+    type_create.add_argument("--position", type=int)
+    type_create.set_defaults(handler=ticket_type_create)
+    type_update = types.add_parser("update")
+    type_update.add_argument("id")
+    type_update.add_argument("--active", type=boolean)
+    type_update.add_argument("--name")
+    type_update.add_argument("--description")
+    type_update.add_argument("--position", type=int)
+    type_update.set_defaults(handler=ticket_type_update)
+
+    agents = sub.add_parser("agent", help="support agents").add_subparsers(
+        dest="action", required=True
+    )
+    add = agents.add_parser("add")
+    add.add_argument("--project", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--telegram-user-id", type=int)
+    add.add_argument("--username")
+    add.set_defaults(handler=agent_add)
+    listing = agents.add_parser("list")
+    listing.add_argument("--project", required=True)
+    listing.set_defaults(handler=agent_list)
+
+    demo_cmd = sub.add_parser("demo", help="ensure the demo project; print a fresh API key")
+    demo_cmd.add_argument("--host", default="127.0.0.1")
+    demo_cmd.add_argument("--port", type=int, default=8080)
+    demo_cmd.set_defaults(handler=demo)
