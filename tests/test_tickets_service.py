@@ -11,6 +11,7 @@ from models.enums import Channel, MessageSource, TicketStatus
 from services import catalog, tickets
 from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
 from services.projects import create_project
+from tests.conftest import ON_POSTGRES
 
 
 async def test_numbers_are_per_project_and_sequential(project):
@@ -22,11 +23,19 @@ async def test_numbers_are_per_project_and_sequential(project):
 
 
 async def test_concurrent_creation_gives_unique_gap_free_numbers(project):
-    count = 50
+    other, _ = await create_project(name="Other")
+    count = 200 if ON_POSTGRES else 50  # SQLite serialises writers anyway
     created = await asyncio.gather(
-        *(tickets.create_ticket(project, tickets.NewTicket(text=f"c{i}")) for i in range(count))
+        *(
+            tickets.create_ticket(target, tickets.NewTicket(text=f"c{i}"))
+            for i in range(count)
+            for target in (project, other)
+        )
     )
-    assert sorted(t.number for t in created) == list(range(1, count + 1))
+    for target in (project, other):
+        numbers = sorted(t.number for t in created if t.project_id == target.id)
+        assert numbers == list(range(1, count + 1))
+    assert await Ticket.filter(project_id=project.id).count() == count
 
 
 async def test_create_records_event_and_notifies_messenger_customer(project):
