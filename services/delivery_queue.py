@@ -1,0 +1,106 @@
+"""Claiming due outbox rows with a lease, in order per group (ticket or chat).
+
+Both outbox tables share the columns status/next_attempt_at/claimed_until. A claim takes due
+rows with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite ignores it and runs one
+worker) and stamps `claimed_until`: if the worker dies, the lease runs out and another worker
+takes the rows again. A row is eligible only when every earlier pending row of its group is in
+the same claim, so one group is never delivered out of order, even across workers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from models.enums import DeliveryStatus
+
+M = TypeVar("M", bound=Model)
+
+
+async def claim(
+    model: type[M],
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    group_field: str,
+    order_fields: Sequence[str],
+    scope: dict[str, Any] | None = None,
+    exclude: dict[str, Any] | None = None,
+    exclude_groups: Collection[Any] = (),
+) -> list[M]:
+    """Claim up to `limit` due rows; returns them in delivery order."""
+    scope = scope or {}
+    async with in_transaction():
+        query = model.filter(
+            Q(claimed_until=None) | Q(claimed_until__lt=now),
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__lte=now,
+            **scope,
+        )
+        if exclude:
+            query = query.exclude(**exclude)
+        if exclude_groups:
+            query = query.exclude(**{f"{group_field}__in": list(exclude_groups)})
+        rows = await query.order_by(*order_fields).limit(limit).select_for_update(
+            skip_locked=True
+        )
+        eligible = await _in_order(model, rows, group_field, order_fields, scope)
+        if eligible:
+            await model.filter(id__in=[r.pk for r in eligible]).update(claimed_until=now + lease)
+    return eligible
+
+
+async def _in_order(
+    model: type[M],
+    rows: list[M],
+    group_field: str,
+    order_fields: Sequence[str],
+    scope: dict[str, Any],
+) -> list[M]:
+    """Keep, per group, the rows that continue that group's pending sequence without a gap."""
+    def key(values: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(values)
+
+    row_key: Callable[[M], tuple[Any, ...]] = lambda r: key(  # noqa: E731
+        [getattr(r, f) for f in order_fields]
+    )
+    grouped: dict[Any, list[M]] = defaultdict(list)
+    free: list[M] = []
+    for row in rows:
+        group = getattr(row, group_field)
+        (free if group is None else grouped[group]).append(row)
+    if not grouped:
+        return free
+    first = order_fields[0]
+    newest = max(getattr(r, first) for r in rows)
+    pending = await model.filter(
+        status=DeliveryStatus.PENDING,
+        **{f"{group_field}__in": list(grouped), f"{first}__lte": newest},
+        **scope,
+    ).values_list(group_field, *order_fields, "id")
+    earlier: dict[Any, list[tuple[tuple[Any, ...], Any]]] = defaultdict(list)
+    for group, *values, pk in pending:
+        earlier[group].append((key(values), pk))
+    eligible = list(free)
+    for group, members in grouped.items():
+        expected = [pk for _, pk in sorted(earlier[group], key=lambda item: item[0])]
+        members.sort(key=row_key)
+        for index, row in enumerate(members):
+            if index >= len(expected) or expected[index] != row.pk:
+                break  # an earlier row of this group is elsewhere (claimed, or backing off)
+            eligible.append(row)
+    eligible.sort(key=row_key)
+    return eligible
+
+
+async def release(model: type[Model], ids: Collection[Any]) -> None:
+    """Give rows back without an attempt (their group stopped before reaching them)."""
+    if ids:
+        await model.filter(id__in=list(ids)).update(claimed_until=None)

@@ -1,0 +1,402 @@
+"""Webhook delivery from the transactional outbox (API.md, "Webhooks").
+
+Policy decisions:
+- A project without a `webhook_url` has nobody to tell: its events are closed as `disabled`
+  with last_error "no webhook_url" so they do not pile up; setting a URL later does not
+  replay history (a single event can still be sent with `webhooks replay`).
+- 410 Gone sets `project.webhook_disabled`; that project's events stay `pending` and are
+  simply not claimed, so re-enabling (`update_project(webhook_url=...)`, `webhooks enable`)
+  resumes delivery where it stopped, in order.
+- Any other failure (non-2xx, redirect, timeout, connection error, refused address) is
+  retried on the schedule below with ±10 % jitter, or after `Retry-After` when the receiver
+  sends one; after the last retry the event is `failed` and later events of its ticket go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from tortoise.expressions import Q
+
+from models import OutboxEvent, Project, WebhookAttempt
+from models.enums import DeliveryStatus
+from services import clock, delivery_queue
+from services.errors import NotFound
+from services.projects import get_project, rotate_webhook_secret, update_project
+from services.serializers import iso
+from services.validation import parse_uuid
+from services.webhook_security import (
+    GuardedResolver,
+    Resolve,
+    UnsafeDestination,
+    check_address,
+    is_ip_literal,
+    sign_headers,
+    system_resolve,
+    unsafe_cause,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+TIMEOUT_SECONDS = 15.0
+MAX_RETRY_AFTER = timedelta(hours=24)
+NO_URL = "no webhook_url"
+
+def encode_body(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+def signing_secrets(project: Project, now: datetime) -> list[str]:
+    """The current secret, plus the previous one while its 24 h overlap lasts."""
+    secrets = [project.webhook_secret]
+    until = project.webhook_previous_secret_until
+    if project.webhook_previous_secret and until is not None and until > now:
+        secrets.append(project.webhook_previous_secret)
+    return secrets
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        delay = timedelta(seconds=int(value))
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delay = when - now
+    return max(timedelta(seconds=1), min(delay, MAX_RETRY_AFTER))
+
+class _Outcome:
+    __slots__ = ("delivered", "error", "gone", "retry_after", "status_code")
+
+    def __init__(
+        self,
+        *,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_after: timedelta | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.error = error
+        self.retry_after = retry_after
+        self.delivered = status_code is not None and 200 <= status_code < 300
+        self.gone = status_code == 410
+
+class WebhookWorker:
+    """Claims due events and POSTs them; `run_once` is one batch, `run` loops until stopped."""
+
+    name = "webhooks"
+
+    def __init__(
+        self,
+        *,
+        allow_private_networks: bool = False,
+        batch_size: int = 200,
+        concurrency: int = 64,
+        lease: timedelta = timedelta(minutes=5),
+        poll_interval: float = 1.0,
+        timeout: float = TIMEOUT_SECONDS,
+        resolve: Resolve = system_resolve,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.allow_private_networks = allow_private_networks
+        self.batch_size = batch_size
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self._resolve = resolve
+        self._rng = rng or random.Random()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._session: aiohttp.ClientSession | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=0,
+                resolver=None if self.allow_private_networks else GuardedResolver(self._resolve),
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    done = await self.run_once()
+                except Exception:  # a database hiccup must not end the worker
+                    log.exception("webhook batch failed")
+                    done = 0
+                if done == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.poll_interval)
+        finally:
+            await self.close()
+
+    # -- one batch -----------------------------------------------------------------------
+    async def run_once(self) -> int:
+        """Claim and process one batch; returns how many events were attempted."""
+        now = clock.now()
+        disabled = await Project.filter(webhook_disabled=True).values_list("id", flat=True)
+        events = await delivery_queue.claim(
+            OutboxEvent,
+            now=now,
+            lease=self.lease,
+            limit=self.batch_size,
+            group_field="ticket_id",
+            order_fields=("seq",),
+            exclude={"project_id__in": list(disabled)} if disabled else None,
+        )
+        if not events:
+            return 0
+        projects = {
+            p.id: p for p in await Project.filter(id__in={e.project_id for e in events})
+        }
+        groups: dict[Any, list[OutboxEvent]] = defaultdict(list)
+        for event in events:
+            groups[event.ticket_id or event.id].append(event)
+        counts = await asyncio.gather(
+            *(self._deliver_group(group, projects) for group in groups.values())
+        )
+        return sum(counts)
+
+    async def _deliver_group(
+        self, events: list[OutboxEvent], projects: dict[uuid.UUID, Project]
+    ) -> int:
+        """Deliver one ticket's events in order; stop at the first that is not delivered."""
+        attempted = 0
+        for index, event in enumerate(events):
+            project = projects[event.project_id]
+            if project.webhook_disabled:  # a 410 earlier in this batch
+                await delivery_queue.release(OutboxEvent, [e.id for e in events[index:]])
+                break
+            attempted += 1
+            if not project.webhook_url:
+                await OutboxEvent.filter(id=event.id).update(
+                    status=DeliveryStatus.DISABLED, claimed_until=None, last_error=NO_URL
+                )
+                continue
+            async with self._slots:
+                ok = await self.deliver(event, project)
+            if not ok:
+                await delivery_queue.release(OutboxEvent, [e.id for e in events[index + 1 :]])
+                break
+        return attempted
+
+    async def deliver(self, event: OutboxEvent, project: Project) -> bool:
+        """One attempt: POST, record it, update the event. True when delivered."""
+        started = clock.now()
+        began = time.perf_counter()
+        outcome = await self._post(event, project, started)
+        duration_ms = int((time.perf_counter() - began) * 1000)
+        await WebhookAttempt.create(
+            event_id=event.id,
+            attempted_at=started,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=duration_ms,
+        )
+        attempts = event.attempts + 1
+        if outcome.delivered:
+            await OutboxEvent.filter(id=event.id).update(
+                status=DeliveryStatus.DELIVERED,
+                attempts=attempts,
+                delivered_at=clock.now(),
+                claimed_until=None,
+                last_error=None,
+            )
+            return True
+        if outcome.gone:
+            # the receiver asked us to stop: disable the endpoint, keep the event resumable
+            project.webhook_disabled = True
+            await Project.filter(id=project.id).update(webhook_disabled=True)
+            log.warning("webhook endpoint of project %s answered 410; disabled", project.id)
+            await OutboxEvent.filter(id=event.id).update(
+                attempts=attempts,
+                next_attempt_at=started,
+                claimed_until=None,
+                last_error=outcome.error,
+            )
+            return False
+        changes: dict[str, Any] = {
+            "attempts": attempts,
+            "claimed_until": None,
+            "last_error": outcome.error,
+        }
+        if attempts >= MAX_ATTEMPTS:
+            changes["status"] = DeliveryStatus.FAILED
+        else:
+            changes["next_attempt_at"] = started + self._delay(attempts, outcome.retry_after)
+        await OutboxEvent.filter(id=event.id).update(**changes)
+        return False
+
+    def _delay(self, attempts: int, retry_after: timedelta | None) -> timedelta:
+        if retry_after is not None:
+            return retry_after
+        base = RETRY_SCHEDULE[min(attempts, len(RETRY_SCHEDULE)) - 1]
+        # jitter spreads retries of many events that failed together (receiver outage)
+        return base * self._rng.uniform(0.9, 1.1)
+
+    async def _post(self, event: OutboxEvent, project: Project, now: datetime) -> _Outcome:
+        url = project.webhook_url or ""
+        host = urlsplit(url).hostname or ""
+        if not self.allow_private_networks and is_ip_literal(host):
+            try:  # aiohttp skips the resolver for IP literals: check them here
+                check_address(host.strip("[]"))
+            except UnsafeDestination as exc:
+                return _Outcome(error=str(exc))
+        body = encode_body(event.payload)
+        headers = sign_headers(
+            signing_secrets(project, now), str(event.id), int(now.timestamp()), body
+        )
+        try:
+            async with self._client().post(
+                url,
+                data=body.encode(),
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as response:
+                await response.read()
+                status = response.status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+        except TimeoutError:
+            return _Outcome(error=f"timeout after {self.timeout:g} s")
+        except aiohttp.ClientError as exc:
+            unsafe = unsafe_cause(exc)
+            if unsafe is not None:
+                return _Outcome(error=str(unsafe))
+            return _Outcome(error=f"connection error: {type(exc).__name__}: {exc}"[:500])
+        if 200 <= status < 300:
+            return _Outcome(status_code=status)
+        if 300 <= status < 400:
+            return _Outcome(status_code=status, error=f"HTTP {status}: redirect not followed")
+        if status == 410:
+            return _Outcome(status_code=status, error="HTTP 410: endpoint disabled")
+        return _Outcome(status_code=status, error=f"HTTP {status}", retry_after=retry_after)
+
+# -- use cases for the CLI ---------------------------------------------------------------
+def attempt_view(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "attempted_at": iso(attempt.attempted_at),
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+        "duration_ms": attempt.duration_ms,
+    }
+
+def event_view(event: OutboxEvent, attempts: Iterable[WebhookAttempt] = ()) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "event": event.event,
+        "ticket_id": str(event.ticket_id) if event.ticket_id else None,
+        "status": str(event.status),
+        "attempts": event.attempts,
+        "occurred_at": iso(event.occurred_at),
+        "next_attempt_at": iso(event.next_attempt_at)
+        if event.status == DeliveryStatus.PENDING
+        else None,
+        "delivered_at": iso(event.delivered_at),
+        "last_error": event.last_error,
+        "log": [attempt_view(a) for a in attempts],
+    }
+
+async def list_deliveries(
+    project_id: object, *, failed_only: bool = False, limit: int = 100
+) -> dict[str, Any]:
+    """Recent events of a project with their attempts; `failed_only`: not delivered and
+    either given up or failing right now."""
+    project = await get_project(project_id)
+    query = OutboxEvent.filter(project_id=project.id)
+    if failed_only:
+        query = query.filter(
+            Q(status=DeliveryStatus.FAILED)
+            | Q(status=DeliveryStatus.PENDING, last_error__isnull=False)
+        )
+    events = await query.order_by("-seq").limit(limit)
+    log_by_event: dict[uuid.UUID, list[WebhookAttempt]] = defaultdict(list)
+    for attempt in await WebhookAttempt.filter(event_id__in=[e.id for e in events]).order_by(
+        "attempted_at", "id"
+    ):
+        log_by_event[attempt.event_id].append(attempt)  # type: ignore[attr-defined]
+    return {
+        "project_id": str(project.id),
+        "webhook_url": project.webhook_url,
+        "webhook_disabled": project.webhook_disabled,
+        "deliveries": [event_view(e, log_by_event[e.id]) for e in events],
+    }
+
+async def replay_event(event_id: object) -> dict[str, Any]:
+    """Queue an event again, now, with the full retry schedule; the webhook-id stays the
+    event id, so receivers that already have it can tell it is the same event."""
+    event = await OutboxEvent.get_or_none(id=parse_uuid(event_id, what="event"))
+    if event is None:
+        raise NotFound(f"event {event_id} not found")
+    await OutboxEvent.filter(id=event.id).update(
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=clock.now(),
+        claimed_until=None,
+        delivered_at=None,
+        last_error=None,
+    )
+    await event.refresh_from_db()
+    return event_view(event)
+
+async def rotate_secret(project_id: object) -> dict[str, Any]:
+    project = await rotate_webhook_secret(project_id)
+    return {
+        "project_id": str(project.id),
+        "webhook_secret": project.webhook_secret,
+        "previous_secret_valid_until": iso(project.webhook_previous_secret_until),
+    }
+
+async def enable_endpoint(project_id: object) -> dict[str, Any]:
+    """Resume delivery to a project's endpoint after a 410 (its pending events go out)."""
+    project = await update_project(project_id, webhook_disabled=False)
+    pending = await OutboxEvent.filter(
+        project_id=project.id, status=DeliveryStatus.PENDING
+    ).count()
+    return {"project_id": str(project.id), "webhook_disabled": False, "pending": pending}
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_SCHEDULE",
+    "WebhookWorker",
+    "enable_endpoint",
+    "list_deliveries",
+    "replay_event",
+    "rotate_secret",
+]
