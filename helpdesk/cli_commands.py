@@ -36,15 +36,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     app = create_app(settings, role=args.role)
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        shutdown_timeout=5,
-        print=lambda _: sys.stderr.write(
-            f"helpdesk serving role={args.role} on http://{host}:{port}\n"
-        ),
-    )
+
+    def announce(_: object) -> None:
+        sys.stderr.write(f"helpdesk serving role={args.role} on http://{host}:{port}\n")
+
+    web.run_app(app, host=host, port=port, shutdown_timeout=5, print=announce)
     return 0
 
 

@@ -60,6 +60,6 @@ async def redis_reachable(redis: Redis | None) -> bool:
     if redis is None:
         return True
     try:
-        return bool(await redis.ping())
+        return bool(await redis.ping())  # type: ignore[misc]
     except Exception:
         return False

@@ -34,6 +34,7 @@ class Project(Model):
 
 
 class ApiKey(Model):
+    project_id: uuid.UUID
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="api_keys", on_delete=fields.CASCADE
@@ -49,6 +50,7 @@ class ApiKey(Model):
 
 
 class TicketType(Model):
+    project_id: uuid.UUID
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="ticket_types", on_delete=fields.CASCADE
@@ -65,6 +67,7 @@ class TicketType(Model):
 
 
 class Agent(Model):
+    project_id: uuid.UUID
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="agents", on_delete=fields.CASCADE
@@ -81,6 +84,7 @@ class Agent(Model):
 
 
 class Subscriber(Model):
+    project_id: uuid.UUID
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="subscribers", on_delete=fields.CASCADE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -10,6 +12,9 @@ from models.projects import Project, Subscriber, TicketType
 
 
 class HelpdeskRequest(Model):
+    project_id: uuid.UUID
+    subscriber_id: uuid.UUID | None
+    ticket_type_id: uuid.UUID | None
     id = fields.CharField(max_length=16, primary_key=True)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="requests", on_delete=fields.CASCADE
@@ -33,6 +38,7 @@ class HelpdeskRequest(Model):
 class AgentChatCode(Model):
     """One-time code that binds a Telegram group to a project (`/connect CODE`)."""
 
+    project_id: uuid.UUID
     code = fields.CharField(max_length=32, primary_key=True)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="agent_chat_codes", on_delete=fields.CASCADE

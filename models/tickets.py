@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -12,6 +13,10 @@ from models.projects import Agent, Project, Subscriber, TicketType
 
 
 class Ticket(Model):
+    project_id: uuid.UUID
+    subscriber_id: uuid.UUID | None
+    ticket_type_id: uuid.UUID | None
+    assignee_id: uuid.UUID | None
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="tickets", on_delete=fields.CASCADE
@@ -56,6 +61,8 @@ class Ticket(Model):
 
 
 class Message(Model):
+    ticket_id: uuid.UUID
+    agent_id: uuid.UUID | None
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "helpdesk.Ticket", related_name="messages", on_delete=fields.CASCADE
@@ -67,7 +74,7 @@ class Message(Model):
     text = fields.TextField(default="")
     internal = fields.BooleanField(default=False)
     # [{"kind": "photo|document|voice|video|audio", "file_id": ..., "name": ..., "size": ...}]
-    attachments = fields.JSONField(default=list)
+    attachments: Any = fields.JSONField(default=list)
     source = fields.CharEnumField(MessageSource, max_length=16)
     # messenger message ids, to route replies and edits on both sides
     customer_message_id = fields.CharField(max_length=64, null=True)

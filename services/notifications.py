@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Message, Project, Ticket
+from models import Message, Project, Subscriber, Ticket
 from models.enums import Channel
 from services.i18n import translator
 from services.outbox import enqueue_message
@@ -26,7 +26,9 @@ async def notify_customer(
     """Queue a localized text for the ticket's customer, if they are reachable in a messenger."""
     if ticket.channel == Channel.VIRTUAL or ticket.customer_chat_id is None:
         return
-    subscriber = await ticket.subscriber if ticket.subscriber_id else None
+    subscriber = (
+        await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
+    )
     if subscriber is not None and subscriber.blocked:
         return
     t = translator(subscriber.language_code if subscriber else None, default_locale)
