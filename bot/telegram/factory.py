@@ -1,0 +1,65 @@
+"""Builds the aiogram Bot and Dispatcher; nothing is created at import time."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+from aiogram_dialog import BgManagerFactory, setup_dialogs
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from aiogram_dialog.api.protocols import MessageManagerProtocol
+from redis.asyncio import Redis
+
+from bot.telegram.customer import customer_router, fallback_router
+from bot.telegram.i18n import TranslatorMiddleware
+from dialogs import create_dialogs
+from dialogs.common import on_unknown_intent
+from helpdesk.settings import Settings
+
+BG_FACTORY_KEY = "bg_factory"  # workflow data key of the aiogram-dialog background factory
+
+
+def create_bot(settings: Settings) -> Bot:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    session = None
+    if settings.telegram_api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+
+
+def create_storage(redis: Redis | None) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis keeps dialogs across restarts and processes; aiogram-dialog needs the destiny key."""
+    if redis is None:
+        return MemoryStorage(), SimpleEventIsolation()
+    key_builder = DefaultKeyBuilder(with_destiny=True)
+    return (
+        RedisStorage(redis, key_builder=key_builder),
+        RedisEventIsolation(redis, key_builder=key_builder),
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation | None = None,
+    *,
+    message_manager: MessageManagerProtocol | None = None,
+) -> tuple[Dispatcher, BgManagerFactory]:
+    """The customer bot: entry points, dialogs, a fallback; returns the bg-manager factory."""
+    isolation = events_isolation or SimpleEventIsolation()
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp.update.outer_middleware(TranslatorMiddleware(settings.default_locale))
+    dp.include_router(customer_router())
+    dp.include_routers(*create_dialogs())
+    dp.include_router(fallback_router())
+    dp.errors.register(
+        on_unknown_intent, ExceptionTypeFilter(UnknownIntent, UnknownState, OutdatedIntent)
+    )
+    bg_factory = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
+    dp[BG_FACTORY_KEY] = bg_factory
+    return dp, bg_factory

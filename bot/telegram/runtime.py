@@ -1,0 +1,125 @@
+"""The Telegram bot's life inside the aiohttp app: start, webhook or polling, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.telegram.factory import create_bot, create_dispatcher, create_storage
+from bot.telegram.hooks import thread_refresher
+from bot.telegram.webhook import SeenUpdates, TelegramWebhook
+from services.requests import BotLinks
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/bot/telegram/webhook"
+WEBHOOK_HANDLER = web.AppKey("telegram_webhook", TelegramWebhook)
+
+# keys in Resources.extras
+EXTRA_BOT = "telegram_bot"
+EXTRA_DISPATCHER = "telegram_dispatcher"
+EXTRA_BG_FACTORY = "telegram_bg_factory"
+EXTRA_ON_SENT = "telegram_on_sent"  # (kind, hook) pairs for the delivery sender's on_sent
+
+
+async def webhook_view(request: web.Request) -> web.StreamResponse:
+    """Mounted always (routes freeze before startup); answers only in webhook mode."""
+    handler = request.app.get(WEBHOOK_HANDLER)
+    if handler is None:
+        raise web.HTTPNotFound()
+    return await handler.handle(request)
+
+
+def setup_telegram(app: web.Application, resources_key: web.AppKey[Any]) -> None:
+    app.router.add_post(WEBHOOK_PATH, webhook_view)
+    app.cleanup_ctx.append(_telegram_ctx(resources_key))
+
+
+def _telegram_ctx(
+    resources_key: web.AppKey[Any],
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        resources = app[resources_key]
+        settings = resources.settings
+        if settings.telegram_bot_token is None:  # a bot without a token is simply not started
+            yield
+            return
+        bot = create_bot(settings)
+        storage, isolation = create_storage(resources.redis)
+        dp, bg_factory = create_dispatcher(settings, storage, isolation)
+        resources.extras[EXTRA_BOT] = bot
+        resources.extras[EXTRA_DISPATCHER] = dp
+        resources.extras[EXTRA_BG_FACTORY] = bg_factory
+        resources.extras[EXTRA_ON_SENT] = [("customer_text", thread_refresher(bg_factory, bot))]
+        username = await _username(bot, settings.telegram_bot_username)
+        resources.links = BotLinks(telegram=username, max=resources.links.max)
+        polling: asyncio.Task[None] | None = None
+        try:
+            if settings.telegram_webhook_url:
+                await _start_webhook(app, dp, bot, resources, settings)
+            else:
+                polling = asyncio.create_task(_poll(dp, bot), name="telegram-polling")
+            yield
+        finally:
+            if polling is not None:
+                await _stop_polling(dp, polling)
+            else:
+                await dp.emit_shutdown(bot=bot)
+            app.pop(WEBHOOK_HANDLER, None)
+            await storage.close()
+            await bot.session.close()
+
+    return ctx
+
+
+async def _username(bot: Bot, configured: str | None) -> str | None:
+    """Deep links need the bot's username; getMe knows it, the setting is a fallback."""
+    try:
+        me = await bot.get_me()
+    except Exception as exc:  # network down at start: links fall back to the setting
+        log.warning("telegram getMe failed (%s); using TELEGRAM_BOT_USERNAME", exc)
+        return configured
+    return me.username or configured
+
+
+async def _start_webhook(
+    app: web.Application, dp: Dispatcher, bot: Bot, resources: Any, settings: Any
+) -> None:
+    secret = (
+        settings.telegram_webhook_secret.get_secret_value()
+        if settings.telegram_webhook_secret
+        else None
+    )
+    await dp.emit_startup(bot=bot)
+    seen = SeenUpdates(resources.redis, bot.id)
+    app[WEBHOOK_HANDLER] = TelegramWebhook(dp, bot, seen, secret)
+    await bot.set_webhook(
+        settings.telegram_webhook_url,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+
+
+async def _poll(dp: Dispatcher, bot: Bot) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+
+
+async def _stop_polling(dp: Dispatcher, task: asyncio.Task[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # not started yet (stopped right after start)
+        await dp.stop_polling()
+    try:
+        await asyncio.wait_for(task, timeout=5)
+    except (TimeoutError, asyncio.CancelledError):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    except Exception:
+        log.exception("telegram polling stopped with an error")

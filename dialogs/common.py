@@ -1,0 +1,119 @@
+"""What every dialog shares: who the customer is, ids in start data, routing to a screen."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram.types import Chat, ErrorEvent, Message, User
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+
+from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
+from models.enums import Channel
+from services import customers
+from services.customers import Customer, DraftPart, Route, Screen
+
+log = logging.getLogger(__name__)
+
+# keys of start data passed between dialogs
+PROJECT = "project"
+SUBSCRIBER = "subscriber"
+TICKET = "ticket"
+TICKET_TYPE = "type"
+REQUEST = "request"
+NOTICE = "notice"
+NOTICE_ARGS = "notice_args"
+
+
+def customer_of(user: User | None, chat: Chat) -> Customer:
+    return Customer(
+        channel=Channel.TELEGRAM,
+        chat_id=chat.id,
+        first_name=user.first_name if user else None,
+        last_name=user.last_name if user else None,
+        username=user.username if user else None,
+        language_code=user.language_code if user else None,
+    )
+
+
+def customer(manager: DialogManager) -> Customer:
+    data = manager.middleware_data
+    return customer_of(data.get("event_from_user"), data["event_chat"])
+
+
+def start_value(manager: DialogManager, key: str) -> Any:
+    data = manager.start_data
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def ids(manager: DialogManager) -> dict[str, str]:
+    """The project and subscriber a child dialog works for (passed down as start data)."""
+    return {PROJECT: start_value(manager, PROJECT), SUBSCRIBER: start_value(manager, SUBSCRIBER)}
+
+
+def part_of(message: Message) -> DraftPart:
+    """Text and media of one Telegram message; files are kept as Telegram file ids."""
+    attachments: list[dict[str, Any]] = []
+    if message.photo:
+        biggest = message.photo[-1]
+        attachments.append(
+            {"kind": "photo", "file_id": biggest.file_id, "name": None, "size": biggest.file_size}
+        )
+    for kind in ("document", "video", "voice", "audio", "animation", "video_note"):
+        media = getattr(message, kind, None)
+        if media is not None:
+            attachments.append(
+                {
+                    "kind": kind,
+                    "file_id": media.file_id,
+                    "name": getattr(media, "file_name", None),
+                    "size": media.file_size,
+                }
+            )
+    return DraftPart(
+        text=message.text or message.caption or "",
+        attachments=attachments,
+        message_id=str(message.message_id),
+    )
+
+
+async def start_route(
+    manager: DialogManager, route: Route, show_mode: ShowMode | None = None
+) -> None:
+    """Open the screen a use case chose; always on a fresh stack (no dead ends behind it)."""
+    notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
+    if route.screen == Screen.CONSENT:
+        data = {PROJECT: route.project_id, REQUEST: route.request_id}
+        await manager.start(ConsentSG.main, data, StartMode.RESET_STACK, show_mode)
+    elif route.screen == Screen.MENU:
+        data = {
+            PROJECT: route.project_id,
+            SUBSCRIBER: route.subscriber_id,
+            TICKET_TYPE: route.ticket_type_id,
+            TICKET: route.ticket_id,
+            **notice,
+        }
+        await manager.start(MenuSG.main, data, StartMode.RESET_STACK, show_mode)
+    elif route.screen == Screen.PICKER:
+        await manager.start(ProjectsSG.main, notice, StartMode.RESET_STACK, show_mode)
+    else:
+        await manager.start(NoticeSG.main, notice, StartMode.RESET_STACK, show_mode)
+
+
+async def on_unknown_intent(event: ErrorEvent, dialog_manager: DialogManager) -> None:
+    """A stale button (old message, restart, lost storage): back to the menu, never stuck."""
+    log.info("stale dialog button, resetting: %s", event.exception)
+    user, chat = None, None
+    update = event.update
+    if update.callback_query is not None:
+        user = update.callback_query.from_user
+        msg = update.callback_query.message
+        chat = msg.chat if msg is not None else None
+        if chat is None and user is not None:
+            chat = Chat(id=user.id, type="private")
+    elif update.message is not None:
+        user, chat = update.message.from_user, update.message.chat
+    if chat is None:
+        return
+    route = await customers.route_start(customer_of(user, chat))
+    await start_route(dialog_manager, route, ShowMode.SEND)

@@ -1,0 +1,138 @@
+"""Helpdesk menu of one project: [New ticket] [My tickets (n)] [Unsubscribe]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+
+from dialogs.common import (
+    NOTICE,
+    NOTICE_ARGS,
+    PROJECT,
+    SUBSCRIBER,
+    TICKET,
+    TICKET_TYPE,
+    ids,
+    start_value,
+)
+from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, NoticeSG, ThreadSG, TypePickerSG
+from dialogs.widgets import T, translator_of
+from services import customers
+
+ID_NEW = "new"
+ID_MINE = "mine"
+ID_UNSUBSCRIBE = "unsub"
+ID_UNSUBSCRIBE_YES = "unsub_yes"
+ID_UNSUBSCRIBE_NO = "unsub_no"
+TYPE_USED = "type_used"  # a preselected type (from the deep link) serves the first ticket only
+
+
+def _preselected(manager: DialogManager) -> str | None:
+    if manager.dialog_data.get(TYPE_USED):
+        return None
+    return start_value(manager, TICKET_TYPE)
+
+
+async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    view = await customers.menu_view(
+        start_value(dialog_manager, PROJECT), start_value(dialog_manager, SUBSCRIBER)
+    )
+    t = translator_of(dialog_manager)
+    notice = start_value(dialog_manager, NOTICE)
+    return {
+        "notice": t(notice, **(start_value(dialog_manager, NOTICE_ARGS) or {})) if notice else "",
+        "project": view.name,
+        "count": view.active_tickets,
+        "enabled": view.enabled,
+        "disabled": not view.enabled,
+        "can_create": view.can_create,
+        "subscribed": view.subscribed,
+    }
+
+
+async def on_menu_start(start_data: Data, manager: DialogManager) -> None:
+    """A ticket button (or an agent reply) lands in the menu with the thread opened on top."""
+    if isinstance(start_data, dict) and start_data.get(TICKET):
+        await manager.start(ThreadSG.main, {**ids(manager), TICKET: start_data[TICKET]})
+
+
+async def on_new_ticket(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    preselected = _preselected(manager)
+    view = await customers.menu_view(
+        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
+    )
+    if not view.can_create:
+        return  # switched off meanwhile: the re-rendered menu no longer offers the button
+    if preselected or not view.has_types:
+        await manager.start(NewTicketSG.compose, {**ids(manager), TICKET_TYPE: preselected})
+    else:
+        await manager.start(TypePickerSG.main, ids(manager))
+
+
+async def on_my_tickets(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await manager.start(MyTicketsSG.main, ids(manager))
+
+
+async def on_unsubscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    view = await customers.menu_view(
+        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
+    )
+    await customers.unsubscribe(start_value(manager, SUBSCRIBER))
+    await manager.start(
+        NoticeSG.main,
+        {NOTICE: "notice-unsubscribed", NOTICE_ARGS: {"project": view.name}},
+        StartMode.RESET_STACK,
+    )
+
+
+async def on_child_result(start_data: Data, result: Any, manager: DialogManager) -> None:
+    """Type chosen → describe the problem; ticket created → its thread."""
+    if not isinstance(result, dict):
+        return
+    if TICKET_TYPE in result:
+        await manager.start(NewTicketSG.compose, {**ids(manager), TICKET_TYPE: result[TICKET_TYPE]})
+    elif result.get(TICKET):
+        manager.dialog_data[TYPE_USED] = True
+        await manager.start(ThreadSG.main, {**ids(manager), TICKET: result[TICKET]})
+
+
+async def unsubscribe_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    view = await customers.menu_view(
+        start_value(dialog_manager, PROJECT), start_value(dialog_manager, SUBSCRIBER)
+    )
+    return {"project": view.name}
+
+
+def menu_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("menu-notice", when="notice"),
+            T("menu-title"),
+            T("menu-disabled", when="disabled"),
+            T("menu-no-create", when=lambda d, w, m: d["enabled"] and not d["can_create"]),
+            Button(T("button-new-ticket"), id=ID_NEW, on_click=on_new_ticket, when="can_create"),
+            Button(T("button-my-tickets"), id=ID_MINE, on_click=on_my_tickets),
+            SwitchTo(
+                T("button-unsubscribe"),
+                id=ID_UNSUBSCRIBE,
+                state=MenuSG.unsubscribe,
+                when="subscribed",
+            ),
+            state=MenuSG.main,
+            getter=menu_getter,
+        ),
+        Window(
+            T("unsubscribe-confirm"),
+            Row(
+                Button(T("button-unsubscribe-yes"), id=ID_UNSUBSCRIBE_YES, on_click=on_unsubscribe),
+                SwitchTo(T("button-back"), id=ID_UNSUBSCRIBE_NO, state=MenuSG.main),
+            ),
+            state=MenuSG.unsubscribe,
+            getter=unsubscribe_getter,
+        ),
+        on_start=on_menu_start,
+        on_process_result=on_child_result,
+    )

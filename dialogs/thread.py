@@ -1,0 +1,125 @@
+"""Ticket thread: number, status, type, the latest messages; writing here adds to the ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+
+from dialogs.common import SUBSCRIBER, TICKET, customer, part_of, start_value
+from dialogs.states import ThreadSG
+from dialogs.widgets import T, translator_of
+from models.enums import Author, TicketStatus
+from services import customers
+from services.customers import ThreadView
+from services.errors import HelpdeskError
+from services.i18n import Translator
+
+ID_INPUT = "say"
+ID_CLOSE = "close"
+ID_CLOSE_YES = "close_yes"
+ID_CLOSE_NO = "close_no"
+ID_BACK = "back"
+ERROR = "error"
+HISTORY_LIMIT = 20  # messages fetched; fewer are shown when they do not fit
+HISTORY_BUDGET = 3300  # characters of history; the header and buttons fit in the rest of 4096
+LINE_LIMIT = 600  # one long message must not push every other one out
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_history(view: ThreadView, t: Translator, budget: int = HISTORY_BUDGET) -> str:
+    """Newest messages that fit in `budget`, oldest first; a line says how many are hidden."""
+    lines: list[str] = []
+    used = 0
+    for message in reversed(view.messages):
+        files = ", ".join(t(f"attachment-{kind}") for kind in message.attachment_kinds)
+        key = "thread-line-agent" if message.author == Author.AGENT else "thread-line-customer"
+        if message.author == Author.SYSTEM:
+            key = "thread-line-system"
+        body = _clip(message.text, LINE_LIMIT)
+        if files:
+            body = t("thread-files", files=files) + ("\n" + body if body else "")
+        line = t(key, text=body, time=message.created_at)
+        if used + len(line) + 2 > budget:
+            break
+        lines.append(line)
+        used += len(line) + 2
+    hidden = view.total_messages - len(lines)
+    if hidden > 0:
+        lines.append(t("thread-earlier", count=hidden))
+    return "\n\n".join(reversed(lines))
+
+
+async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    t = translator_of(dialog_manager)
+    view = await customers.thread(
+        start_value(dialog_manager, SUBSCRIBER),
+        start_value(dialog_manager, TICKET),
+        limit=HISTORY_LIMIT,
+    )
+    error = dialog_manager.dialog_data.pop(ERROR, None)
+    return {
+        "number": view.number,
+        "status": t(f"status-{view.status}"),
+        "ticket_type": view.type_name or t("thread-no-type"),
+        "subject": _clip(view.subject or "-", 200),
+        "history": render_history(view, t),
+        "closed": view.status == TicketStatus.CLOSED,
+        "open": view.status != TicketStatus.CLOSED,
+        "error": t(error) if error else "",
+    }
+
+
+async def on_thread_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    """The customer writes in the thread: added to the ticket (a closed one is reopened)."""
+    part = part_of(message)
+    if not part.text and not part.attachments:
+        manager.dialog_data[ERROR] = "error-unsupported-content"
+        return
+    try:
+        await customers.write(
+            customer(manager), start_value(manager, SUBSCRIBER), start_value(manager, TICKET), part
+        )
+    except HelpdeskError as exc:
+        manager.dialog_data[ERROR] = f"error-{exc.code}"
+
+
+async def on_close(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await customers.close(start_value(manager, SUBSCRIBER), start_value(manager, TICKET))
+    await manager.switch_to(ThreadSG.main)
+
+
+def thread_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("thread-header"),
+            T("thread-history"),
+            T("thread-closed-hint", when="closed"),
+            T("error-line", when="error"),
+            MessageInput(on_thread_message, content_types=ContentType.ANY),
+            Row(
+                SwitchTo(
+                    T("button-close-ticket"), id=ID_CLOSE, state=ThreadSG.confirm_close, when="open"
+                ),
+                Cancel(T("button-back"), id=ID_BACK),
+            ),
+            state=ThreadSG.main,
+            getter=thread_getter,
+        ),
+        Window(
+            T("close-confirm"),
+            Row(
+                Button(T("button-close-yes"), id=ID_CLOSE_YES, on_click=on_close),
+                SwitchTo(T("button-close-no"), id=ID_CLOSE_NO, state=ThreadSG.main),
+            ),
+            state=ThreadSG.confirm_close,
+            getter=thread_getter,
+        ),
+    )
