@@ -1,0 +1,341 @@
+"""The Telegram agent group: binding a chat to a project, routing its messages to tickets.
+
+Handlers in `bot/telegram/agent_group/` parse an update and call these; every change to a
+ticket still goes through `services.tickets`, so webhooks fire exactly as for the REST API.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from models import (
+    Agent,
+    AgentChatCode,
+    Message,
+    OutboundMessage,
+    OutboxEvent,
+    Project,
+    Ticket,
+)
+from models.enums import Author, Channel, TicketStatus
+from services import catalog, clock, notifications, outbox, tickets
+from services.errors import NotFound, ValidationFailed
+from services.i18n import Translator, translator
+from services.outbox import enqueue_message
+from services.validation import check_text, parse_uuid
+
+CODE_TTL = timedelta(minutes=15)
+EDIT_WINDOW = timedelta(hours=48)
+HISTORY_SIZE = 5
+CUSTOMER_EDIT = "customer_edit"  # outbound kind: edit the customer's copy of an agent message
+CUSTOMER_EDITED = "customer_edited"  # agent event: the customer edited a message
+
+
+class CodeUnknown(ValidationFailed):
+    """No such binding code, or it was already used."""
+
+
+class CodeExpired(ValidationFailed):
+    """The binding code is older than 15 minutes."""
+
+
+class EditTooLate(ValidationFailed):
+    """The relayed message is older than the 48-hour edit window."""
+
+
+@dataclass(frozen=True)
+class GroupUser:
+    """A Telegram user acting in the agent group."""
+
+    id: int
+    name: str
+    username: str | None = None
+
+
+# --- binding ---------------------------------------------------------------------------
+
+
+async def create_binding_code(project_id: object) -> AgentChatCode:
+    """A one-time code for `/connect CODE`, valid for 15 minutes."""
+    project = await Project.get_or_none(id=parse_uuid(project_id, what="project"))
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    code = secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
+    return await AgentChatCode.create(code=code, project=project, expires_at=clock.now() + CODE_TTL)
+
+
+async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> Project:
+    """Use the code: the chat becomes the project's agent chat (and no other project's)."""
+    code = (code or "").strip()
+    async with in_transaction():
+        record = await AgentChatCode.filter(code=code).select_for_update().first() if code else None
+        if record is None or record.used_at is not None:
+            raise CodeUnknown("unknown or used code")
+        if record.expires_at <= clock.now():
+            raise CodeExpired("the code has expired")
+        record.used_at = clock.now()
+        await record.save(update_fields=["used_at"])
+        await (
+            Project.filter(agent_chat_id=chat_id)
+            .exclude(id=record.project_id)
+            .update(agent_chat_id=None, agent_chat_is_forum=False)
+        )
+        await Project.filter(id=record.project_id).update(
+            agent_chat_id=chat_id, agent_chat_is_forum=is_forum
+        )
+    return await Project.get(id=record.project_id)
+
+
+async def unbind_chat(chat_id: int) -> Project | None:
+    project = await project_for_chat(chat_id)
+    if project is not None:
+        await Project.filter(id=project.id).update(agent_chat_id=None, agent_chat_is_forum=False)
+    return project
+
+
+async def project_for_chat(chat_id: int) -> Project | None:
+    return await Project.filter(agent_chat_id=chat_id).first()
+
+
+async def migrate_chat(old_chat_id: int, new_chat_id: int) -> Project | None:
+    """A group became a supergroup: move the binding and the tickets' topic records."""
+    async with in_transaction():
+        project = await Project.filter(agent_chat_id=old_chat_id).first()
+        if project is None:
+            return None
+        await Project.filter(id=project.id).update(agent_chat_id=new_chat_id)
+        # a migrated group has no topics yet: the old message ids mean nothing there
+        await Ticket.filter(project_id=project.id, agent_chat_id=old_chat_id).update(
+            agent_chat_id=new_chat_id, agent_topic_id=None, agent_card_message_id=None
+        )
+        await OutboundMessage.filter(
+            project_id=project.id, chat_id=old_chat_id, sent_at=None
+        ).update(chat_id=new_chat_id)
+    return await Project.get(id=project.id)
+
+
+async def set_forum(project: Project, is_forum: bool) -> None:
+    if project.agent_chat_is_forum != is_forum:
+        await Project.filter(id=project.id).update(agent_chat_is_forum=is_forum)
+        project.agent_chat_is_forum = is_forum
+
+
+# --- agents ----------------------------------------------------------------------------
+
+
+async def agent_for(project: Project, user: GroupUser) -> Agent:
+    """The project's agent for this group member, registered on their first action."""
+    return await catalog.register_telegram_agent(project.id, user.id, user.name, user.username)
+
+
+async def is_known_agent(project: Project, telegram_user_id: int) -> bool:
+    return await Agent.exists(project_id=project.id, telegram_user_id=telegram_user_id)
+
+
+async def find_agent(project: Project, ref: str, me: Agent) -> Agent:
+    """`/assign me` or `/assign @username` (an agent already seen in the group)."""
+    ref = ref.strip()
+    if ref.lower() in ("me", ""):
+        return me
+    agent = await Agent.filter(project_id=project.id, username__iexact=ref.lstrip("@")).first()
+    if agent is None:
+        raise NotFound(f"agent {ref} not found")
+    return agent
+
+
+# --- routing messages to tickets -----------------------------------------------------
+
+
+async def ticket_for_topic(project: Project, chat_id: int, topic_id: int) -> Ticket | None:
+    return await Ticket.filter(
+        project_id=project.id, agent_chat_id=chat_id, agent_topic_id=topic_id
+    ).first()
+
+
+async def ticket_for_reply(project: Project, chat_id: int, message_id: int) -> Ticket | None:
+    """The ticket whose card or relayed message an agent answered by reply (plain groups)."""
+    ticket = await Ticket.filter(
+        project_id=project.id, agent_chat_id=chat_id, agent_card_message_id=message_id
+    ).first()
+    if ticket is not None:
+        return ticket
+    message = await Message.filter(
+        ticket__project_id=project.id,
+        ticket__agent_chat_id=chat_id,
+        agent_chat_message_id=message_id,
+    ).first()
+    if message is None:
+        return None
+    return await Ticket.get(id=message.ticket_id)
+
+
+async def ticket_of_project(project: Project, ticket_id: object) -> Ticket:
+    ticket = await Ticket.filter(
+        id=parse_uuid(ticket_id, what="ticket"), project_id=project.id
+    ).first()
+    if ticket is None:
+        raise NotFound("ticket not found")
+    return await tickets.load(ticket)
+
+
+# --- relay bookkeeping (used by the agent_event sender) ------------------------------
+
+
+async def record_topic(
+    ticket: Ticket, chat_id: int, topic_id: int | None, card_message_id: int | None
+) -> None:
+    ticket.agent_chat_id = chat_id
+    ticket.agent_topic_id = topic_id
+    ticket.agent_card_message_id = card_message_id
+    await Ticket.filter(id=ticket.id).update(
+        agent_chat_id=chat_id, agent_topic_id=topic_id, agent_card_message_id=card_message_id
+    )
+
+
+async def record_card(ticket: Ticket, card_message_id: int) -> None:
+    ticket.agent_card_message_id = card_message_id
+    await Ticket.filter(id=ticket.id).update(agent_card_message_id=card_message_id)
+
+
+async def record_relay(message_id: uuid.UUID, agent_chat_message_id: int) -> None:
+    """The copy of a ticket message in the agent chat (for reply routing and edits)."""
+    await Message.filter(id=message_id).update(agent_chat_message_id=agent_chat_message_id)
+
+
+async def history(ticket: Ticket, *, before: uuid.UUID | None = None) -> list[Message]:
+    """The last few public messages, for a recreated topic (`before` is shown on its own)."""
+    query = Message.filter(ticket_id=ticket.id, internal=False)
+    if before is not None:
+        query = query.exclude(id=before)
+    latest = await query.order_by("-created_at", "-id").limit(HISTORY_SIZE)
+    return list(reversed(latest))
+
+
+# --- edits -----------------------------------------------------------------------------
+
+
+async def agent_edited(
+    project: Project, chat_id: int, agent_chat_message_id: int, text: str | None
+) -> Message | None:
+    """An agent edited a relayed message: store it and edit the customer's copy (48 h)."""
+    message = await Message.filter(
+        ticket__project_id=project.id,
+        ticket__agent_chat_id=chat_id,
+        agent_chat_message_id=agent_chat_message_id,
+        author=Author.AGENT,
+    ).first()
+    if message is None:
+        return None
+    if clock.now() - message.created_at > EDIT_WINDOW:
+        raise EditTooLate("messages can be edited within 48 hours")
+    body = check_text(text, allow_empty=bool(message.attachments))
+    async with in_transaction():
+        message.text = body
+        message.edited_at = clock.now()
+        await message.save(update_fields=["text", "edited_at"])
+        if not message.internal:
+            await _queue_customer_edit(message, body)
+    return message
+
+
+async def _queue_customer_edit(message: Message, text: str) -> None:
+    ticket = await Ticket.get(id=message.ticket_id)
+    if ticket.channel != Channel.TELEGRAM or ticket.customer_chat_id is None:
+        return
+    sent = await OutboundMessage.filter(
+        message_id=message.id, kind=notifications.CUSTOMER_TEXT
+    ).first()
+    result: dict[str, Any] = (sent.result if sent else None) or {}
+    sent_ids = result.get("message_ids") or []
+    customer_message_id = sent_ids[0] if sent_ids else None
+    if customer_message_id is None:
+        return
+    t = await customer_translator(ticket)
+    await enqueue_message(
+        channel=str(ticket.channel),
+        chat_id=ticket.customer_chat_id,
+        kind=CUSTOMER_EDIT,
+        payload={
+            "message_id": customer_message_id,
+            "text": t("notify-agent-reply", number=ticket.number, text=text),
+            "as_caption": _sent_as_caption(sent, message),
+        },
+        project_id=ticket.project_id,
+        ticket_id=ticket.id,
+        message_id=message.id,
+    )
+
+
+def _sent_as_caption(sent: OutboundMessage | None, message: Message) -> bool:
+    """The customer's copy carried the text as the first attachment's caption (≤ 1024)."""
+    text = str((sent.payload if sent else {}).get("text") or "")
+    return bool(message.attachments and text) and len(text.encode("utf-16-le")) // 2 <= 1024
+
+
+async def customer_translator(ticket: Ticket) -> Translator:
+    subscriber = await ticket.subscriber if ticket.subscriber_id else None
+    return translator(subscriber.language_code if subscriber else None)
+
+
+async def customer_edited(
+    project: Project,
+    ticket_id: object,
+    customer_message_id: str,
+    text: str | None,
+) -> Message | None:
+    """A customer edited a message in their messenger: store it, show the edit to agents."""
+    ticket = await ticket_of_project(project, ticket_id)
+    message = await Message.filter(
+        ticket_id=ticket.id, author=Author.CUSTOMER, customer_message_id=customer_message_id
+    ).first()
+    if message is None:
+        return None
+    body = check_text(text, allow_empty=bool(message.attachments))
+    async with in_transaction():
+        message.text = body
+        message.edited_at = clock.now()
+        await message.save(update_fields=["text", "edited_at"])
+        await notifications.notify_agents(ticket, CUSTOMER_EDITED, message)
+    return message
+
+
+# --- what the agent_event sender needs ----------------------------------------------
+
+
+@dataclass
+class EventContext:
+    ticket: Ticket
+    project: Project
+    message: Message | None
+
+
+async def event_context(ticket_id: object, message_id: object | None) -> EventContext | None:
+    """The ticket (type and assignee fetched), its project and the message of an agent event;
+    None when the ticket is gone or the project has no agent chat any more."""
+    ticket = await Ticket.get_or_none(id=ticket_id) if ticket_id else None
+    if ticket is None:
+        return None
+    project = await Project.get(id=ticket.project_id)
+    if project.agent_chat_id is None:
+        return None
+    message = None
+    if message_id:
+        message = await Message.get_or_none(id=message_id).prefetch_related("agent")
+    return EventContext(await tickets.load(ticket), project, message)
+
+
+async def closed_state_changed(ticket: Ticket) -> bool:
+    """Did the ticket's latest status change enter or leave `closed` (topic name and state)?"""
+    last = (
+        await OutboxEvent.filter(ticket_id=ticket.id, event=outbox.TICKET_STATUS_CHANGED)
+        .order_by("-seq")
+        .first()
+    )
+    change = (last.payload.get("data") or {}) if last else {}
+    return TicketStatus.CLOSED in (change.get("from"), change.get("to"))
