@@ -1,0 +1,106 @@
+"""MAX: limits, fault classification and the `customer_text` kind (maxapi Bot)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+from maxapi import Bot
+from maxapi.enums.upload_type import UploadType
+from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
+from maxapi.types.attachments.attachment import ButtonsPayload
+from maxapi.types.attachments.buttons import CallbackButton
+from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
+
+from bot.delivery.limits import Limit
+from bot.delivery.sender import Fault, FaultKind, SendJob
+from bot.delivery.telegram import global_limit
+from services.notifications import CUSTOMER_TEXT
+
+CHANNEL = "max"
+TEXT_LIMIT = 4000
+_UPLOAD_TYPE = {
+    "photo": UploadType.IMAGE,
+    "video": UploadType.VIDEO,
+    "audio": UploadType.AUDIO,
+    "voice": UploadType.AUDIO,
+    "document": UploadType.FILE,
+}
+
+
+class MaxPlatform:
+    channel = CHANNEL
+    text_limit = TEXT_LIMIT
+    caption_limit = TEXT_LIMIT  # MAX messages carry text and attachments together
+    measure = staticmethod(len)
+
+    def __init__(self, rate_per_second: float = 30.0, bot_key: str = "max") -> None:
+        self._limits = [global_limit(f"{bot_key}:all", rate_per_second)]
+
+    def limits_for(self, chat_id: int) -> list[Limit]:
+        return self._limits
+
+    def classify(self, exc: BaseException) -> Fault:
+        if isinstance(exc, MaxApiError):
+            raw = exc.raw
+            detail = (json.dumps(raw, ensure_ascii=False) if isinstance(raw, dict) else raw)[:300]
+            lowered = detail.lower()
+            if exc.code == 429:
+                retry = raw.get("retry_after") if isinstance(raw, dict) else None
+                return Fault(FaultKind.RETRY_AFTER, detail, retry_after=float(retry or 1))
+            if exc.code == 403:
+                return Fault(FaultKind.BLOCKED, detail)
+            if exc.code == 400 and any(s in lowered for s in ("too long", "length", "size must")):
+                return Fault(FaultKind.TOO_LONG, detail)
+            if exc.code >= 500 or exc.code == 401:
+                return Fault(FaultKind.TRANSIENT, f"HTTP {exc.code}: {detail}")
+            return Fault(FaultKind.PERMANENT, f"HTTP {exc.code}: {detail}")
+        if isinstance(exc, MaxConnection | InvalidToken | aiohttp.ClientError | TimeoutError):
+            return Fault(FaultKind.TRANSIENT, str(exc)[:300])
+        return Fault(FaultKind.TRANSIENT, f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def attachments_for(payload: dict[str, Any]) -> list[Any]:
+    """Files by their MAX token, then the inline keyboard (MAX sends buttons as an attachment)."""
+    result: list[Any] = [
+        AttachmentUpload(
+            type=_UPLOAD_TYPE.get(str(a.get("kind")), UploadType.FILE),
+            payload=AttachmentPayload(token=str(a["file_id"])),
+        )
+        for a in payload.get("attachments") or []
+    ]
+    rows = payload.get("buttons")
+    if rows:
+        buttons = [[CallbackButton(text=b["text"], payload=b["data"]) for b in row] for row in rows]
+        result.append(ButtonsPayload(buttons=buttons).pack())  # type: ignore[arg-type]
+    return result
+
+
+def _message_id(sent: Any) -> str | None:
+    return sent.message.body.mid if sent is not None and sent.message else None
+
+
+async def send_customer_text(job: SendJob) -> dict[str, Any]:
+    """Text in parts of ≤ 4000; the last part carries the files and the keyboard."""
+    bot: Bot = job.bot
+    text = (job.payload.get("text") or "").strip()
+    extras = attachments_for(job.payload)
+    if not text:
+        mid = await job.step(
+            "attachments",
+            lambda: bot.send_message(chat_id=job.chat_id, attachments=extras),
+            _message_id,
+        )
+        return {"message_ids": [mid]}
+
+    def send_part(part: str, last: bool) -> Any:
+        return bot.send_message(
+            chat_id=job.chat_id, text=part, attachments=extras if last and extras else None
+        )
+
+    return {"message_ids": await job.send_text(text, send_part, _message_id)}
+
+
+def setup(sender: Any) -> None:
+    sender.register(CUSTOMER_TEXT, send_customer_text)

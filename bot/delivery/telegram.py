@@ -1,0 +1,173 @@
+"""Telegram: limits, fault classification and the `customer_text` kind (aiogram Bot)."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import aiohttp
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.limits import Limit
+from bot.delivery.sender import Fault, FaultKind, SendJob
+from bot.delivery.text import utf16_len
+from services.notifications import CUSTOMER_TEXT
+
+CHANNEL = "telegram"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+PRIVATE_PER_SECOND = 1  # Telegram: about one message per second in a private chat
+GROUP_PER_MINUTE = 20  # and at most 20 per minute in a group
+# our windows run a little longer than the platform's: requests sent at the edge of a window
+# reach the server a few milliseconds apart from when we counted them
+MARGIN = 0.02
+
+
+def global_limit(key: str, rate_per_second: float) -> Limit:
+    """`rate` per second as "count in period" (7.5/s → 7 per 0.933 s), plus the margin."""
+    count = max(1, math.floor(rate_per_second))
+    return Limit(key, count, count / rate_per_second * (1 + MARGIN))
+
+
+class TelegramPlatform:
+    channel = CHANNEL
+    text_limit = TEXT_LIMIT
+    caption_limit = CAPTION_LIMIT
+    measure = staticmethod(utf16_len)
+
+    def __init__(self, rate_per_second: float = 30.0, bot_key: str = "tg") -> None:
+        self._global = global_limit(f"{bot_key}:all", rate_per_second)
+        self._key = bot_key
+
+    def limits_for(self, chat_id: int) -> list[Limit]:
+        if chat_id < 0:
+            chat = Limit(f"{self._key}:group:{chat_id}", GROUP_PER_MINUTE, 60.0 * (1 + MARGIN))
+        else:
+            chat = Limit(f"{self._key}:chat:{chat_id}", PRIVATE_PER_SECOND, 1.0 + MARGIN)
+        return [self._global, chat]
+
+    def classify(self, exc: BaseException) -> Fault:
+        detail = str(getattr(exc, "message", None) or exc)[:300]
+        if isinstance(exc, TelegramRetryAfter):
+            return Fault(FaultKind.RETRY_AFTER, detail, retry_after=float(exc.retry_after))
+        if isinstance(exc, TelegramForbiddenError):
+            return Fault(FaultKind.BLOCKED, detail)
+        if isinstance(exc, TelegramMigrateToChat):
+            return Fault(FaultKind.MIGRATED, detail, new_chat_id=exc.migrate_to_chat_id)
+        if isinstance(exc, TelegramBadRequest):
+            lowered = detail.lower()
+            if "thread not found" in lowered:
+                return Fault(FaultKind.TOPIC, detail, topic_error="thread_not_found")
+            if "topic_closed" in lowered:
+                return Fault(FaultKind.TOPIC, detail, topic_error="topic_closed")
+            if "too long" in lowered:
+                return Fault(FaultKind.TOO_LONG, detail)
+            return Fault(FaultKind.PERMANENT, detail)
+        if isinstance(exc, TelegramNotFound):
+            return Fault(FaultKind.PERMANENT, detail)
+        if isinstance(
+            exc, TelegramNetworkError | TelegramServerError | aiohttp.ClientError | TimeoutError
+        ):
+            return Fault(FaultKind.TRANSIENT, detail)
+        # unknown errors (bad token, conflicts, bugs) are retried: never lose a message
+        return Fault(FaultKind.TRANSIENT, f"{type(exc).__name__}: {detail}")
+
+
+def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
+            for row in rows
+        ]
+    )
+
+
+_SEND_BY_KIND = {
+    "photo": ("send_photo", "photo"),
+    "document": ("send_document", "document"),
+    "voice": ("send_voice", "voice"),
+    "video": ("send_video", "video"),
+    "audio": ("send_audio", "audio"),
+}
+
+
+async def send_attachment(
+    bot: Bot,
+    chat_id: int,
+    attachment: dict[str, Any],
+    *,
+    caption: str | None,
+    markup: InlineKeyboardMarkup | None,
+    thread_id: int | None,
+) -> Any:
+    method, field = _SEND_BY_KIND.get(str(attachment.get("kind")), _SEND_BY_KIND["document"])
+    return await getattr(bot, method)(
+        chat_id=chat_id,
+        **{field: attachment["file_id"]},
+        caption=caption,
+        parse_mode=None,
+        reply_markup=markup,
+        message_thread_id=thread_id,
+    )
+
+
+def _message_id(message: Any) -> int:
+    return int(message.message_id)
+
+
+async def send_customer_text(job: SendJob) -> dict[str, Any]:
+    """Text (split when long) and attachments; the keyboard goes on the last message; the
+    text rides as the first attachment's caption when it fits."""
+    bot: Bot = job.bot
+    payload = job.payload
+    text = (payload.get("text") or "").strip()
+    attachments: list[dict[str, Any]] = list(payload.get("attachments") or [])
+    markup = keyboard(payload.get("buttons"))
+    thread_id = payload.get("message_thread_id")
+    mode = job.progress.get("mode")
+    if mode is None:
+        mode = "caption" if attachments and text and job.fits_caption(text) else "text"
+        job.progress["mode"] = mode
+    ids: list[Any] = []
+    if mode == "text" and text:
+
+        def send_part(part: str, last: bool) -> Any:
+            return bot.send_message(
+                chat_id=job.chat_id,
+                text=part,
+                parse_mode=None,
+                reply_markup=markup if last and not attachments else None,
+                message_thread_id=thread_id,
+            )
+
+        ids += await job.send_text(text, send_part, _message_id)
+    for index, attachment in enumerate(attachments):
+        call = partial(
+            send_attachment,
+            bot,
+            job.chat_id,
+            attachment,
+            caption=text if mode == "caption" and index == 0 else None,
+            markup=markup if index == len(attachments) - 1 else None,
+            thread_id=thread_id,
+        )
+        ids.append(await job.step(f"attachment:{index}", call, _message_id))
+    return {"message_ids": ids}
+
+
+def setup(sender: Any) -> None:
+    """The kinds this module sends."""
+    sender.register(CUSTOMER_TEXT, send_customer_text)

@@ -1,0 +1,86 @@
+"""Bookkeeping of the outbound messenger queue for the senders (bot/delivery)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import F
+
+from models import OutboundMessage
+from models.enums import DeliveryStatus
+from services import clock, delivery_queue
+
+
+async def claim(
+    channel: str,
+    *,
+    limit: int,
+    lease: timedelta,
+    busy_chats: Collection[int] = (),
+    now: datetime | None = None,
+) -> list[OutboundMessage]:
+    """Due rows of one channel, in order per chat (see services.delivery_queue)."""
+    return await delivery_queue.claim(
+        OutboundMessage,
+        now=now or clock.now(),
+        lease=lease,
+        limit=limit,
+        group_field="chat_id",
+        order_fields=("created_at", "id"),
+        scope={"channel": channel},
+        exclude_groups=busy_chats,
+    )
+
+
+async def release(ids: Collection[uuid.UUID]) -> None:
+    await delivery_queue.release(OutboundMessage, ids)
+
+
+async def save_progress(message_id: uuid.UUID, progress: dict[str, Any]) -> None:
+    """Persist which parts already went out, so a retry never sends them twice."""
+    await OutboundMessage.filter(id=message_id).update(result=progress)
+
+
+async def mark_sent(message_id: uuid.UUID, result: dict[str, Any] | None) -> None:
+    await OutboundMessage.filter(id=message_id).update(
+        status=DeliveryStatus.DELIVERED,
+        sent_at=clock.now(),
+        result=result,
+        attempts=F("attempts") + 1,
+        claimed_until=None,
+        last_error=None,
+    )
+
+
+async def retry_later(message_id: uuid.UUID, delay: timedelta, error: str) -> None:
+    await OutboundMessage.filter(id=message_id).update(
+        attempts=F("attempts") + 1,
+        next_attempt_at=clock.now() + delay,
+        claimed_until=None,
+        last_error=error[:500],
+    )
+
+
+async def mark_failed(message_id: uuid.UUID, error: str) -> None:
+    await OutboundMessage.filter(id=message_id).update(
+        status=DeliveryStatus.FAILED,
+        attempts=F("attempts") + 1,
+        claimed_until=None,
+        last_error=error[:500],
+    )
+
+
+async def update_target(
+    message_id: uuid.UUID, *, chat_id: int | None = None, payload: dict[str, Any] | None = None
+) -> None:
+    """A group migrated to a supergroup, or a topic was recreated: send there from now on."""
+    changes: dict[str, Any] = {}
+    if chat_id is not None:
+        changes["chat_id"] = chat_id
+    if payload is not None:
+        changes["payload"] = payload
+    if changes:
+        await OutboundMessage.filter(id=message_id).update(**changes)
