@@ -1,0 +1,53 @@
+"""The Telegram agent group: binding, ticket topics/cards, two-way relay, card actions.
+
+`create_agent_group_router()` handles group and supergroup chats only, so it never meets
+the customer bot's private-chat updates; include it before the customer routers.
+`setup_agent_chat_delivery(sender)` registers what it sends on the Telegram sender.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import ExceptionTypeFilter
+
+from bot.telegram.agent_group.binding import binding_router
+from bot.telegram.agent_group.callbacks import callbacks_router
+from bot.telegram.agent_group.commands import commands_router
+from bot.telegram.agent_group.context import bound_project
+from bot.telegram.agent_group.delivery import setup_agent_chat_delivery
+from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
+from bot.telegram.agent_group.relay import relay_router
+from services.errors import HelpdeskError
+from services.i18n import translator
+
+GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+__all__ = ["create_agent_group_router", "setup_agent_chat_delivery"]
+
+
+def create_agent_group_router(locale: str = "en") -> Router:
+    """`locale`: the language of cards and relayed messages in the group."""
+    router = Router(name="agent_group")
+    router.message.filter(F.chat.type.in_(GROUP_CHATS))
+    router.edited_message.filter(F.chat.type.in_(GROUP_CHATS))
+    router.callback_query.filter(F.message.chat.type.in_(GROUP_CHATS))
+    router.include_router(binding_router())
+
+    bound = Router(name="agent_group.bound")
+    bound.message.filter(bound_project)
+    bound.edited_message.filter(bound_project)
+    bound.callback_query.filter(bound_project)
+    bound.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
+    router.include_router(bound)
+    # group messages nobody above wanted end here: the customer routers never see them
+    rest = Router(name="agent_group.rest")
+    rest.message.register(_ignore)
+    rest.edited_message.register(_ignore)
+    router.include_router(rest)
+    router.errors.register(on_helpdesk_error, ExceptionTypeFilter(HelpdeskError), in_group)
+    return router
+
+
+async def _ignore() -> None:
+    return None

@@ -1,0 +1,396 @@
+"""Renders `agent_event` outbound rows in the agent group, and heals its topics.
+
+One `AgentChatPublisher` per bot: `handle(outbound)` is the delivery handler of the
+`agent_event` kind; `on_topic_error(outbound, kind)` is the sender's topic-repair hook.
+Sends that hit a deleted or closed topic repair it and are sent again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
+from aiogram.types import Message as TgMessage
+
+from bot.delivery.text import split_text, utf16_len
+from bot.telegram.agent_group.render import (
+    attachment_label,
+    card_keyboard,
+    card_text,
+    customer_name,
+    topic_name,
+)
+from models import Message, OutboundMessage, Project, Ticket
+from models.enums import Author, MessageSource, TicketStatus
+from services import agent_chat
+from services.i18n import Translator, translator
+
+log = logging.getLogger(__name__)
+
+TOPIC_GONE = "deleted"
+TOPIC_CLOSED = "closed"
+TEXT_LIMIT = 4096
+_GONE_MARKERS = ("message thread not found", "topic_deleted", "topic_id_invalid")
+_NOT_MODIFIED = ("message is not modified", "topic_not_modified")
+_MEDIA_SENDERS = {
+    "photo": ("send_photo", "photo"),
+    "document": ("send_document", "document"),
+    "video": ("send_video", "video"),
+    "voice": ("send_voice", "voice"),
+    "audio": ("send_audio", "audio"),
+    "animation": ("send_animation", "animation"),
+    "video_note": ("send_video_note", "video_note"),
+}
+
+Send = Callable[[int | None], Awaitable[TgMessage]]
+Throttle = Callable[[], Awaitable[None]]
+
+
+def topic_error_kind(error: Exception) -> str | None:
+    """`deleted` / `closed` for Telegram's topic errors, else None."""
+    if not isinstance(error, TelegramBadRequest):
+        return None
+    text = error.message.lower()
+    if "topic_closed" in text:
+        return TOPIC_CLOSED
+    if any(marker in text for marker in _GONE_MARKERS):
+        return TOPIC_GONE
+    return None
+
+
+def _not_modified(error: TelegramBadRequest) -> bool:
+    return any(marker in error.message.lower() for marker in _NOT_MODIFIED)
+
+
+_PACED_PREFIXES = ("send_", "copy_", "forward_")  # what counts against "20 per minute"
+
+
+class _Paced:
+    """The bot, with the sender's rate limits taken before every API call."""
+
+    def __init__(self, bot: Bot, throttle: Throttle | None) -> None:
+        self._bot = bot
+        self._throttle = throttle
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._bot, name)
+        paced = name.startswith(_PACED_PREFIXES) or name == "create_forum_topic"
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if paced and self._throttle is not None:
+                await self._throttle()
+            return await method(*args, **kwargs)
+
+        return call
+
+
+class AgentChatPublisher:
+    def __init__(self, bot: Bot, locale: str = "en", throttle: Throttle | None = None) -> None:
+        self.bot: Any = _Paced(bot, throttle)
+        self.t: Translator = translator(locale)
+
+    # --- the delivery entry points ---------------------------------------------------
+
+    async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
+        try:
+            return await self._handle(outbound)
+        except TelegramMigrateToChat as error:
+            await agent_chat.migrate_chat(outbound.chat_id, error.migrate_to_chat_id)
+            return await self._handle(outbound)
+
+    async def on_topic_error(self, outbound: OutboundMessage, error_kind: str) -> int | None:
+        """The sender met a deleted/closed topic: repair it, return the thread to use now."""
+        loaded = await self._load(outbound)
+        if loaded is None:
+            return None
+        ticket, project = loaded
+        await self._repair(ticket, project, error_kind, exclude=outbound.message_id)
+        return ticket.agent_topic_id
+
+    # --- events ------------------------------------------------------------------------
+
+    async def _load(self, outbound: OutboundMessage) -> tuple[Ticket, Project] | None:
+        ticket_id = (outbound.payload or {}).get("ticket_id") or outbound.ticket_id
+        context = await agent_chat.event_context(ticket_id, None)
+        return (context.ticket, context.project) if context else None
+
+    async def _handle(self, outbound: OutboundMessage) -> dict[str, Any]:
+        payload = outbound.payload or {}
+        context = await agent_chat.event_context(
+            payload.get("ticket_id") or outbound.ticket_id, payload.get("message_id")
+        )
+        if context is None:
+            return {"skipped": "no bound agent chat or no ticket"}
+        ticket, project, message = context.ticket, context.project, context.message
+        event = payload.get("event")
+        created = await self._ensure_place(ticket, project)
+        sent: TgMessage | None = None
+        if event in ("ticket_created", "customer_message") and message is not None:
+            sent = await self._relay_customer(ticket, project, message)
+        elif event == "agent_reply" and message is not None:
+            sent = await self._relay_outside_reply(ticket, project, message)
+        elif event in ("status_changed", "assigned", "priority_changed") and not created:
+            await self.refresh_card(ticket, project)
+            if event == "status_changed":
+                await self._sync_topic_state(ticket, project)
+        elif event == "customer_blocked":
+            sent = await self._post_text(ticket, project, self.t("agent-relay-blocked"))
+        elif event == agent_chat.CUSTOMER_EDITED and message is not None:
+            sent = await self._relay_customer_edit(ticket, project, message)
+        return {
+            "chat_id": project.agent_chat_id,
+            "thread_id": ticket.agent_topic_id,
+            "card_message_id": ticket.agent_card_message_id,
+            "message_id": sent.message_id if sent else None,
+            "topic_created": created,
+        }
+
+    # --- topic and card ----------------------------------------------------------------
+
+    def _placed(self, ticket: Ticket, project: Project) -> bool:
+        if ticket.agent_chat_id != project.agent_chat_id or not ticket.agent_card_message_id:
+            return False
+        return ticket.agent_topic_id is not None or not project.agent_chat_is_forum
+
+    async def _ensure_place(self, ticket: Ticket, project: Project) -> bool:
+        """The ticket's topic (forum) and card exist in the bound chat; True if just made."""
+        if self._placed(ticket, project):
+            return False
+        await self._open_place(ticket, project)
+        return True
+
+    async def _open_place(self, ticket: Ticket, project: Project) -> None:
+        assert project.agent_chat_id is not None
+        chat_id = project.agent_chat_id
+        thread_id: int | None = None
+        if project.agent_chat_is_forum:
+            try:
+                topic = await self.bot.create_forum_topic(chat_id, topic_name(ticket, self.t))
+                thread_id = topic.message_thread_id
+            except TelegramBadRequest as error:
+                if "not a forum" not in error.message.lower():
+                    raise
+                await agent_chat.set_forum(project, False)  # topics were switched off
+        card = await self.bot.send_message(
+            chat_id,
+            card_text(ticket, self.t),
+            message_thread_id=thread_id,
+            reply_markup=card_keyboard(ticket, self.t),
+        )
+        await agent_chat.record_topic(ticket, chat_id, thread_id, card.message_id)
+        if thread_id is not None and ticket.status == TicketStatus.CLOSED:
+            await self._topic_call(self.bot.close_forum_topic, chat_id, thread_id)
+
+    async def refresh_card(self, ticket: Ticket, project: Project) -> None:
+        """Edit the card to the ticket's current state (a new card if the old one is gone)."""
+        assert project.agent_chat_id is not None and ticket.agent_card_message_id
+        try:
+            await self.bot.edit_message_text(
+                text=card_text(ticket, self.t),
+                chat_id=project.agent_chat_id,
+                message_id=ticket.agent_card_message_id,
+                reply_markup=card_keyboard(ticket, self.t),
+            )
+        except TelegramBadRequest as error:
+            if _not_modified(error):
+                return
+            if "message to edit not found" not in error.message.lower():
+                raise
+            card = await self._send(ticket, project, self._card_sender(ticket, project))
+            await agent_chat.record_card(ticket, card.message_id)
+
+    def _card_sender(self, ticket: Ticket, project: Project) -> Send:
+        assert project.agent_chat_id is not None
+        chat_id = project.agent_chat_id
+
+        async def send(thread_id: int | None) -> TgMessage:
+            return await self.bot.send_message(
+                chat_id,
+                card_text(ticket, self.t),
+                message_thread_id=thread_id,
+                reply_markup=card_keyboard(ticket, self.t),
+            )
+
+        return send
+
+    async def _sync_topic_state(self, ticket: Ticket, project: Project) -> None:
+        """Closing or reopening the ticket renames and closes/reopens its topic."""
+        if not project.agent_chat_is_forum or ticket.agent_topic_id is None:
+            return
+        if not await agent_chat.closed_state_changed(ticket):
+            return
+        chat_id, thread_id = project.agent_chat_id, ticket.agent_topic_id
+        try:
+            await self._topic_call(
+                self.bot.edit_forum_topic, chat_id, thread_id, name=topic_name(ticket, self.t)
+            )
+            if ticket.status == TicketStatus.CLOSED:
+                await self._topic_call(self.bot.close_forum_topic, chat_id, thread_id)
+            else:
+                await self._topic_call(self.bot.reopen_forum_topic, chat_id, thread_id)
+        except TelegramBadRequest as error:
+            if topic_error_kind(error) != TOPIC_GONE:
+                raise
+            await self._repair(ticket, project, TOPIC_GONE)
+
+    async def _topic_call(
+        self, method: Callable[..., Awaitable[Any]], *args: Any, **kw: Any
+    ) -> None:
+        try:
+            await method(*args, **kw)
+        except TelegramBadRequest as error:
+            if not _not_modified(error):
+                raise
+
+    async def _repair(
+        self, ticket: Ticket, project: Project, kind: str, *, exclude: Any = None
+    ) -> None:
+        """Deleted topic → a new one with the card and a short history; closed → reopened."""
+        assert project.agent_chat_id is not None
+        if kind == TOPIC_CLOSED and ticket.agent_topic_id is not None:
+            try:
+                await self._topic_call(
+                    self.bot.reopen_forum_topic, project.agent_chat_id, ticket.agent_topic_id
+                )
+                return
+            except TelegramBadRequest as error:
+                if topic_error_kind(error) != TOPIC_GONE:
+                    raise
+        log.info("agent topic of ticket %s is gone: recreating it", ticket.id)
+        await agent_chat.record_topic(ticket, project.agent_chat_id, None, None)
+        await self._open_place(ticket, project)
+        if ticket.status == TicketStatus.CLOSED and ticket.agent_topic_id is not None:
+            # a closed ticket's topic was just closed again: history goes in before that
+            await self._topic_call(
+                self.bot.reopen_forum_topic, project.agent_chat_id, ticket.agent_topic_id
+            )
+        await self._post_history(ticket, project, exclude)
+
+    async def _post_history(self, ticket: Ticket, project: Project, exclude: Any) -> None:
+        messages = await agent_chat.history(ticket, before=exclude)
+        if not messages:
+            return
+        lines = [self.t("agent-relay-history")]
+        for item in messages:
+            author = (
+                customer_name(ticket, self.t)
+                if item.author == Author.CUSTOMER
+                else self.t("agent-history-agent")
+            )
+            text = item.text or " ".join(
+                "".join(attachment_label(a)) for a in item.attachments or []
+            )
+            lines.append(self.t("agent-history-line", author=author, text=text[:500]))
+        for part in split_text("\n".join(lines), TEXT_LIMIT, utf16_len):
+            await self.bot.send_message(
+                project.agent_chat_id or 0, part, message_thread_id=ticket.agent_topic_id
+            )
+
+    # --- sending into the ticket's place ------------------------------------------------
+
+    async def _send(
+        self, ticket: Ticket, project: Project, send: Send, exclude: Any = None
+    ) -> TgMessage:
+        """Send in the ticket's topic; a deleted/closed topic is repaired and the send redone."""
+        thread = ticket.agent_topic_id if project.agent_chat_is_forum else None
+        try:
+            return await send(thread)
+        except TelegramBadRequest as error:
+            kind = topic_error_kind(error)
+            if kind is None or not project.agent_chat_is_forum:
+                raise
+        await self._repair(ticket, project, kind, exclude=exclude)
+        return await send(ticket.agent_topic_id)
+
+    async def _post_text(
+        self,
+        ticket: Ticket,
+        project: Project,
+        text: str,
+        *,
+        exclude: Any = None,
+        reply_to: int | None = None,
+    ) -> TgMessage:
+        chat_id = project.agent_chat_id or 0
+        first: TgMessage | None = None
+        for part in split_text(text, TEXT_LIMIT, utf16_len):
+
+            async def send(thread_id: int | None, part: str = part) -> TgMessage:
+                return await self.bot.send_message(
+                    chat_id,
+                    part,
+                    message_thread_id=thread_id,
+                    reply_to_message_id=reply_to,
+                    allow_sending_without_reply=True,
+                )
+
+            sent = await self._send(ticket, project, send, exclude)
+            first = first or sent
+        assert first is not None
+        return first
+
+    async def _relay_customer(
+        self, ticket: Ticket, project: Project, message: Message
+    ) -> TgMessage | None:
+        """A customer message: its text, then its media by file id (a notice for MAX files)."""
+        who = customer_name(ticket, self.t)
+        first: TgMessage | None = None
+        if message.text:
+            first = await self._post_text(
+                ticket,
+                project,
+                self.t("agent-relay-customer", customer=who, text=message.text),
+                exclude=message.id,
+            )
+        for item in message.attachments or []:
+            sent = await self._relay_attachment(ticket, project, message, item, who)
+            first = first or sent
+        if first is not None:
+            await agent_chat.record_relay(message.id, first.message_id)
+        return first
+
+    async def _relay_attachment(
+        self, ticket: Ticket, project: Project, message: Message, item: dict[str, Any], who: str
+    ) -> TgMessage:
+        kind, name = attachment_label(item)
+        sender = _MEDIA_SENDERS.get(kind)
+        if message.source == MessageSource.MAX or sender is None or not item.get("file_id"):
+            text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
+            return await self._post_text(ticket, project, text, exclude=message.id)
+        method_name, argument = sender
+        method = getattr(self.bot, method_name)
+        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
+        chat_id = project.agent_chat_id
+
+        async def send(thread_id: int | None) -> TgMessage:
+            extra: dict[str, Any] = {} if kind == "video_note" else {"caption": caption}
+            return await method(
+                chat_id, **{argument: item["file_id"]}, message_thread_id=thread_id, **extra
+            )
+
+        return await self._send(ticket, project, send, message.id)
+
+    async def _relay_outside_reply(
+        self, ticket: Ticket, project: Project, message: Message
+    ) -> TgMessage:
+        """A reply written outside the group (REST): shown, marked as sent via the API."""
+        agent = message.agent.name if message.agent else self.t("agent-api")
+        key = "agent-relay-api-note" if message.internal else "agent-relay-api-reply"
+        sent = await self._post_text(
+            ticket, project, self.t(key, agent=agent, text=message.text or "…"), exclude=message.id
+        )
+        await agent_chat.record_relay(message.id, sent.message_id)
+        return sent
+
+    async def _relay_customer_edit(
+        self, ticket: Ticket, project: Project, message: Message
+    ) -> TgMessage:
+        text = self.t(
+            "agent-relay-customer-edited", customer=customer_name(ticket, self.t), text=message.text
+        )
+        return await self._post_text(
+            ticket, project, text, exclude=message.id, reply_to=message.agent_chat_message_id
+        )
