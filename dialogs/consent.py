@@ -19,7 +19,9 @@ ID_CANCEL = "cancel"
 
 async def consent_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     view = await customers.consent_view(start_value(dialog_manager, PROJECT))
-    return {"project": view.name, "description": view.description or "-"}
+    # Fluent refuses placeables over 2500 characters; a consent screen needs far fewer
+    description = view.description if len(view.description) <= 1500 else view.description[:1499]
+    return {"project": view.name, "description": description or "-"}
 
 
 async def on_subscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram.types import Message
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import NOTICE, NOTICE_ARGS, start_value
+from dialogs.common import NOTICE, NOTICE_ARGS, customer, start_route, start_value
 from dialogs.states import NoticeSG
 from dialogs.widgets import translator_of
+from services import customers
 
 
 async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -18,7 +21,18 @@ async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     return {"notice_text": translator_of(dialog_manager)(key, **args)}
 
 
+async def on_notice_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    """Writing after a notice is a fresh start: wherever /start would lead."""
+    route = await customers.route_start(customer(manager))
+    await start_route(manager, route, ShowMode.SEND)
+
+
 def notice_dialog() -> Dialog:
     return Dialog(
-        Window(Format("{notice_text}"), state=NoticeSG.main, getter=notice_getter),
+        Window(
+            Format("{notice_text}"),
+            MessageInput(on_notice_message),
+            state=NoticeSG.main,
+            getter=notice_getter,
+        ),
     )

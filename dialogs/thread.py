@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import SUBSCRIBER, TICKET, customer, part_of, start_value
 from dialogs.states import ThreadSG
@@ -100,7 +101,8 @@ def thread_dialog() -> Dialog:
     return Dialog(
         Window(
             T("thread-header"),
-            T("thread-history"),
+            # history is assembled from per-message keys; Fluent refuses placeables > 2500 chars
+            Format("{history}", when="history"),
             T("thread-closed-hint", when="closed"),
             T("error-line", when="error"),
             MessageInput(on_thread_message, content_types=ContentType.ANY),

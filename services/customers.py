@@ -7,6 +7,7 @@ Every rule (consent, helpdesk switches, ownership of tickets) lives here or belo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +20,7 @@ from services.errors import Conflict, HelpdeskDisabled, NotFound
 from services.validation import parse_uuid, subject_from_text
 
 HELP_LINK_PREFIX = "help_"
+REQUEST_ID = re.compile(r"[A-Za-z0-9]{16}")
 
 
 class Screen(StrEnum):
@@ -186,6 +188,8 @@ async def route_deep_link(customer: Customer, payload: str) -> Route:
 
 async def route_request(customer: Customer, request_id: str) -> Route:
     """`hdreq_<id>`: consent for a newcomer, the menu (request accepted) for a subscriber."""
+    if not REQUEST_ID.fullmatch(request_id):  # a mangled link is just an unknown one
+        return await _existing(customer, "notice-link-expired")
     try:
         request = await requests.open_request(request_id)
     except NotFound:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -10,6 +13,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 from aiogram_dialog import BgManagerFactory, setup_dialogs
+from aiogram_dialog.api.entities import stack as stack_entities
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from redis.asyncio import Redis
@@ -21,6 +25,17 @@ from dialogs.common import on_unknown_intent
 from helpdesk.settings import Settings
 
 BG_FACTORY_KEY = "bg_factory"  # workflow data key of the aiogram-dialog background factory
+
+
+def _wide_intent_id() -> str:
+    """aiogram-dialog 2.6 draws intent ids from 100 values per second, so two dialogs opened
+    in the same second (menu + thread on one tap) collide 1 time in 100 and the stack breaks.
+    A 48-bit random part keeps ids short (callback data: ~12 chars) and practically unique."""
+    return stack_entities.id_to_str(int(time.time()) % 100_000_000 + secrets.randbits(48) * 10**8)
+
+
+def _use_wide_intent_ids() -> None:
+    stack_entities.new_id = _wide_intent_id  # looked up at each Stack.push
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -51,8 +66,10 @@ def create_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
 ) -> tuple[Dispatcher, BgManagerFactory]:
     """The customer bot: entry points, dialogs, a fallback; returns the bg-manager factory."""
+    _use_wide_intent_ids()
     isolation = events_isolation or SimpleEventIsolation()
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    # the isolation serialises one user's dialog updates (aiogram-dialog); plain FSM needs none
+    dp = Dispatcher(storage=storage)
     dp.update.outer_middleware(TranslatorMiddleware(settings.default_locale))
     dp.include_router(customer_router())
     dp.include_routers(*create_dialogs())

@@ -78,7 +78,6 @@ thread-header =
     🎫 Ticket #{ $number } · { $status }
     Type: { $ticket_type }
     { $subject }
-thread-history = { $history }
 thread-no-type = —
 thread-line-customer = 👤 You, { DATETIME($time, dateStyle: "short", timeStyle: "short") }:
     { $text }

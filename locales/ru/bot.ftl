@@ -81,7 +81,6 @@ thread-header =
     🎫 Обращение №{ $number } · { $status }
     Тип: { $ticket_type }
     { $subject }
-thread-history = { $history }
 thread-no-type = —
 thread-line-customer = 👤 Вы, { DATETIME($time, dateStyle: "short", timeStyle: "short") }:
     { $text }
