@@ -436,3 +436,30 @@ async def test_max_429_and_5xx_retry_the_same_row(project, fmax, frozen_clock):
     await sender.run_once()
     assert fmax.sent_texts(79) == ["once"]
     assert (await fresh(row)).status == DeliveryStatus.DELIVERED
+
+
+async def test_create_workers_builds_webhooks_and_a_sender_per_bot(project, tg, fmax):
+    from helpdesk.settings import load_settings
+    from helpdesk.workers import create_delivery, create_workers
+
+    settings = load_settings(telegram_rate_per_second=12)
+    assert [w.name for w in create_workers(settings)] == ["webhooks"]
+    registered: list[str] = []
+
+    def setup(delivery: Any) -> None:
+        registered.extend(delivery.senders)
+        delivery.senders["telegram"].register(AGENT_EVENT, topic_text)
+
+    delivery = create_delivery(
+        settings, telegram_bot=tg.make_bot(), max_bot=fmax.make_bot(), setup=[setup]
+    )
+    assert [w.name for w in delivery.workers] == ["webhooks", "sender:telegram", "sender:max"]
+    assert registered == ["telegram", "max"]
+    assert delivery.senders["telegram"].kinds == [AGENT_EVENT, CUSTOMER_TEXT]
+    # run/stop cleanly through the Worker interface
+    stop = asyncio.Event()
+    await customer_row(project, chat_id=9, text="via worker")
+    tasks = [asyncio.create_task(w.run(stop)) for w in delivery.workers]
+    await tg.wait_until(lambda: tg.sent_texts(9) == ["via worker"])
+    stop.set()
+    await asyncio.gather(*tasks)

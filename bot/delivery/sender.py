@@ -164,6 +164,7 @@ class MessengerSender:
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 0.5,
         rng: random.Random | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.platform = platform
         self.bot = bot
@@ -178,6 +179,7 @@ class MessengerSender:
         self._sent_hooks: dict[str, SentHook] = {}
         self._topic_hook: TopicHook | None = None
         self._stopping = False
+        self._on_close = on_close  # closes the bot's HTTP session when the sender owns the bot
 
     # -- registry ------------------------------------------------------------------------
     def register(self, kind: str, handler: Handler) -> None:
@@ -238,6 +240,8 @@ class MessengerSender:
             self._stopping = True
             if active:
                 await asyncio.wait(list(active.values()))
+            if self._on_close is not None:
+                await self._on_close()
 
     async def _claim(
         self, limit: int, busy: set[int] | Sequence[int]

@@ -1,0 +1,52 @@
+"""`helpdesk webhooks …`: inspect deliveries, replay an event, rotate the signing secret,
+re-enable an endpoint after a 410. Parsing only; the work is in services.webhooks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from services import webhooks
+
+
+async def _deliveries(args: argparse.Namespace) -> Any:
+    return await webhooks.list_deliveries(args.project, failed_only=args.failed, limit=args.limit)
+
+
+async def _replay(args: argparse.Namespace) -> Any:
+    return await webhooks.replay_event(args.event_id)
+
+
+async def _rotate(args: argparse.Namespace) -> Any:
+    return await webhooks.rotate_secret(args.project)
+
+
+async def _enable(args: argparse.Namespace) -> Any:
+    return await webhooks.enable_endpoint(args.project)
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser("webhooks", help="webhook deliveries and signing secrets")
+    sub = group.add_subparsers(dest="webhooks_command", required=True)
+
+    deliveries = sub.add_parser("deliveries", help="recent events with their attempts")
+    deliveries.add_argument("--project", required=True, help="project id")
+    deliveries.add_argument(
+        "--failed", action="store_true", help="only events given up on or failing now"
+    )
+    deliveries.add_argument("--limit", type=int, default=100)
+    deliveries.set_defaults(handler=_deliveries)
+
+    replay = sub.add_parser("replay", help="send an event again (same webhook-id)")
+    replay.add_argument("event_id")
+    replay.set_defaults(handler=_replay)
+
+    rotate = sub.add_parser(
+        "rotate-secret", help="new signing secret; the old one also signs for 24 h"
+    )
+    rotate.add_argument("--project", required=True, help="project id")
+    rotate.set_defaults(handler=_rotate)
+
+    enable = sub.add_parser("enable", help="resume delivery to an endpoint disabled by a 410")
+    enable.add_argument("--project", required=True, help="project id")
+    enable.set_defaults(handler=_enable)
