@@ -12,7 +12,7 @@ def setup_bots(app: web.Application, resources_key: web.AppKey[Any]) -> None:
 
     Telegram: webhook route /bot/telegram/webhook (404 unless TELEGRAM_WEBHOOK_URL is set) and
     a cleanup context that builds Bot + Dispatcher, fills `Resources.extras` (telegram_bot,
-    telegram_dispatcher, telegram_bg_factory, telegram_on_sent) and polls or sets the webhook.
+    telegram_dispatcher, telegram_bg_factory, delivery_setup) and polls or sets the webhook.
     MAX: `bot.max` adds its own setup call here.
     """
     from bot.telegram.runtime import setup_telegram

@@ -18,6 +18,7 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, Unknown
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from redis.asyncio import Redis
 
+from bot.telegram.agent_group import create_agent_group_router
 from bot.telegram.customer import customer_router, fallback_router
 from bot.telegram.i18n import TranslatorMiddleware
 from dialogs import create_dialogs
@@ -71,6 +72,9 @@ def create_dispatcher(
     # the isolation serialises one user's dialog updates (aiogram-dialog); plain FSM needs none
     dp = Dispatcher(storage=storage)
     dp.update.outer_middleware(TranslatorMiddleware(settings.default_locale))
+    # group chats (agents) first: their router takes every group update, so the customer
+    # routers below only ever see private chats
+    dp.include_router(create_agent_group_router(settings.default_locale))
     dp.include_router(customer_router())
     dp.include_routers(*create_dialogs())
     dp.include_router(fallback_router())

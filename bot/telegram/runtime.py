@@ -11,9 +11,12 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
+from bot.telegram.agent_group import setup_agent_chat_delivery
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
 from bot.telegram.hooks import thread_refresher
 from bot.telegram.webhook import SeenUpdates, TelegramWebhook
+from models.enums import Channel
+from services.notifications import CUSTOMER_TEXT
 from services.requests import BotLinks
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,21 @@ WEBHOOK_HANDLER = web.AppKey("telegram_webhook", TelegramWebhook)
 EXTRA_BOT = "telegram_bot"
 EXTRA_DISPATCHER = "telegram_dispatcher"
 EXTRA_BG_FACTORY = "telegram_bg_factory"
-EXTRA_ON_SENT = "telegram_on_sent"  # (kind, hook) pairs for the delivery sender's on_sent
+# callables(Delivery) for helpdesk.workers.create_workers(..., setup=...): they register this
+# bot's hooks on the Telegram sender (thread re-render, agent-group kinds); a list, so the
+# MAX bot can append its own
+EXTRA_DELIVERY_SETUP = "delivery_setup"
+
+
+def delivery_setup(bg_factory: Any, bot: Bot, locale: str) -> Callable[[Any], None]:
+    def setup(delivery: Any) -> None:
+        sender = delivery.senders.get(str(Channel.TELEGRAM))
+        if sender is None:
+            return
+        sender.on_sent(CUSTOMER_TEXT, thread_refresher(bg_factory, bot))
+        setup_agent_chat_delivery(sender, locale)
+
+    return setup
 
 
 async def webhook_view(request: web.Request) -> web.StreamResponse:
@@ -57,7 +74,9 @@ def _telegram_ctx(
         resources.extras[EXTRA_BOT] = bot
         resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras[EXTRA_BG_FACTORY] = bg_factory
-        resources.extras[EXTRA_ON_SENT] = [("customer_text", thread_refresher(bg_factory, bot))]
+        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+            delivery_setup(bg_factory, bot, settings.default_locale)
+        )
         username = await _username(bot, settings.telegram_bot_username)
         resources.links = BotLinks(telegram=username, max=resources.links.max)
         polling: asyncio.Task[None] | None = None
