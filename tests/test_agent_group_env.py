@@ -25,6 +25,7 @@ PLAIN_GROUP = -2002000
 ADMIN = 7001
 AGENT = 7002
 CUSTOMER_CHAT = 555
+NAMES = {ADMIN: "Boss", AGENT: "Kate"}
 
 
 class AgentGroupEnv:
@@ -46,8 +47,8 @@ class AgentGroupEnv:
         return await self.dp.feed_raw_update(self.bot, update)
 
     async def say(self, chat_id: int, user_id: int, text: str | None = None, **kw: Any) -> Any:
-        kw.setdefault("username", f"user{user_id}")
-        kw.setdefault("first_name", f"Agent{user_id}")
+        kw.setdefault("username", NAMES.get(user_id, f"user{user_id}").lower())
+        kw.setdefault("first_name", NAMES.get(user_id, f"User{user_id}"))
         return await self.feed(self.updates.message(chat_id, user_id, text, **kw))
 
     async def drain(self) -> int:

@@ -6,7 +6,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.telegram.agent_group.context import acting_agent, ticket_of, user_t
+from bot.telegram.agent_group.context import acting_agent, reply, ticket_of, user_t
 from bot.telegram.agent_group.relay import save_agent_message
 from models import Agent, Project, Ticket
 from models.enums import TicketStatus
@@ -35,7 +35,7 @@ async def _target(
         return None
     ticket = await ticket_of(project, message)
     if ticket is None:
-        await message.reply(t("agent-not-a-ticket"))
+        await reply(message, t("agent-not-a-ticket"))
         return None
     return ticket, agent, t
 
@@ -46,11 +46,11 @@ async def on_assign(message: Message, command: CommandObject, bot: Bot, project:
         return
     ticket, agent, t = target
     if not command.args:
-        await message.reply(t("agent-usage-assign"))
+        await reply(message, t("agent-usage-assign"))
         return
     assignee = await agent_chat.find_agent(project, command.args, agent)
     await tickets.assign(project, ticket.id, assignee.id)
-    await message.reply(t("agent-assigned", agent=assignee.name))
+    await reply(message, t("agent-assigned", agent=assignee.name))
 
 
 async def on_priority(message: Message, command: CommandObject, bot: Bot, project: Project) -> None:
@@ -59,10 +59,10 @@ async def on_priority(message: Message, command: CommandObject, bot: Bot, projec
         return
     ticket, _, t = target
     if not command.args:
-        await message.reply(t("agent-usage-priority"))
+        await reply(message, t("agent-usage-priority"))
         return
     changed = await tickets.set_priority(project, ticket.id, command.args.strip().lower())
-    await message.reply(t("agent-priority-set", priority=t(f"agent-priority-{changed.priority}")))
+    await reply(message, t("agent-priority-set", priority=t(f"agent-priority-{changed.priority}")))
 
 
 async def on_status(message: Message, command: CommandObject, bot: Bot, project: Project) -> None:
@@ -71,7 +71,7 @@ async def on_status(message: Message, command: CommandObject, bot: Bot, project:
         return
     ticket, _, t = target
     if not command.args:
-        await message.reply(t("agent-usage-status"))
+        await reply(message, t("agent-usage-status"))
         return
     await _set_status(message, project, ticket, command.args.strip().lower(), t)
 
@@ -92,7 +92,7 @@ async def _set_status(
     message: Message, project: Project, ticket: Ticket, status: str, t: Translator
 ) -> None:
     changed = await tickets.change_status(project, ticket.id, status)
-    await message.reply(t("agent-status-set", status=t(f"agent-status-{changed.status}")))
+    await reply(message, t("agent-status-set", status=t(f"agent-status-{changed.status}")))
 
 
 async def on_note(message: Message, command: CommandObject, bot: Bot, project: Project) -> None:
@@ -101,7 +101,7 @@ async def on_note(message: Message, command: CommandObject, bot: Bot, project: P
         return
     ticket, agent, t = target
     if not command.args:
-        await message.reply(t("agent-usage-note"))
+        await reply(message, t("agent-usage-note"))
         return
     await save_agent_message(project, ticket, agent, message, text=command.args, internal=True)
-    await message.reply(t("agent-note-saved"))
+    await reply(message, t("agent-note-saved"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message as TgMessage
 from aiogram.types import TelegramObject, User
 
@@ -19,6 +20,17 @@ MEMBER_STATUSES = (
     ChatMemberStatus.MEMBER,
 )
 ADMIN_STATUSES = (ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def reply(message: TgMessage, text: str) -> None:
+    """A short answer under the agent's message; a closed or deleted topic just gets none
+    (the card shows the outcome anyway)."""
+    try:
+        await message.reply(text)
+    except TelegramBadRequest as error:
+        lowered = error.message.lower()
+        if "topic_closed" not in lowered and "thread not found" not in lowered:
+            raise
 
 
 def user_t(user: User | None) -> Translator:

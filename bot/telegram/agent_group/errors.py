@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import ErrorEvent
 
-from bot.telegram.agent_group.context import user_t
+from bot.telegram.agent_group.context import reply, user_t
 from services.errors import HelpdeskError, NotFound, TicketClosed
 
 GROUP_TYPES = ("group", "supergroup")
@@ -42,4 +42,4 @@ async def on_helpdesk_error(event: ErrorEvent) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.message is not None:
-        await update.message.reply(text)
+        await reply(update.message, text)

@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 
-from bot.telegram.agent_group.context import acting_agent, ticket_of, user_t
+from bot.telegram.agent_group.context import acting_agent, reply, ticket_of, user_t
 from models import Agent, Project, Ticket
 from models.enums import MessageSource
 from services import agent_chat, tickets
@@ -96,4 +96,4 @@ async def on_agent_edit(message: Message, bot: Bot, project: Project) -> None:
     try:
         await agent_chat.agent_edited(project, message.chat.id, message.message_id, text)
     except agent_chat.EditTooLate:
-        await message.reply(user_t(message.from_user)("agent-error-edit-too-late"))
+        await reply(message, user_t(message.from_user)("agent-error-edit-too-late"))
