@@ -71,7 +71,7 @@ def test_telegram_limits_per_chat_type():
     private = platform.limits_for(5)[1]
     group = platform.limits_for(-5)[1]
     assert (private.count, round(private.period)) == (1, 1)
-    assert (group.count, round(group.period)) == (20, 61)
+    assert (group.count, round(group.period)) == (20, 60)
 
 
 @pytest.mark.parametrize(
