@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, Project, WebhookAttempt
 from models.enums import DeliveryStatus
@@ -222,13 +223,21 @@ class WebhookWorker:
         began = time.perf_counter()
         outcome = await self._post(event, project, started)
         duration_ms = int((time.perf_counter() - began) * 1000)
-        await WebhookAttempt.create(
-            event_id=event.id,
-            attempted_at=started,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=duration_ms,
-        )
+        # the attempt and the event's new state commit together: one write (one fsync on
+        # SQLite) per attempt, and the log never disagrees with the event
+        async with in_transaction():
+            await WebhookAttempt.create(
+                event_id=event.id,
+                attempted_at=started,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=duration_ms,
+            )
+            return await self._settle(event, project, outcome, started)
+
+    async def _settle(
+        self, event: OutboxEvent, project: Project, outcome: _Outcome, started: datetime
+    ) -> bool:
         attempts = event.attempts + 1
         if outcome.delivered:
             await OutboxEvent.filter(id=event.id).update(
