@@ -21,6 +21,7 @@ from models import (
     OutboundMessage,
     OutboxEvent,
     Project,
+    Subscriber,
     Ticket,
 )
 from models.enums import Author, Channel, TicketStatus
@@ -279,7 +280,9 @@ def _sent_as_caption(sent: OutboundMessage | None, message: Message) -> bool:
 
 
 async def customer_translator(ticket: Ticket) -> Translator:
-    subscriber = await ticket.subscriber if ticket.subscriber_id else None
+    subscriber = (
+        await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
+    )
     return translator(subscriber.language_code if subscriber else None)
 
 

@@ -280,3 +280,40 @@ async def test_topic_creation_is_paced_and_no_ticket_is_dropped(env: AgentGroupE
     await env.drain()
     assert (await env.ticket(ticket)).agent_topic_id is not None
     assert await env.undelivered() == []
+
+
+async def test_a_failed_card_send_reuses_the_topic_on_retry(env: AgentGroupEnv) -> None:
+    await env.bind(GROUP)
+    env.tg.fail_next("sendMessage", 429, retry_after=1, chat_id=GROUP)
+    ticket = await env.telegram_ticket()
+    await env.drain()
+    row = await OutboundMessage.get(ticket_id=ticket.id, kind=AGENT_EVENT)
+    await OutboundMessage.filter(id=row.id).update(next_attempt_at=row.created_at - timedelta(1))
+    await env.drain()
+    assert len(env.tg.calls_to("createForumTopic", ok=True)) == 1
+    assert env.card(await env.ticket(ticket))["message_thread_id"] == await topic_of(env, ticket)
+
+
+async def test_an_album_from_an_agent_reaches_the_customer_whole(env: AgentGroupEnv) -> None:
+    await env.bind(GROUP)
+    ticket = await env.telegram_ticket()
+    await env.drain()
+    thread = await topic_of(env, ticket)
+    for index, file_id in enumerate(("AgACalbum1", "AgACalbum2")):
+        await env.say(
+            GROUP,
+            AGENT,
+            None,
+            message_thread_id=thread,
+            photo=file_id,
+            caption="both receipts" if index == 0 else None,
+            media_group_id="album42",
+        )
+    await env.say(GROUP, AGENT, None, message_thread_id=thread, document="BQACdoc", voice=None)
+    await env.drain()
+    sent = [
+        c.params.get("photo") or c.params.get("document")
+        for c in env.tg.successful_sends(CUSTOMER_CHAT)
+        if c.method.lower() in ("sendphoto", "senddocument")
+    ]
+    assert sent == ["AgACalbum1", "AgACalbum2", "BQACdoc"]

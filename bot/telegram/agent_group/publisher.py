@@ -166,10 +166,14 @@ class AgentChatPublisher:
         assert project.agent_chat_id is not None
         chat_id = project.agent_chat_id
         thread_id: int | None = None
-        if project.agent_chat_is_forum:
+        if project.agent_chat_is_forum and ticket.agent_chat_id == chat_id:
+            thread_id = ticket.agent_topic_id  # made by an attempt that failed before the card
+        if project.agent_chat_is_forum and thread_id is None:
             try:
                 topic = await self.bot.create_forum_topic(chat_id, topic_name(ticket, self.t))
                 thread_id = topic.message_thread_id
+                # recorded at once: a retry after a failed card send reuses this topic
+                await agent_chat.record_topic(ticket, chat_id, thread_id, None)
             except TelegramBadRequest as error:
                 if "not a forum" not in error.message.lower():
                     raise
