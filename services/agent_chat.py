@@ -286,6 +286,24 @@ async def customer_translator(ticket: Ticket) -> Translator:
     return translator(subscriber.language_code if subscriber else None)
 
 
+async def customer_edited_in_chat(
+    channel: Channel, chat_id: int, customer_message_id: str, text: str | None
+) -> Message | None:
+    """A customer edited a message in their messenger chat: the ticket message it became,
+    updated and shown to agents; None when the message was not part of a ticket."""
+    message = await Message.filter(
+        author=Author.CUSTOMER,
+        customer_message_id=customer_message_id,
+        ticket__channel=channel,
+        ticket__customer_chat_id=chat_id,
+    ).first()
+    if message is None:
+        return None
+    ticket = await Ticket.get(id=message.ticket_id)
+    project = await Project.get(id=ticket.project_id)
+    return await customer_edited(project, ticket.id, customer_message_id, text)
+
+
 async def customer_edited(
     project: Project,
     ticket_id: object,

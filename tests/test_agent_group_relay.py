@@ -317,3 +317,17 @@ async def test_an_album_from_an_agent_reaches_the_customer_whole(env: AgentGroup
         if c.method.lower() in ("sendphoto", "senddocument")
     ]
     assert sent == ["AgACalbum1", "AgACalbum2", "BQACdoc"]
+
+
+async def test_a_customer_edit_in_the_private_chat_reaches_the_topic(env: AgentGroupEnv) -> None:
+    await env.bind(GROUP)
+    sent_id = 31  # the customer's message that opened the ticket
+    ticket = await env.telegram_ticket("My order is lte", customer_message_id=str(sent_id))
+    await env.drain()
+    await env.feed(
+        env.updates.edited_message(CUSTOMER_CHAT, CUSTOMER_CHAT, "My order is late", sent_id)
+    )
+    await env.drain()
+    assert (await env.messages(ticket))[0].text == "My order is late"
+    texts = env.topic_texts(GROUP, await topic_of(env, ticket))
+    assert texts[-1] == "✏️ Ann edited the message:\nMy order is late"

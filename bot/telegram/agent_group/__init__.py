@@ -1,7 +1,7 @@
 """The Telegram agent group: binding, ticket topics/cards, two-way relay, card actions.
 
-`create_agent_group_router()` handles group and supergroup chats only, so it never meets
-the customer bot's private-chat updates; include it before the customer routers.
+`create_agent_group_router()` handles group and supergroup chats (and, from private chats,
+only customers' edits); include it before the customer routers.
 `setup_agent_chat_delivery(sender)` registers what it sends on the Telegram sender.
 """
 
@@ -15,6 +15,7 @@ from bot.telegram.agent_group.binding import binding_router
 from bot.telegram.agent_group.callbacks import callbacks_router
 from bot.telegram.agent_group.commands import commands_router
 from bot.telegram.agent_group.context import bound_project
+from bot.telegram.agent_group.customer_edits import customer_edits_router
 from bot.telegram.agent_group.delivery import setup_agent_chat_delivery
 from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
 from bot.telegram.agent_group.relay import relay_router
@@ -27,24 +28,30 @@ __all__ = ["create_agent_group_router", "setup_agent_chat_delivery"]
 
 
 def create_agent_group_router(locale: str = "en") -> Router:
-    """`locale`: the language of cards and relayed messages in the group."""
-    router = Router(name="agent_group")
-    router.message.filter(F.chat.type.in_(GROUP_CHATS))
-    router.edited_message.filter(F.chat.type.in_(GROUP_CHATS))
-    router.callback_query.filter(F.message.chat.type.in_(GROUP_CHATS))
-    router.include_router(binding_router())
+    """`locale`: the language of cards and relayed messages in the group.
+
+    Group and supergroup updates only, plus customers' edits in private chats (an update
+    type the customer bot does not handle)."""
+    groups = Router(name="agent_group.groups")
+    groups.message.filter(F.chat.type.in_(GROUP_CHATS))
+    groups.edited_message.filter(F.chat.type.in_(GROUP_CHATS))
+    groups.callback_query.filter(F.message.chat.type.in_(GROUP_CHATS))
+    groups.include_router(binding_router())
 
     bound = Router(name="agent_group.bound")
     bound.message.filter(bound_project)
     bound.edited_message.filter(bound_project)
     bound.callback_query.filter(bound_project)
     bound.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
-    router.include_router(bound)
+    groups.include_router(bound)
     # group messages nobody above wanted end here: the customer routers never see them
     rest = Router(name="agent_group.rest")
     rest.message.register(_ignore)
     rest.edited_message.register(_ignore)
-    router.include_router(rest)
+    groups.include_router(rest)
+
+    router = Router(name="agent_group")
+    router.include_routers(groups, customer_edits_router())
     router.errors.register(on_helpdesk_error, ExceptionTypeFilter(HelpdeskError), in_group)
     return router
 
