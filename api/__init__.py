@@ -1,0 +1,36 @@
+"""The REST facade (/v1/helpdesk) over the shared use cases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from api.context import API_STATE, PREFIX, ApiState
+from api.docs import setup_docs
+from api.errors import error_middleware
+from api.middlewares import auth_middleware, idempotency_middleware, rate_limit_middleware
+from api.routes import OPERATIONS
+from services.ratelimit import RateLimiter
+
+
+def setup_api(app: web.Application, resources_key: web.AppKey[Any]) -> None:
+    """Mount the REST API on the process app (routes, middlewares)."""
+    state = ApiState(resources_key=resources_key)
+    app[API_STATE] = state
+    for op in OPERATIONS:
+        app.router.add_route(op.method, PREFIX + op.path, op.handler, name=op.name)
+        state.operations[op.name] = op
+    setup_docs(app)
+    # outermost first: every failure below becomes the JSON envelope
+    app.middlewares.extend(
+        [error_middleware, auth_middleware, rate_limit_middleware, idempotency_middleware]
+    )
+
+    async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
+        # runs after the composition root's resources context, so Redis is open by now
+        state.limiter = RateLimiter.for_redis(app[resources_key].redis)
+        yield
+
+    app.cleanup_ctx.append(limiter_ctx)

@@ -13,7 +13,13 @@ from tortoise.transactions import in_transaction
 from models import Agent, Message, Project, Subscriber, Ticket, TicketType
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
 from services import clock, notifications, outbox
-from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
+from services.errors import (
+    HelpdeskDisabled,
+    NotFound,
+    TicketClosed,
+    ValidationFailed,
+    WrongChannel,
+)
 from services.serializers import agent_ref, message_view
 from services.validation import (
     check_subject,
@@ -51,6 +57,12 @@ class NewTicket:
     source: MessageSource = MessageSource.API
     attachments: list[dict[str, Any]] = field(default_factory=list)
     customer_message_id: str | None = None
+
+
+def ensure_helpdesk_enabled(project: Project) -> None:
+    """The project's helpdesk is switched on (the REST API checks this on every call)."""
+    if not project.helpdesk_enabled:
+        raise HelpdeskDisabled("the helpdesk is disabled for this project")
 
 
 async def load(ticket: Ticket) -> Ticket:

@@ -1,0 +1,66 @@
+"""What the views and middlewares share: typed app/request keys and the operation table."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from models import Project
+from services.ratelimit import RateLimiter
+from services.requests import BotLinks
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+LimitPolicy = Literal["project", "poll"]
+
+PREFIX = "/v1/helpdesk"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint: its route and everything the OpenAPI document says about it."""
+
+    method: str
+    path: str  # below PREFIX
+    handler: Handler
+    name: str
+    summary: str
+    tag: str
+    response: type[BaseModel]
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    limit: LimitPolicy = "project"
+    description: str = ""
+
+
+@dataclass
+class ApiState:
+    resources_key: web.AppKey[Any]
+    operations: dict[str, Operation] = field(default_factory=dict)
+    limiter: RateLimiter | None = None  # built on startup, once Redis is open
+
+
+API_STATE = web.AppKey("api_state", ApiState)
+PROJECT = web.RequestKey("project", Project)
+
+
+def project_of(request: web.Request) -> Project:
+    """The project of the request's API key (set by the auth middleware)."""
+    return request[PROJECT]
+
+
+def links_of(request: web.Request) -> BotLinks:
+    """Read at request time: the Telegram bot learns its username from getMe after setup."""
+    state = request.app[API_STATE]
+    links: BotLinks = request.app[state.resources_key].links
+    return links
+
+
+def operation_of(request: web.Request) -> Operation | None:
+    name = request.match_info.route.name
+    return request.app[API_STATE].operations.get(name) if name else None

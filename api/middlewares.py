@@ -1,0 +1,107 @@
+"""Auth, rate limit and idempotency for /v1/helpdesk/* (the error middleware wraps them all)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from api.context import API_STATE, PREFIX, PROJECT, Handler, operation_of
+from api.errors import error_response
+from services import idempotency
+from services.errors import HelpdeskError, RateLimited
+from services.projects import authenticate
+from services.ratelimit import Decision
+from services.tickets import ensure_helpdesk_enabled
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _is_api(request: web.Request) -> bool:
+    return request.path.startswith(PREFIX + "/")
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bearer key → project; every lookup after this is scoped by that project."""
+    if not _is_api(request):
+        return await handler(request)
+    try:
+        project = await authenticate(_bearer(request))
+    except HelpdeskError as error:
+        response = error_response(error)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="helpdesk"'
+        return response
+    ensure_helpdesk_enabled(project)
+    request[PROJECT] = project
+    return await handler(request)
+
+
+def _limit_headers(response: web.StreamResponse, name: str, decision: Decision) -> None:
+    # draft-ietf-httpapi-ratelimit-headers: quota q per w seconds; r remaining, t seconds left
+    response.headers["RateLimit-Policy"] = f'"{name}";q={decision.limit};w={decision.window}'
+    response.headers["RateLimit"] = f'"{name}";r={decision.remaining};t={decision.reset}'
+
+
+@web.middleware
+async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Per project per minute; the status poll instead per request id (it is polled often)."""
+    operation = operation_of(request)
+    limiter = request.app[API_STATE].limiter
+    if operation is None or limiter is None or PROJECT not in request:
+        return await handler(request)
+    if operation.limit == "poll":
+        name = "poll"
+        decision = await limiter.hit_poll(request.match_info["request_id"])
+    else:
+        name = "project"
+        decision = await limiter.hit_project(request[PROJECT].id, request[PROJECT].rate_limit)
+    if decision.limit == 0:  # rate_limit 0: no limit, nothing to advertise
+        return await handler(request)
+    if not decision.allowed:
+        response = error_response(
+            RateLimited(
+                f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
+                retry_after=decision.reset,
+            )
+        )
+    else:
+        try:
+            response = await handler(request)
+        except HelpdeskError as error:  # rendered here so that errors carry the headers too
+            response = error_response(error)
+    _limit_headers(response, name, decision)
+    return response
+
+
+@web.middleware
+async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """POST + Idempotency-Key: run once, replay the stored response afterwards."""
+    raw_key = request.headers.get(IDEMPOTENCY_HEADER)
+    if request.method != "POST" or raw_key is None or PROJECT not in request:
+        return await handler(request)
+    key = idempotency.check_key(raw_key)
+    body = await request.read()
+    fingerprint = idempotency.request_hash(request.method, request.path, body)
+    claim = await idempotency.begin(request[PROJECT].id, key, fingerprint)
+    if isinstance(claim, idempotency.Stored):
+        response = web.json_response(claim.body, status=claim.status)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        response = await handler(request)
+    except Exception:  # (a cancelled request leaves a running record; it goes stale in 60 s)
+        await idempotency.release(claim)
+        raise
+    if isinstance(response, web.Response) and 200 <= response.status < 300 and response.body:
+        stored: Any = json.loads(response.body)  # type: ignore[arg-type]
+        await idempotency.finish(claim, response.status, stored)
+    else:
+        await idempotency.release(claim)
+    return response

@@ -1,0 +1,13 @@
+"""One module per resource; each exports OPERATIONS for the router and the OpenAPI document."""
+
+from __future__ import annotations
+
+from api.context import Operation
+from api.routes import agents, requests, ticket_types, tickets
+
+OPERATIONS: list[Operation] = [
+    *tickets.OPERATIONS,
+    *ticket_types.OPERATIONS,
+    *agents.OPERATIONS,
+    *requests.OPERATIONS,
+]

@@ -1,0 +1,45 @@
+"""/v1/helpdesk/request: deep links for visitors who are not subscribed yet."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import schemas
+from api.context import Operation, links_of, project_of
+from api.parsing import json, parse_body
+from models.enums import Channel
+from services import requests
+
+
+async def create_request(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.CreateRequest, optional=True)
+    created = await requests.create_request(
+        project_of(request),
+        links_of(request),
+        channel=Channel(body.channel) if body.channel else None,
+        ticket_type_id=body.ticket_type_id,
+    )
+    return json(created, status=201)
+
+
+async def request_status(request: web.Request) -> web.Response:
+    status = await requests.request_status(project_of(request), request.match_info["request_id"])
+    return json(status)
+
+
+OPERATIONS = [
+    Operation(
+        "POST", "/request", create_request, "create_request",
+        "Deep links that subscribe a visitor and open the helpdesk", "requests",
+        schemas.RequestCreated, status=201, body=schemas.CreateRequest, errors=(400,),
+        description="Needs `helpdesk_enabled` and `helpdesk_allow_create` (403 otherwise). "
+        "A channel with no bot configured gets a `null` link.",
+    ),
+    Operation(
+        "GET", "/request/{request_id}/status", request_status, "request_status",
+        "Poll a request (every 1-2 s)", "requests", schemas.RequestStatusOut, errors=(404,),
+        limit="poll",
+        description="Not counted against the project's rate limit; limited to 5 polls per "
+        "second per request id. `expired` 15 minutes after creation.",
+    ),
+]

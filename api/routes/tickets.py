@@ -1,0 +1,138 @@
+"""/v1/helpdesk/tickets: thin views — parse, call one use case, render its view."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import schemas
+from api.context import Operation, project_of
+from api.parsing import json, parse_body, parse_query
+from models.enums import MessageSource
+from services import tickets
+from services.serializers import message_view, ticket_details, ticket_summary
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.CreateTicket)
+    ticket = await tickets.create_ticket(
+        project_of(request),
+        tickets.NewTicket(
+            text=body.text,
+            subject=body.subject,
+            channel=body.channel,
+            chat_id=body.chat_id,
+            first_name=body.first_name,
+            username=body.username,
+            ticket_type_id=body.ticket_type_id,
+        ),
+    )
+    return json(ticket_summary(ticket), status=201)
+
+
+async def list_tickets(request: web.Request) -> web.Response:
+    query = parse_query(request, schemas.ListQuery)
+    found, total = await tickets.list_tickets(
+        project_of(request),
+        statuses=query.statuses(),
+        assigned_to=query.assigned_to,
+        channel=query.channel,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return json(
+        {
+            "tickets": [ticket_summary(t) for t in found],
+            "total": total,
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+    )
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    ticket, messages = await tickets.get_ticket(project_of(request), request.match_info["id"])
+    return json(ticket_details(ticket, messages))
+
+
+async def agent_reply(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.AgentReply)
+    message = await tickets.agent_reply(
+        project_of(request),
+        request.match_info["id"],
+        body.text,
+        internal=body.internal,
+        agent_id=body.user_id,
+    )
+    return json(message_view(message), status=201)
+
+
+async def customer_reply(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.CustomerReply)
+    message = await tickets.customer_message(
+        project_of(request), request.match_info["id"], body.text, source=MessageSource.API
+    )
+    return json(message_view(message), status=201)
+
+
+async def change_status(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.ChangeStatus)
+    ticket = await tickets.change_status(project_of(request), request.match_info["id"], body.status)
+    return json(ticket_summary(ticket))
+
+
+async def assign(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.Assign)
+    ticket = await tickets.assign(project_of(request), request.match_info["id"], body.user_id)
+    return json(ticket_summary(ticket))
+
+
+async def set_priority(request: web.Request) -> web.Response:
+    body = await parse_body(request, schemas.SetPriority)
+    ticket = await tickets.set_priority(
+        project_of(request), request.match_info["id"], body.priority
+    )
+    return json(ticket_summary(ticket))
+
+
+_TICKET = "/tickets/{id}"
+_TAG = "tickets"
+OPERATIONS = [
+    Operation(
+        "POST", "/tickets", create_ticket, "create_ticket", "Create a ticket", _TAG,
+        schemas.TicketSummary, status=201, body=schemas.CreateTicket, errors=(400,),
+        description="telegram/max: the chat is subscribed and the customer is messaged; "
+        "webhook `ticket.created`.",
+    ),
+    Operation(
+        "GET", "/tickets", list_tickets, "list_tickets", "List tickets, newest first", _TAG,
+        schemas.TicketList, query=schemas.ListQuery, errors=(400,),
+    ),
+    Operation(
+        "GET", _TICKET, get_ticket, "get_ticket", "A ticket with its messages", _TAG,
+        schemas.TicketDetails, errors=(404,),
+    ),
+    Operation(
+        "POST", _TICKET + "/reply", agent_reply, "agent_reply", "Agent reply or internal note",
+        _TAG, schemas.MessageOut, status=201, body=schemas.AgentReply, errors=(400, 404, 409),
+        description="Not internal: the customer gets the text, status → `waiting`; "
+        "webhook `ticket.replied`.",
+    ),
+    Operation(
+        "POST", _TICKET + "/customer-reply", customer_reply, "customer_reply",
+        "Virtual customer reply", _TAG, schemas.MessageOut, status=201,
+        body=schemas.CustomerReply, errors=(400, 404, 409),
+        description="Only for `channel=virtual` tickets (else 409 `wrong_channel`).",
+    ),
+    Operation(
+        "PATCH", _TICKET + "/status", change_status, "change_status", "Change status", _TAG,
+        schemas.TicketSummary, body=schemas.ChangeStatus, errors=(400, 404),
+    ),
+    Operation(
+        "PATCH", _TICKET + "/assign", assign, "assign", "Assign an agent", _TAG,
+        schemas.TicketSummary, body=schemas.Assign, errors=(400, 404),
+    ),
+    Operation(
+        "PATCH", _TICKET + "/priority", set_priority, "set_priority", "Change priority", _TAG,
+        schemas.TicketSummary, body=schemas.SetPriority, errors=(400, 404),
+    ),
+]
