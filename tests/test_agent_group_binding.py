@@ -38,7 +38,8 @@ async def test_connect_with_a_valid_code_binds_the_forum_group(env: AgentGroupEn
     assert project.agent_chat_is_forum is True
     assert "Acme Support" in last_reply(env, GROUP)
     # the code is one-time
-    await env.say(GROUP, ADMIN, f"/connect {(await AgentChatCode.first()).code}")
+    [used] = await AgentChatCode.all()
+    await env.say(GROUP, ADMIN, f"/connect {used.code}")
     assert "unknown or was already used" in last_reply(env, GROUP)
 
 
@@ -110,3 +111,21 @@ async def test_group_migrated_to_a_supergroup_keeps_working(env: AgentGroupEnv) 
     texts = env.tg.sent_texts(new_id)
     assert any("Ticket #1" in t for t in texts)
     assert any("any news?" in t for t in texts)
+
+
+async def test_a_migration_met_while_sending_moves_the_binding(env: AgentGroupEnv) -> None:
+    await env.bind(PLAIN_GROUP, forum=False)
+    new_id = -1007770
+    env.tg.add_chat(new_id, is_forum=False)
+    env.tg.fail_next(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        chat_id=PLAIN_GROUP,
+        parameters={"migrate_to_chat_id": new_id},
+    )
+    ticket = await env.telegram_ticket()
+    await env.drain()
+    assert (await Project.get(id=env.project.id)).agent_chat_id == new_id
+    card = env.card(await env.ticket(ticket))
+    assert card["chat"]["id"] == new_id and "Ticket #1" in card["text"]

@@ -98,7 +98,10 @@ class AgentChatPublisher:
         try:
             return await self._handle(outbound)
         except TelegramMigrateToChat as error:
-            await agent_chat.migrate_chat(outbound.chat_id, error.migrate_to_chat_id)
+            loaded = await self._load(outbound)
+            old_chat_id = loaded[1].agent_chat_id if loaded else outbound.chat_id
+            assert old_chat_id is not None
+            await agent_chat.migrate_chat(old_chat_id, error.migrate_to_chat_id)
             return await self._handle(outbound)
 
     async def on_topic_error(self, outbound: OutboundMessage, error_kind: str) -> int | None:
