@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -25,7 +25,14 @@ STATUS_LIST_PATTERN = (
     r"^(new|open|in_progress|waiting|closed)(,(new|open|in_progress|waiting|closed))*$"
 )
 
-Text = StrictStr
+# The columns are 64-bit; a bigger number must be a 400, not a database error.
+CHAT_ID_MAX = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
+
+# PostgreSQL text cannot hold NUL; refusing it here keeps it a 400 on every backend.
+NO_NUL = r"^[^\x00]*$"
+Str = Annotated[StrictStr, Field(pattern=NO_NUL)]
+Text = Str
 SettableStatus = Literal["open", "in_progress", "waiting", "closed"]
 
 
@@ -37,11 +44,13 @@ class Body(BaseModel):
 
 class CreateTicket(Body):
     text: Text = Field(min_length=1, max_length=MAX_TEXT, description="First message text")
-    subject: StrictStr | None = Field(None, max_length=MAX_SUBJECT)
+    subject: Str | None = Field(None, max_length=MAX_SUBJECT)
     channel: Channel = Channel.VIRTUAL
-    chat_id: StrictInt | None = Field(None, description="Messenger chat id (telegram/max)")
-    first_name: StrictStr | None = Field(None, max_length=200)
-    username: StrictStr | None = Field(None, max_length=64)
+    chat_id: StrictInt | None = Field(
+        None, ge=-CHAT_ID_MAX, le=CHAT_ID_MAX, description="Messenger chat id (telegram/max)"
+    )
+    first_name: Str | None = Field(None, max_length=200)
+    username: Str | None = Field(None, max_length=64)
     ticket_type_id: uuid.UUID | None = Field(None, description="An active ticket type")
 
     model_config = ConfigDict(
@@ -112,7 +121,7 @@ class ListQuery(BaseModel):
     assigned_to: uuid.UUID | None = None
     channel: Channel | None = None
     limit: int = Field(50, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def statuses(self) -> list[TicketStatus]:
         return [TicketStatus(s) for s in self.status.split(",")] if self.status else []

@@ -68,8 +68,17 @@ async def create_request(
     }
 
 
+def _is_request_id(value: str) -> bool:
+    """Ids are 16 [A-Za-z0-9]; anything else (even NUL bytes from a URL) is simply unknown."""
+    return len(value) == 16 and value.isascii() and value.isalnum()
+
+
 async def request_status(project: Project, request_id: str) -> dict[str, Any]:
-    request = await HelpdeskRequest.get_or_none(id=request_id, project_id=project.id)
+    request = (
+        await HelpdeskRequest.get_or_none(id=request_id, project_id=project.id)
+        if _is_request_id(request_id)
+        else None
+    )
     if request is None:
         raise NotFound("request not found")
     status = effective_status(request)
@@ -83,6 +92,8 @@ async def request_status(project: Project, request_id: str) -> dict[str, Any]:
 
 async def open_request(request_id: str) -> HelpdeskRequest:
     """The request behind a deep link, for the bots; unusable ones raise with a reason."""
+    if not _is_request_id(request_id):
+        raise NotFound("request not found")
     request = await HelpdeskRequest.get_or_none(id=request_id).select_related(
         "project", "ticket_type"
     )
