@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -18,10 +19,11 @@ class OutboxEvent(Model):
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="events", on_delete=fields.CASCADE
     )
+    project_id: uuid.UUID
     ticket_id = fields.UUIDField(null=True)
     seq = fields.BigIntField(default=0)  # order of events within a ticket
     event = fields.CharField(max_length=64)
-    payload = fields.JSONField()
+    payload: fields.Field[dict[str, Any]] = fields.JSONField()
     occurred_at = fields.DatetimeField()
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)
     attempts = fields.IntField(default=0)
@@ -56,10 +58,11 @@ class OutboundMessage(Model):
     project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="outbound", null=True, on_delete=fields.CASCADE
     )
+    project_id: uuid.UUID | None
     channel = fields.CharField(max_length=16)  # telegram | max
     chat_id = fields.BigIntField()
     kind = fields.CharField(max_length=32)  # what to do: "text", "copy", "agent_card", ...
-    payload = fields.JSONField()
+    payload: fields.Field[dict[str, Any]] = fields.JSONField()
     ticket_id = fields.UUIDField(null=True)
     message_id = fields.UUIDField(null=True)
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)
@@ -67,7 +70,7 @@ class OutboundMessage(Model):
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
     sent_at = fields.DatetimeField(null=True)
-    result = fields.JSONField(null=True)
+    result: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -84,7 +87,7 @@ class IdempotencyRecord(Model):
     key = fields.CharField(max_length=255)
     request_hash = fields.CharField(max_length=64)
     status_code = fields.IntField(null=True)  # null while the first request is running
-    response_body = fields.JSONField(null=True)
+    response_body: fields.Field[Any] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(index=True)
 

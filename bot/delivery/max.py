@@ -33,7 +33,7 @@ class MaxPlatform:
     channel = CHANNEL
     text_limit = TEXT_LIMIT
     caption_limit = TEXT_LIMIT  # MAX messages carry text and attachments together
-    measure = staticmethod(len)
+    measure = staticmethod(lambda text: len(text))  # MAX counts characters
 
     def __init__(self, rate_per_second: float = 30.0, bot_key: str = "max") -> None:
         self._limits = [global_limit(f"{bot_key}:all", rate_per_second)]

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from bot.delivery.limits import Limit, RateLimiter, acquire
@@ -64,7 +65,9 @@ class Platform(Protocol):
     channel: str
     text_limit: int
     caption_limit: int
-    measure: Measure
+
+    @property
+    def measure(self) -> Measure: ...
 
     def limits_for(self, chat_id: int) -> list[Limit]: ...
 
@@ -222,9 +225,7 @@ class MessengerSender:
                         claimed += len(rows)
                         task = asyncio.create_task(self._send_group(rows))
                         active[chat_id] = task
-                        task.add_done_callback(
-                            lambda _t, c=chat_id: (active.pop(c, None), wake.set())
-                        )
+                        task.add_done_callback(partial(self._finished, active, wake, chat_id))
                 if claimed == 0:
                     waiters = [
                         asyncio.ensure_future(stop.wait()),
@@ -242,6 +243,13 @@ class MessengerSender:
                 await asyncio.wait(list(active.values()))
             if self._on_close is not None:
                 await self._on_close()
+
+    @staticmethod
+    def _finished(
+        active: dict[int, asyncio.Task[int]], wake: asyncio.Event, chat_id: int, _: object
+    ) -> None:
+        active.pop(chat_id, None)
+        wake.set()
 
     async def _claim(
         self, limit: int, busy: set[int] | Sequence[int]
