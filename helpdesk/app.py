@@ -69,6 +69,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         redis=resources.redis,
         telegram_bot=resources.extras.get("telegram_bot"),
         max_bot=resources.extras.get("max_bot"),
+        setup=resources.extras.get("delivery_setup", ()),
     )
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop), name=f"worker:{w.name}") for w in workers]

@@ -264,7 +264,7 @@ async def _queue_customer_edit(message: Message, text: str) -> None:
         kind=CUSTOMER_EDIT,
         payload={
             "message_id": customer_message_id,
-            "text": t("notify-agent-reply", number=ticket.number, text=text),
+            "text": notifications.with_body(t("notify-agent-reply", number=ticket.number), text),
             "as_caption": _sent_as_caption(sent, message),
         },
         project_id=ticket.project_id,

@@ -15,15 +15,25 @@ AGENT_EVENT = "agent_event"  # payload: event, ticket_id, message_id (rendered b
 default_locale = "en"
 
 
+def with_body(line: str, body: str | None) -> str:
+    """A localized line with a person's own words below it (kept out of Fluent's 2500 cap)."""
+    return f"{line}\n{body}" if body else line
+
+
 async def notify_customer(
     ticket: Ticket,
     key: str,
     *,
     message: Message | None = None,
     open_button: bool = False,
+    body: str | None = None,
     **args: Any,
 ) -> None:
-    """Queue a localized text for the ticket's customer, if they are reachable in a messenger."""
+    """Queue a localized text for the ticket's customer, if they are reachable in a messenger.
+
+    `body` (a person's own words) is appended below the localized line rather than passed to
+    Fluent, which refuses placeables over 2500 characters.
+    """
     if ticket.channel == Channel.VIRTUAL or ticket.customer_chat_id is None:
         return
     subscriber = (
@@ -33,7 +43,7 @@ async def notify_customer(
         return
     t = translator(subscriber.language_code if subscriber else None, default_locale)
     payload: dict[str, Any] = {
-        "text": t(key, number=ticket.number, **args),
+        "text": with_body(t(key, number=ticket.number, **args), body),
         "ticket_id": str(ticket.id),
         "ticket_number": ticket.number,
         "attachments": list(message.attachments) if message else [],

@@ -292,7 +292,7 @@ async def agent_reply(
             )
             await _set_status(ticket, TicketStatus.WAITING)
             await notifications.notify_customer(
-                ticket, "notify-agent-reply", message=message, text=body
+                ticket, "notify-agent-reply", message=message, body=body
             )
         if source != MessageSource.AGENT_CHAT:
             await notifications.notify_agents(ticket, "agent_reply", message)

@@ -90,3 +90,15 @@ async def test_other_projects_ticket_is_not_found(project):
         await tickets.get_ticket(project, ticket.id)
     with pytest.raises(NotFound):
         await tickets.get_ticket(project, "not-a-uuid")
+
+
+async def test_long_agent_reply_reaches_the_customer_whole(project):
+    ticket = await tickets.create_ticket(
+        project, tickets.NewTicket(text="Hi", channel=Channel.TELEGRAM, chat_id=99)
+    )
+    long_text = "word " * 790  # ~3950 characters: over Fluent's 2500-character placeable cap
+    await tickets.agent_reply(project, ticket.id, long_text)
+    outbound = await OutboundMessage.filter(ticket_id=ticket.id).order_by("-created_at").first()
+    assert outbound is not None
+    assert outbound.payload["text"].endswith(long_text.strip())
+    assert "{???}" not in outbound.payload["text"]

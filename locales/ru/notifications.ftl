@@ -1,6 +1,5 @@
 notify-ticket-created = 🎫 Обращение №{ $number } создано. Мы ответим здесь.
 notify-agent-reply = 💬 Ответ по обращению №{ $number }:
-    { $text }
 notify-ticket-closed = ✅ Обращение №{ $number } закрыто. Напишите сюда, чтобы открыть его снова.
 notify-ticket-reopened = 🔄 Обращение №{ $number } снова открыто.
 button-open-ticket = Открыть обращение №{ $number }
