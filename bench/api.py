@@ -9,8 +9,11 @@ with `helpdesk project update --rate-limit` (high, not 0, so the limiter still r
 `helpdesk serve --role api` and the baseline (this module with `--serve-baseline`) as separate
 processes with the same pool size, then drives both with concurrent clients: create ticket
 (1, 8, 64 clients), agent reply (8), get ticket (8), and list (limit 50, with total) in a
-project holding 100,000 tickets (1 client). The baseline does the same inserts in one
-transaction per request, without auth, rate limit, validation or the ORM.
+project holding 100,000 tickets (1 client). Both servers are up together and each scenario
+alternates between them (`--rounds`), so other load on the machine falls on both alike.
+The baseline runs the same SQL by hand: the API-key lookup (prefix + constant-time hash
+compare), then the same inserts in one transaction (or the same selects) — without the
+rate limiter, request validation, the ORM or the middleware chain.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -82,9 +87,21 @@ async def _event(conn: asyncpg.Connection, project_id: str, ticket: dict[str, An
     )
 
 
-def baseline_app(database_url: str, project_id: str) -> web.Application:
+async def _authenticate(conn: asyncpg.Connection, request: web.Request) -> uuid.UUID:
+    """The same key lookup as the API: by prefix, then a constant-time hash comparison."""
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    row = await conn.fetchrow(
+        "SELECT project_id, key_hash, revoked_at FROM api_keys WHERE prefix = $1", raw[:16])
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    if row is None or row["revoked_at"] is not None or not hmac.compare_digest(
+        row["key_hash"], digest
+    ):
+        raise web.HTTPUnauthorized()
+    return uuid.UUID(str(row["project_id"]))
+
+
+def baseline_app(database_url: str) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
-    pid = uuid.UUID(project_id)
 
     async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
         app["pool"] = await asyncpg.create_pool(database_url, min_size=1, max_size=POOL_SIZE)
@@ -94,55 +111,61 @@ def baseline_app(database_url: str, project_id: str) -> web.Application:
     async def create(request: web.Request) -> web.Response:
         body = await request.json()
         now = datetime.now(UTC)
-        async with request.app["pool"].acquire() as conn, conn.transaction():
-            number = await conn.fetchval(
-                "UPDATE projects SET ticket_counter = ticket_counter + 1 WHERE id = $1"
-                " RETURNING ticket_counter", pid)
-            row = await conn.fetchrow(
-                "INSERT INTO tickets (id, project_id, number, subject, status, priority, channel,"
-                " created_at, updated_at, last_customer_message_at)"
-                " VALUES ($1,$2,$3,$4,'new','normal','virtual',$5,$5,$5) RETURNING *",
-                uuid.uuid4(), pid, number, body.get("subject"), now)
-            message_id = uuid.uuid4()
-            await conn.execute(
-                "INSERT INTO messages (id, ticket_id, author, text, internal, attachments, source,"
-                " created_at) VALUES ($1,$2,'customer',$3,false,'[]','api',$4)",
-                message_id, row["id"], body["text"], now)
-            ticket = _summary(row)
-            await _event(conn, project_id, ticket, "ticket.created", now,
-                         message={"id": str(message_id), "text": body["text"]})
+        async with request.app["pool"].acquire() as conn:
+            pid = await _authenticate(conn, request)
+            async with conn.transaction():
+                number = await conn.fetchval(
+                    "UPDATE projects SET ticket_counter = ticket_counter + 1 WHERE id = $1"
+                    " RETURNING ticket_counter", pid)
+                row = await conn.fetchrow(
+                    "INSERT INTO tickets (id, project_id, number, subject, status, priority,"
+                    " channel, created_at, updated_at, last_customer_message_at)"
+                    " VALUES ($1,$2,$3,$4,'new','normal','virtual',$5,$5,$5) RETURNING *",
+                    uuid.uuid4(), pid, number, body.get("subject"), now)
+                message_id = uuid.uuid4()
+                await conn.execute(
+                    "INSERT INTO messages (id, ticket_id, author, text, internal, attachments,"
+                    " source, created_at) VALUES ($1,$2,'customer',$3,false,'[]','api',$4)",
+                    message_id, row["id"], body["text"], now)
+                ticket = _summary(row)
+                await _event(conn, str(pid), ticket, "ticket.created", now,
+                             message={"id": str(message_id), "text": body["text"]})
         return web.json_response(ticket, status=201)
 
     async def reply(request: web.Request) -> web.Response:
         body = await request.json()
         now = datetime.now(UTC)
         tid = uuid.UUID(request.match_info["id"])
-        async with request.app["pool"].acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT * FROM tickets WHERE id = $1 AND project_id = $2 FOR UPDATE", tid, pid)
-            if row is None:
-                raise web.HTTPNotFound()
-            message_id = uuid.uuid4()
-            await conn.execute(
-                "INSERT INTO messages (id, ticket_id, author, text, internal, attachments, source,"
-                " created_at) VALUES ($1,$2,'agent',$3,false,'[]','api',$4)",
-                message_id, tid, body["text"], now)
-            row = await conn.fetchrow(
-                "UPDATE tickets SET status='waiting', updated_at=$2, last_agent_message_at=$2,"
-                " first_response_at=COALESCE(first_response_at, $2) WHERE id=$1 RETURNING *",
-                tid, now)
-            ticket = _summary(row)
-            message = {"id": str(message_id), "author": "agent", "text": body["text"],
-                       "internal": False, "agent_id": None, "created_at": _iso(now),
-                       "attachments": []}
-            await _event(conn, project_id, ticket, "ticket.replied", now, message=message)
-            await _event(conn, project_id, ticket, "ticket.status_changed", now,
-                         **{"from": "new", "to": "waiting"})
+        async with request.app["pool"].acquire() as conn:
+            pid = await _authenticate(conn, request)
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    "SELECT * FROM tickets WHERE id = $1 AND project_id = $2 FOR UPDATE",
+                    tid, pid)
+                if row is None:
+                    raise web.HTTPNotFound()
+                message_id = uuid.uuid4()
+                await conn.execute(
+                    "INSERT INTO messages (id, ticket_id, author, text, internal, attachments,"
+                    " source, created_at) VALUES ($1,$2,'agent',$3,false,'[]','api',$4)",
+                    message_id, tid, body["text"], now)
+                row = await conn.fetchrow(
+                    "UPDATE tickets SET status='waiting', updated_at=$2,"
+                    " last_agent_message_at=$2, first_response_at=COALESCE(first_response_at,"
+                    " $2) WHERE id=$1 RETURNING *", tid, now)
+                ticket = _summary(row)
+                message = {"id": str(message_id), "author": "agent", "text": body["text"],
+                           "internal": False, "agent_id": None, "created_at": _iso(now),
+                           "attachments": []}
+                await _event(conn, str(pid), ticket, "ticket.replied", now, message=message)
+                await _event(conn, str(pid), ticket, "ticket.status_changed", now,
+                             **{"from": "new", "to": "waiting"})
         return web.json_response(message, status=201)
 
     async def get_ticket(request: web.Request) -> web.Response:
         tid = uuid.UUID(request.match_info["id"])
         async with request.app["pool"].acquire() as conn:
+            pid = await _authenticate(conn, request)
             row = await conn.fetchrow(
                 "SELECT * FROM tickets WHERE id = $1 AND project_id = $2", tid, pid)
             messages = await conn.fetch(
@@ -152,17 +175,16 @@ def baseline_app(database_url: str, project_id: str) -> web.Application:
              "created_at": _iso(m["created_at"])} for m in messages]})
 
     async def list_tickets(request: web.Request) -> web.Response:
-        project = uuid.UUID(request.query.get("project", project_id))
         async with request.app["pool"].acquire() as conn:
+            pid = await _authenticate(conn, request)
             # the same two queries as the API: the gap-free counter is the total
-            total = await conn.fetchval("SELECT ticket_counter FROM projects WHERE id = $1",
-                                        project)
+            total = await conn.fetchval("SELECT ticket_counter FROM projects WHERE id = $1", pid)
             rows = await conn.fetch(
                 "SELECT t.*, tt.name AS type_name, a.name AS agent_name FROM tickets t"
                 " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
                 " LEFT JOIN agents a ON a.id = t.assignee_id"
                 " WHERE t.project_id = $1 ORDER BY t.created_at DESC, t.number DESC LIMIT 50",
-                project)
+                pid)
         return web.json_response({"tickets": [_summary(r) for r in rows], "total": total,
                                   "limit": 50, "offset": 0})
 
@@ -292,8 +314,8 @@ async def drive(call: Call, clients: int, seconds: float, warmup: float = 1.0) -
     return Result(len(latencies), seconds, latencies, errors)
 
 
-def scenarios(base: str, key: str, ticket_ids: list[str], list_project: str | None,
-              created: list[str]) -> dict[str, Call]:
+def scenarios(base: str, key: str, ticket_ids: list[str], created: list[str]
+              ) -> dict[str, Call]:
     headers = {"Authorization": f"Bearer {key}"}
 
     async def create(session: aiohttp.ClientSession, i: int) -> None:
@@ -316,9 +338,8 @@ def scenarios(base: str, key: str, ticket_ids: list[str], list_project: str | No
             await r.read()
 
     async def list_(session: aiohttp.ClientSession, i: int) -> None:
-        params = {"limit": "50"} | ({"project": list_project} if list_project else {})
         async with session.get(f"{base}/v1/helpdesk/tickets", headers=headers,
-                               params=params) as r:
+                               params={"limit": "50"}) as r:
             assert r.status == 200, await r.text()
             await r.read()
 
@@ -328,17 +349,46 @@ def scenarios(base: str, key: str, ticket_ids: list[str], list_project: str | No
 PLAN = [("create", 1), ("create", 8), ("create", 64), ("reply", 8), ("get", 8), ("list", 1)]
 
 
-async def run_plan(base: str, key: str, seconds: float, list_key: str | None,
-                   list_project: str | None) -> dict[tuple[str, int], Result]:
-    results: dict[tuple[str, int], Result] = {}
-    created: list[str] = []
-    calls = scenarios(base, key, created, None, created)
-    for name, clients in PLAN:
-        if name == "list":
-            calls = scenarios(base, list_key or key, created, list_project, [])
-        results[(name, clients)] = await drive(calls[name], clients, seconds)
-        print(f"  {name:7} x{clients:<3} {results[(name, clients)].rps:8.0f} req/s",
-              file=sys.stderr)
+@dataclass
+class Target:
+    name: str
+    base: str
+    key: str
+    list_key: str
+    created: list[str]
+
+    def call(self, scenario: str) -> Call:
+        if scenario == "list":
+            return scenarios(self.base, self.list_key, [], [])[scenario]
+        return scenarios(self.base, self.key, self.created, self.created)[scenario]
+
+
+def merge(results: list[Result]) -> Result:
+    return Result(
+        sum(r.requests for r in results),
+        sum(r.seconds for r in results),
+        [x for r in results for x in r.latencies],
+        sum(r.errors for r in results),
+    )
+
+
+async def run_plan(targets: list[Target], seconds: float, rounds: int
+                   ) -> dict[str, dict[tuple[str, int], Result]]:
+    """Both servers are up; each scenario alternates between them, so that load from other
+    processes on the machine falls on both sides alike."""
+    results: dict[str, dict[tuple[str, int], Result]] = {t.name: {} for t in targets}
+    for scenario, clients in PLAN:
+        runs: dict[str, list[Result]] = {t.name: [] for t in targets}
+        for _ in range(rounds):
+            for target in targets:
+                runs[target.name].append(
+                    await drive(target.call(scenario), clients, seconds / rounds)
+                )
+        line = []
+        for target in targets:
+            results[target.name][(scenario, clients)] = merged = merge(runs[target.name])
+            line.append(f"{target.name} {merged.rps:7.0f} req/s")
+        print(f"  {scenario:7} x{clients:<3} " + "  ".join(line), file=sys.stderr)
     return results
 
 
@@ -379,31 +429,35 @@ async def main(args: argparse.Namespace) -> None:
     api_port, base_port = _free_port(), _free_port()
     api_cmd = [HELPDESK, "serve", "--role", "api", "--host", "127.0.0.1",
                "--port", str(api_port)]
-    print("helpdesk API:", file=sys.stderr)
-    async with server(api_cmd, env, api_port) as url:
-        ours = await run_plan(url, project["api_key"], args.seconds, listing["api_key"], None)
     base_cmd = [sys.executable, "-m", "bench.api", "--serve-baseline", str(base_port),
-                "--database-url", args.database_url, "--project", baseline_project["id"]]
-    print("baseline (aiohttp + asyncpg):", file=sys.stderr)
-    async with server(base_cmd, env, base_port) as url:
-        base = await run_plan(url, "-", args.seconds, None, listing["id"])
-    print(table(ours, base))
+                "--database-url", args.database_url]
+    async with server(api_cmd, env, api_port) as api_url, \
+            server(base_cmd, env, base_port) as base_url:
+        results = await run_plan(
+            [
+                Target("api", api_url, project["api_key"], listing["api_key"], []),
+                Target("baseline", base_url, baseline_project["api_key"], listing["api_key"], []),
+            ],
+            args.seconds,
+            args.rounds,
+        )
+    print(table(results["api"], results["baseline"]))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DB, help="recreated on every run")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help='"" for in-memory counters')
-    parser.add_argument("--seconds", type=float, default=8.0, help="per scenario")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per scenario and server")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations per scenario")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--project", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = parse_args()
     if arguments.serve_baseline:
-        web.run_app(baseline_app(arguments.database_url, arguments.project), host="127.0.0.1",
+        web.run_app(baseline_app(arguments.database_url), host="127.0.0.1",
                     port=arguments.serve_baseline, access_log=None, print=None)
     else:
         asyncio.run(main(arguments))
