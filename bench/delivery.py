@@ -21,6 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -161,7 +162,7 @@ async def bench_webhooks(args: argparse.Namespace, rows: list[tuple[str, str]]) 
     seq = 10_000_000
     while len(made) < total:
         owed += per_tick
-        batch = []
+        batch: list[Any] = []
         while owed >= 1 and len(made) + len(batch) < total:
             seq += 1
             batch.append(event_row(project.id, tickets[seq % len(tickets)], seq))

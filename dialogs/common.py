@@ -83,7 +83,7 @@ async def start_route(
     """Open the screen a use case chose; always on a fresh stack (no dead ends behind it)."""
     notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
     if route.screen == Screen.CONSENT:
-        data = {PROJECT: route.project_id, REQUEST: route.request_id}
+        data: dict[str, Any] = {PROJECT: route.project_id, REQUEST: route.request_id}
         await manager.start(ConsentSG.main, data, StartMode.RESET_STACK, show_mode)
     elif route.screen == Screen.MENU:
         data = {

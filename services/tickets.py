@@ -205,9 +205,7 @@ async def list_tickets(
         # Tickets are never deleted and numbers are gap-free (taken in the creating
         # transaction), so the project's counter is its exact ticket count — without
         # counting 100,000 rows on every page.
-        total = (
-            await Project.filter(id=project.id).values_list("ticket_counter", flat=True)
-        )[0]
+        total = (await Project.get(id=project.id).only("id", "ticket_counter")).ticket_counter
     tickets = (
         await query.order_by("-created_at", "-number")
         .offset(offset)

@@ -59,7 +59,7 @@ class TelegramWebhook(SimpleRequestHandler):
             log.info("duplicate telegram update %s ignored", update_id)
             return web.json_response({})
         try:
-            result = await self.dispatcher.feed_webhook_update(bot, raw, **self.data)
+            result: Any = await self.dispatcher.feed_webhook_update(bot, raw, **self.data)
         except Exception:
             if isinstance(update_id, int):
                 await self.seen.release(update_id)
