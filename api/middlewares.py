@@ -64,6 +64,7 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
         decision = await limiter.hit_project(request[PROJECT].id, request[PROJECT].rate_limit)
     if decision.limit == 0:  # rate_limit 0: no limit, nothing to advertise
         return await handler(request)
+    response: web.StreamResponse
     if not decision.allowed:
         response = error_response(
             RateLimited(
@@ -91,9 +92,9 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     fingerprint = idempotency.request_hash(request.method, request.path, body)
     claim = await idempotency.begin(request[PROJECT].id, key, fingerprint)
     if isinstance(claim, idempotency.Stored):
-        response = web.json_response(claim.body, status=claim.status)
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        replay = web.json_response(claim.body, status=claim.status)
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
     try:
         response = await handler(request)
     except Exception:  # (a cancelled request leaves a running record; it goes stale in 60 s)

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from helpdesk.app import RESOURCES
+from models.enums import Channel
 from services import catalog
 from services.requests import BotLinks, accept_request, cancel_request
 from tests.api.conftest import MAX_BOT, TELEGRAM_BOT, Api
@@ -86,7 +87,7 @@ async def test_cancelled_by_the_bot(api: Api) -> None:
 
 async def test_accepted_by_the_bot(api: Api, frozen_clock: Any) -> None:
     request_id = (await api.post("/request", {"channel": "max"})).body["request_id"]
-    _, subscriber = await accept_request(request_id, "max", 31337, first_name="Vis")
+    _, subscriber = await accept_request(request_id, Channel.MAX, 31337, first_name="Vis")
     frozen_clock.advance(minutes=30)  # accepted stays accepted past the TTL
     assert (await api.get(f"/request/{request_id}/status")).body == {
         "status": "accepted", "subscriber_id": str(subscriber.id), "channel": "max"

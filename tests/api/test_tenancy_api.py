@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from models.enums import Channel
 from services import catalog
 from services.requests import accept_request
 from tests.api.conftest import Api
@@ -65,7 +66,7 @@ async def test_other_projects_agents_and_types_are_not_accepted(api: Api, other:
 
 async def test_request_status_of_another_project_is_not_found(api: Api, other: Api) -> None:
     theirs = (await other.post("/request", {})).body["request_id"]
-    await accept_request(theirs, "telegram", 555)
+    await accept_request(theirs, Channel.TELEGRAM, 555)
 
     reply = await api.get(f"/request/{theirs}/status")
     assert (reply.status, reply.body["code"]) == (404, "not_found")

@@ -269,12 +269,12 @@ async def test_agents_list(api: Api, agent_id: str) -> None:
 async def test_unfiltered_total_counts_tickets_from_every_front_end(api: Api) -> None:
     """The unfiltered total comes from the gap-free counter: it must equal a real count."""
     from models import Ticket
-    from models.enums import MessageSource
+    from models.enums import Channel, MessageSource
     from services.tickets import NewTicket, create_ticket
 
     for _ in range(3):
         await api.ticket()
-    await create_ticket(api.project, NewTicket(text="from the bot", channel="telegram",
+    await create_ticket(api.project, NewTicket(text="from the bot", channel=Channel.TELEGRAM,
                                                chat_id=8, source=MessageSource.TELEGRAM))
     failed = await api.post("/tickets", {"text": "x", "ticket_type_id": str(uuid.uuid4())})
     assert failed.status == 400  # rolled back: takes no number
