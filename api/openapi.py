@@ -94,6 +94,8 @@ def _query_params(model: type[BaseModel]) -> list[dict[str, Any]]:
             target = defs[prop.pop("$ref").rsplit("/", 1)[1]]
             prop = {**target, **prop}
         prop.pop("title", None)
+        if prop.get("default", 0) is None:  # absent, not null
+            prop.pop("default")
         param = {"name": name, "in": "query", "required": False, "schema": prop}
         if "description" in prop:
             param["description"] = prop.pop("description")
