@@ -1,0 +1,60 @@
+"""Where a MAX customer lands: Start (deep link payload), /start and /menu, the
+"open ticket #N" button of notifications, and anything no other screen takes."""
+
+from __future__ import annotations
+
+from maxapi import F, Router
+from maxapi.filters.command import Command
+from maxapi.types.updates.bot_started import BotStarted
+from maxapi.types.updates.message_callback import MessageCallback
+from maxapi.types.updates.message_created import MessageCreated
+
+from bot.max.chat import MaxChat
+from bot.max.payloads import OPEN_TICKET_PREFIX
+from bot.max.screens import open_route
+from services import customers
+
+
+async def on_bot_started(event: BotStarted, chat: MaxChat) -> None:
+    """`https://max.ru/<bot>?start=X` arrives here with X as the payload."""
+    route = await customers.route_deep_link(chat.customer, event.payload or "")
+    await open_route(chat, route)
+
+
+async def on_start_command(event: MessageCreated, chat: MaxChat) -> None:
+    """/start or /menu; a typed `/start hdreq_…` is treated as the deep link it names."""
+    words = (event.message.body.text or "").split(maxsplit=1) if event.message.body else []
+    payload = words[1].strip() if len(words) > 1 else ""
+    if payload:
+        route = await customers.route_deep_link(chat.customer, payload)
+    else:
+        route = await customers.route_start(chat.customer)
+    await open_route(chat, route)
+
+
+async def on_open_ticket(event: MessageCallback, chat: MaxChat) -> None:
+    ticket_id = (event.callback.payload or "").removeprefix(OPEN_TICKET_PREFIX)
+    await open_route(chat, await customers.route_to_ticket(chat.customer, ticket_id))
+
+
+async def on_stray(event: MessageCreated | MessageCallback, chat: MaxChat) -> None:
+    """A message outside compose/thread, or a button of a screen that is gone: /start."""
+    await open_route(chat, await customers.route_start(chat.customer))
+
+
+def entry_router() -> Router:
+    router = Router(router_id=__name__)
+    router.bot_started.register(on_bot_started)
+    router.message_created.register(on_start_command, Command("start"))
+    router.message_created.register(on_start_command, Command("menu"))
+    open_ticket = F.callback.payload.startswith(OPEN_TICKET_PREFIX)
+    router.message_callback.register(on_open_ticket, open_ticket)
+    return router
+
+
+def fallback_router() -> Router:
+    """Included last, so it only sees what no flow took."""
+    router = Router(router_id=f"{__name__}.fallback")
+    router.message_created.register(on_stray)
+    router.message_callback.register(on_stray)
+    return router

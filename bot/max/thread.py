@@ -1,0 +1,64 @@
+"""Ticket thread: number, status, type, the latest messages; writing adds to the ticket (a
+closed one is reopened); [Close ticket] asks first; [Back] returns where the customer was."""
+
+from __future__ import annotations
+
+from maxapi import F, Router
+from maxapi.types.updates.message_callback import MessageCallback
+from maxapi.types.updates.message_created import MessageCreated
+
+from bot.max import payloads as p
+from bot.max.attachments import part_of
+from bot.max.chat import MaxChat
+from bot.max.payloads import Nav
+from bot.max.screens import go, show
+from bot.max.states import BACK, ERROR, PARTS, SUBSCRIBER, TICKET, Screen
+from services import customers
+from services.errors import HelpdeskError
+
+
+async def on_close(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
+    await go(chat, Screen.confirm_close)
+
+
+async def on_close_yes(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
+    data = await chat.data()
+    await customers.close(data[SUBSCRIBER], data[TICKET])
+    await go(chat, Screen.thread)
+
+
+async def on_close_no(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
+    await go(chat, Screen.thread)
+
+
+async def on_back(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
+    if (await chat.data()).get(BACK) == p.MY_TICKETS:
+        await go(chat, Screen.my_tickets)
+    else:
+        await go(chat, Screen.menu, **{TICKET: None, PARTS: []})
+
+
+async def on_thread_message(event: MessageCreated, chat: MaxChat) -> None:
+    """Added to the ticket; the thread is shown again below the customer's message."""
+    data = await chat.data()
+    part = part_of(event.message)
+    if not part.text and not part.attachments:
+        data[ERROR] = "error-unsupported-content"
+    else:
+        try:
+            await customers.write(chat.customer, data[SUBSCRIBER], data[TICKET], part)
+        except HelpdeskError as exc:
+            data[ERROR] = f"error-{exc.code}"
+    await chat.context.set_data(data)
+    await show(chat)
+
+
+def thread_router() -> Router:
+    router = Router(router_id=__name__)
+    cb = router.message_callback
+    cb.register(on_close, Nav.filter(F.action == p.CLOSE), Screen.thread)
+    cb.register(on_back, Nav.filter(F.action == p.BACK), Screen.thread)
+    cb.register(on_close_yes, Nav.filter(F.action == p.CLOSE_YES), Screen.confirm_close)
+    cb.register(on_close_no, Nav.filter(F.action == p.CLOSE_NO), Screen.confirm_close)
+    router.message_created.register(on_thread_message, Screen.thread)
+    return router
