@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.delivery.text import split_text, utf16_len
+from bot.telegram.agent_group import publisher
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
 from services import agent_chat, tickets
@@ -331,3 +333,70 @@ async def test_a_customer_edit_in_the_private_chat_reaches_the_topic(env: AgentG
     assert (await env.messages(ticket))[0].text == "My order is late"
     texts = env.topic_texts(GROUP, await topic_of(env, ticket))
     assert texts[-1] == "✏️ Ann edited the message:\nMy order is late"
+
+
+async def _make_due(ticket: Ticket) -> None:
+    row = await OutboundMessage.get(ticket_id=ticket.id, kind=AGENT_EVENT, status="pending")
+    assert row.attempts == 1  # put off after the fault, not dropped
+    await OutboundMessage.filter(id=row.id).update(next_attempt_at=row.created_at - timedelta(1))
+
+
+async def test_a_retry_after_a_failed_second_part_sends_no_part_twice(
+    env: AgentGroupEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await env.bind(GROUP)
+    ticket = await env.telegram_ticket()
+    await env.drain()
+    thread = await topic_of(env, ticket)
+    before = len(env.tg.messages_in(GROUP, thread))
+    monkeypatch.setattr(publisher, "TEXT_LIMIT", 200)  # a long text, in small parts
+    text = " ".join(f"w{i:04d}" for i in range(80))  # ~480 chars: three parts
+    await tickets.customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
+    send_message = env.sender.bot.send_message
+    calls = 0
+
+    async def second_part_fails(*args: object, **kw: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the fake answers this one with a 500
+            env.tg.fail_next("sendMessage", 500, chat_id=GROUP)
+        return await send_message(*args, **kw)
+
+    monkeypatch.setattr(env.sender.bot, "send_message", second_part_fails)
+    await env.drain()
+    assert len(env.tg.messages_in(GROUP, thread)) == before + 1  # only the first part so far
+    await _make_due(ticket)
+    await env.drain()
+    parts = env.topic_texts(GROUP, thread)[before:]
+    expected = split_text(f"👤 Ann:\n{text}", 200, utf16_len)
+    assert len(expected) >= 3 and parts == expected  # every part once, in order
+    relayed = (await env.messages(ticket))[-1]
+    first = env.tg.messages_in(GROUP, thread)[before]
+    assert relayed.agent_chat_message_id == first["message_id"]
+    assert await env.undelivered() == []
+
+
+async def test_a_retry_after_a_failed_photo_does_not_repeat_the_text(env: AgentGroupEnv) -> None:
+    await env.bind(GROUP)
+    ticket = await env.telegram_ticket()
+    await env.drain()
+    thread = await topic_of(env, ticket)
+    await tickets.customer_message(
+        env.project,
+        ticket.id,
+        "two photos",
+        source=MessageSource.TELEGRAM,
+        attachments=[
+            {"kind": "photo", "file_id": "AgACphotoA", "name": None, "size": 10},
+            {"kind": "photo", "file_id": "AgACphotoB", "name": None, "size": 10},
+        ],
+    )
+    env.tg.fail_next("sendPhoto", 500, chat_id=GROUP)
+    await env.drain()
+    await _make_due(ticket)
+    await env.drain()
+    sent = env.tg.messages_in(GROUP, thread)
+    assert [m.get("text") for m in sent].count("👤 Ann:\ntwo photos") == 1
+    photos = [m["photo"][-1]["file_id"] for m in sent if "photo" in m]
+    assert photos == ["AgACphotoA", "AgACphotoB"]
+    assert await env.undelivered() == []

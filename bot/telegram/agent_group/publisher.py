@@ -3,13 +3,21 @@
 One `AgentChatPublisher` per bot: `handle(outbound)` is the delivery handler of the
 `agent_event` kind; `on_topic_error(outbound, kind)` is the sender's topic-repair hook.
 Sends that hit a deleted or closed topic repair it and are sent again, so nothing is lost.
+
+Every message-creating call (topic, card, text part, media, history part) is a `job.step` of
+the sender: its result is saved before the next call, and a retry of the row after a partial
+send (a long text in parts, a text then photos) returns the saved result instead of sending
+again. Step names carry the chat and thread they went to, so a repaired (new) topic or a
+migrated chat gets its own sends. Edits, closes and reopens are idempotent by nature (a repeat
+answers "not modified") and are not steps.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
@@ -47,6 +55,22 @@ _MEDIA_SENDERS = {
 
 Send = Callable[[int | None], Awaitable[TgMessage]]
 Throttle = Callable[[], Awaitable[None]]
+
+
+class StepJob(Protocol):
+    """The part of the sender's `SendJob` used here (bot/delivery/sender.py)."""
+
+    async def step(
+        self, name: str, call: Callable[[], Awaitable[Any]], extract: Callable[[Any], Any]
+    ) -> Any: ...
+
+
+def _message_id(message: TgMessage) -> int:
+    return int(message.message_id)
+
+
+def _thread_id(topic: Any) -> int:
+    return int(topic.message_thread_id)
 
 
 def topic_error_kind(error: Exception) -> str | None:
@@ -88,9 +112,30 @@ class _Paced:
 
 
 class AgentChatPublisher:
-    def __init__(self, bot: Bot, locale: str = "en", throttle: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        locale: str = "en",
+        throttle: Throttle | None = None,
+        job: StepJob | None = None,
+    ) -> None:
+        if job is None:
+            # the delivery handler passes `throttle=job.throttle`: its job records the steps
+            owner = getattr(throttle, "__self__", None)
+            job = owner if callable(getattr(owner, "step", None)) else None
+        self.job = job
+        self.raw: Any = bot  # for steps: `job.step` takes the rate limits itself
         self.bot: Any = _Paced(bot, throttle)
         self.t: Translator = translator(locale)
+
+    async def _step(self, name: str, call: Callable[[], Awaitable[Any]], extract: Any) -> Any:
+        """One message-creating call, done at most once per outbound row (see module doc)."""
+        if self.job is not None:
+            return await self.job.step(name, call, extract)
+        throttle = self.bot._throttle
+        if throttle is not None:
+            await throttle()
+        return extract(await call())
 
     # --- the delivery entry points ---------------------------------------------------
 
@@ -130,7 +175,7 @@ class AgentChatPublisher:
         ticket, project, message = context.ticket, context.project, context.message
         event = payload.get("event")
         created = await self._ensure_place(ticket, project)
-        sent: TgMessage | None = None
+        sent: int | None = None
         if event in ("ticket_created", "customer_message") and message is not None:
             sent = await self._relay_customer(ticket, project, message)
         elif event == "agent_reply" and message is not None:
@@ -140,14 +185,16 @@ class AgentChatPublisher:
             if event == "status_changed":
                 await self._sync_topic_state(ticket, project)
         elif event == "customer_blocked":
-            sent = await self._post_text(ticket, project, self.t("agent-relay-blocked"))
+            sent = await self._post_text(
+                ticket, project, self.t("agent-relay-blocked"), key="blocked"
+            )
         elif event == agent_chat.CUSTOMER_EDITED and message is not None:
             sent = await self._relay_customer_edit(ticket, project, message)
         return {
             "chat_id": project.agent_chat_id,
             "thread_id": ticket.agent_topic_id,
             "card_message_id": ticket.agent_card_message_id,
-            "message_id": sent.message_id if sent else None,
+            "message_id": sent,
             "topic_created": created,
         }
 
@@ -162,10 +209,11 @@ class AgentChatPublisher:
         """The ticket's topic (forum) and card exist in the bound chat; True if just made."""
         if self._placed(ticket, project):
             return False
-        await self._open_place(ticket, project)
+        await self._open_place(ticket, project, replacing=None)
         return True
 
-    async def _open_place(self, ticket: Ticket, project: Project) -> None:
+    async def _open_place(self, ticket: Ticket, project: Project, replacing: int | None) -> None:
+        """`replacing`: the deleted topic this place replaces (names the topic step)."""
         assert project.agent_chat_id is not None
         chat_id = project.agent_chat_id
         thread_id: int | None = None
@@ -173,21 +221,30 @@ class AgentChatPublisher:
             thread_id = ticket.agent_topic_id  # made by an attempt that failed before the card
         if project.agent_chat_is_forum and thread_id is None:
             try:
-                topic = await self.bot.create_forum_topic(chat_id, topic_name(ticket, self.t))
-                thread_id = topic.message_thread_id
+                name = topic_name(ticket, self.t)
+                thread_id = await self._step(
+                    f"topic@{chat_id}:{replacing}",
+                    partial(self.raw.create_forum_topic, chat_id, name),
+                    _thread_id,
+                )
                 # recorded at once: a retry after a failed card send reuses this topic
                 await agent_chat.record_topic(ticket, chat_id, thread_id, None)
             except TelegramBadRequest as error:
                 if "not a forum" not in error.message.lower():
                     raise
                 await agent_chat.set_forum(project, False)  # topics were switched off
-        card = await self.bot.send_message(
-            chat_id,
-            card_text(ticket, self.t),
-            message_thread_id=thread_id,
-            reply_markup=card_keyboard(ticket, self.t),
+        card = await self._step(
+            f"card@{chat_id}:{thread_id}",
+            partial(
+                self.raw.send_message,
+                chat_id,
+                card_text(ticket, self.t),
+                message_thread_id=thread_id,
+                reply_markup=card_keyboard(ticket, self.t),
+            ),
+            _message_id,
         )
-        await agent_chat.record_topic(ticket, chat_id, thread_id, card.message_id)
+        await agent_chat.record_topic(ticket, chat_id, thread_id, card)
         if thread_id is not None and ticket.status == TicketStatus.CLOSED:
             await self._topic_call(self.bot.close_forum_topic, chat_id, thread_id)
 
@@ -206,15 +263,15 @@ class AgentChatPublisher:
                 return
             if "message to edit not found" not in error.message.lower():
                 raise
-            card = await self._send(ticket, project, self._card_sender(ticket, project))
-            await agent_chat.record_card(ticket, card.message_id)
+            card = await self._send(ticket, project, "card", self._card_sender(ticket, project))
+            await agent_chat.record_card(ticket, card)
 
     def _card_sender(self, ticket: Ticket, project: Project) -> Send:
         assert project.agent_chat_id is not None
         chat_id = project.agent_chat_id
 
         async def send(thread_id: int | None) -> TgMessage:
-            return await self.bot.send_message(
+            return await self.raw.send_message(
                 chat_id,
                 card_text(ticket, self.t),
                 message_thread_id=thread_id,
@@ -267,8 +324,9 @@ class AgentChatPublisher:
                 if topic_error_kind(error) != TOPIC_GONE:
                     raise
         log.info("agent topic of ticket %s is gone: recreating it", ticket.id)
+        gone = ticket.agent_topic_id
         await agent_chat.record_topic(ticket, project.agent_chat_id, None, None)
-        await self._open_place(ticket, project)
+        await self._open_place(ticket, project, replacing=gone)
         if ticket.status == TicketStatus.CLOSED and ticket.agent_topic_id is not None:
             # a closed ticket's topic was just closed again: history goes in before that
             await self._topic_call(
@@ -291,26 +349,36 @@ class AgentChatPublisher:
                 "".join(attachment_label(a)) for a in item.attachments or []
             )
             lines.append(self.t("agent-history-line", author=author, text=text[:500]))
-        for part in split_text("\n".join(lines), TEXT_LIMIT, utf16_len):
-            await self.bot.send_message(
-                project.agent_chat_id or 0, part, message_thread_id=ticket.agent_topic_id
+        chat_id, thread_id = project.agent_chat_id or 0, ticket.agent_topic_id
+        for index, part in enumerate(split_text("\n".join(lines), TEXT_LIMIT, utf16_len)):
+            await self._step(
+                f"history:{index}@{chat_id}:{thread_id}",
+                partial(self.raw.send_message, chat_id, part, message_thread_id=thread_id),
+                _message_id,
             )
 
     # --- sending into the ticket's place ------------------------------------------------
 
     async def _send(
-        self, ticket: Ticket, project: Project, send: Send, exclude: Any = None
-    ) -> TgMessage:
-        """Send in the ticket's topic; a deleted/closed topic is repaired and the send redone."""
+        self, ticket: Ticket, project: Project, key: str, send: Send, exclude: Any = None
+    ) -> int:
+        """Send in the ticket's topic (step `key`); a deleted/closed topic is repaired and
+        the send redone. Returns the sent message's id."""
         thread = ticket.agent_topic_id if project.agent_chat_is_forum else None
+        chat_id = project.agent_chat_id
         try:
-            return await send(thread)
+            return int(
+                await self._step(f"{key}@{chat_id}:{thread}", partial(send, thread), _message_id)
+            )
         except TelegramBadRequest as error:
             kind = topic_error_kind(error)
             if kind is None or not project.agent_chat_is_forum:
                 raise
         await self._repair(ticket, project, kind, exclude=exclude)
-        return await send(ticket.agent_topic_id)
+        thread = ticket.agent_topic_id
+        return int(
+            await self._step(f"{key}@{chat_id}:{thread}", partial(send, thread), _message_id)
+        )
 
     async def _post_text(
         self,
@@ -318,15 +386,16 @@ class AgentChatPublisher:
         project: Project,
         text: str,
         *,
+        key: str,
         exclude: Any = None,
         reply_to: int | None = None,
-    ) -> TgMessage:
+    ) -> int:
         chat_id = project.agent_chat_id or 0
-        first: TgMessage | None = None
-        for part in split_text(text, TEXT_LIMIT, utf16_len):
+        first: int | None = None
+        for index, part in enumerate(split_text(text, TEXT_LIMIT, utf16_len)):
 
             async def send(thread_id: int | None, part: str = part) -> TgMessage:
-                return await self.bot.send_message(
+                return await self.raw.send_message(
                     chat_id,
                     part,
                     message_thread_id=thread_id,
@@ -334,41 +403,51 @@ class AgentChatPublisher:
                     allow_sending_without_reply=True,
                 )
 
-            sent = await self._send(ticket, project, send, exclude)
+            sent = await self._send(ticket, project, f"{key}:{index}", send, exclude)
             first = first or sent
         assert first is not None
         return first
 
     async def _relay_customer(
         self, ticket: Ticket, project: Project, message: Message
-    ) -> TgMessage | None:
+    ) -> int | None:
         """A customer message: its text, then its media by file id (a notice for MAX files)."""
         who = customer_name(ticket, self.t)
-        first: TgMessage | None = None
+        first: int | None = None
         if message.text:
             first = await self._post_text(
                 ticket,
                 project,
                 self.t("agent-relay-customer", customer=who, text=message.text),
+                key="text",
                 exclude=message.id,
             )
-        for item in message.attachments or []:
-            sent = await self._relay_attachment(ticket, project, message, item, who)
+        for index, item in enumerate(message.attachments or []):
+            sent = await self._relay_attachment(
+                ticket, project, message, item, who, key=f"attachment:{index}"
+            )
             first = first or sent
         if first is not None:
-            await agent_chat.record_relay(message.id, first.message_id)
+            await agent_chat.record_relay(message.id, first)
         return first
 
     async def _relay_attachment(
-        self, ticket: Ticket, project: Project, message: Message, item: dict[str, Any], who: str
-    ) -> TgMessage:
+        self,
+        ticket: Ticket,
+        project: Project,
+        message: Message,
+        item: dict[str, Any],
+        who: str,
+        *,
+        key: str,
+    ) -> int:
         kind, name = attachment_label(item)
         sender = _MEDIA_SENDERS.get(kind)
         if message.source == MessageSource.MAX or sender is None or not item.get("file_id"):
             text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
-            return await self._post_text(ticket, project, text, exclude=message.id)
+            return await self._post_text(ticket, project, text, key=key, exclude=message.id)
         method_name, argument = sender
-        method = getattr(self.bot, method_name)
+        method = getattr(self.raw, method_name)
         caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
         chat_id = project.agent_chat_id
 
@@ -378,26 +457,26 @@ class AgentChatPublisher:
                 chat_id, **{argument: item["file_id"]}, message_thread_id=thread_id, **extra
             )
 
-        return await self._send(ticket, project, send, message.id)
+        return await self._send(ticket, project, key, send, message.id)
 
-    async def _relay_outside_reply(
-        self, ticket: Ticket, project: Project, message: Message
-    ) -> TgMessage:
+    async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
         """A reply written outside the group (REST): shown, marked as sent via the API."""
         agent = message.agent.name if message.agent else self.t("agent-api")
         key = "agent-relay-api-note" if message.internal else "agent-relay-api-reply"
-        sent = await self._post_text(
-            ticket, project, self.t(key, agent=agent, text=message.text or "…"), exclude=message.id
-        )
-        await agent_chat.record_relay(message.id, sent.message_id)
+        text = self.t(key, agent=agent, text=message.text or "…")
+        sent = await self._post_text(ticket, project, text, key="reply", exclude=message.id)
+        await agent_chat.record_relay(message.id, sent)
         return sent
 
-    async def _relay_customer_edit(
-        self, ticket: Ticket, project: Project, message: Message
-    ) -> TgMessage:
+    async def _relay_customer_edit(self, ticket: Ticket, project: Project, message: Message) -> int:
         text = self.t(
             "agent-relay-customer-edited", customer=customer_name(ticket, self.t), text=message.text
         )
         return await self._post_text(
-            ticket, project, text, exclude=message.id, reply_to=message.agent_chat_message_id
+            ticket,
+            project,
+            text,
+            key="edited",
+            exclude=message.id,
+            reply_to=message.agent_chat_message_id,
         )
