@@ -1,0 +1,189 @@
+"""The MAX bot's part in delivery: agents' Telegram files reach MAX customers as real files,
+and after an agent's answer the customer's thread is shown again below it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from maxapi import Bot, Dispatcher
+
+from bot.delivery import max as max_delivery
+from bot.delivery.sender import SendJob
+from bot.max.attachments import PLATFORM, is_max_file
+from bot.max.chat import MaxChat, chat_context
+from bot.max.screens import open_route, render
+from bot.max.states import TICKET, Screen
+from bot.max.transfer import (
+    TooLarge,
+    fetch_telegram_file,
+    file_name,
+    max_kind,
+    size_text,
+    upload_to_max,
+)
+from models.enums import Channel
+from services import customers
+from services.customers import Customer
+from services.i18n import Translator, translator
+from services.notifications import CUSTOMER_TEXT
+
+log = logging.getLogger(__name__)
+TelegramBotGetter = Callable[[], Any]
+OnSent = Callable[[Any, Any], Awaitable[None]]
+
+
+async def _translator(chat_id: int, default_locale: str) -> Translator:
+    return translator(await customers.language_of(Channel.MAX, chat_id), default_locale)
+
+
+async def _transfer(job: SendJob, item: dict[str, Any], telegram_bot: Any) -> dict[str, Any] | None:
+    """A Telegram file uploaded to MAX (None when it cannot be: too big, no Telegram bot)."""
+    if telegram_bot is None:
+        return None
+    try:
+        fetched = await fetch_telegram_file(telegram_bot, item)
+    except TooLarge as too_large:
+        log.info("telegram file too large for MAX delivery: %s", too_large)
+        return None
+    except TelegramBadRequest as error:  # unknown/expired file id: retrying cannot help
+        log.warning("telegram file %s not downloadable: %s", item.get("file_id"), error)
+        return None
+    token = await upload_to_max(job.bot, item, fetched)
+    return {"kind": max_kind(item), "file_id": token, "name": fetched.name, "platform": PLATFORM}
+
+
+def customer_text_handler(
+    telegram_bot: TelegramBotGetter, default_locale: str
+) -> Callable[[SendJob], Awaitable[dict[str, Any] | None]]:
+    """`customer_text` for MAX: files that came from Telegram (an agent's photo/document)
+    are downloaded through the Bot API and uploaded to MAX first — each upload one step,
+    so a retry never uploads twice; what cannot be moved is named in the text instead."""
+
+    async def handle(job: SendJob) -> dict[str, Any] | None:
+        payload = job.payload
+        attachments: list[dict[str, Any]] = list(payload.get("attachments") or [])
+        if all(is_max_file(a) for a in attachments):
+            return await max_delivery.send_customer_text(job)
+        t = await _translator(job.chat_id, default_locale)
+        sendable: list[dict[str, Any]] = []
+        notices: list[str] = []
+        for index, item in enumerate(attachments):
+            if is_max_file(item):
+                sendable.append(item)
+                continue
+
+            def call(item: dict[str, Any] = item) -> Awaitable[dict[str, Any] | None]:
+                return _transfer(job, item, telegram_bot())
+
+            moved = await job.step(f"transfer:{index}", call, lambda moved: moved)
+            if moved is not None:
+                sendable.append(moved)
+            else:
+                notices.append(
+                    t(
+                        "max-file-unavailable",
+                        kind=t(f"attachment-{item.get('kind', 'file')}"),
+                        name=file_name(item),
+                        size=size_text(item.get("size"), t),
+                    )
+                )
+        text = "\n".join(x for x in [(payload.get("text") or "").strip(), *notices] if x)
+        return await _send(job, text, {**payload, "attachments": sendable})
+
+    return handle
+
+
+def _message_id(sent: Any) -> str | None:
+    return sent.message.body.mid if sent is not None and sent.message else None
+
+
+async def _send(job: SendJob, text: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """As bot/delivery/max.py sends: text in parts, files and keyboard on the last part."""
+    bot: Bot = job.bot
+    extras = max_delivery.attachments_for(payload)
+    if not text:
+        mid = await job.step(
+            "attachments",
+            lambda: bot.send_message(chat_id=job.chat_id, attachments=extras),
+            _message_id,
+        )
+        return {"message_ids": [mid]}
+
+    def send_part(part: str, last: bool) -> Any:
+        return bot.send_message(
+            chat_id=job.chat_id, text=part, attachments=extras if last and extras else None
+        )
+
+    return {"message_ids": await job.send_text(text, send_part, _message_id)}
+
+
+def _same_ticket(a: object, b: object) -> bool:
+    try:
+        return uuid.UUID(str(a)) == uuid.UUID(str(b))
+    except ValueError:
+        return False
+
+
+async def refresh_thread(
+    dp: Dispatcher, bot: Bot, chat_id: int, ticket_id: str, default_locale: str
+) -> None:
+    """The ticket's thread sent anew below the agent's message, as on Telegram: a customer in
+    that thread sees it again; one composing a ticket or deciding on consent gets their own
+    screen moved down; anyone else is taken to the ticket."""
+    chat = MaxChat(
+        bot=bot,
+        chat_id=chat_id,
+        context=chat_context(dp, chat_id),
+        t=await _translator(chat_id, default_locale),
+        customer=Customer(Channel.MAX, chat_id),
+    )
+    state = str(await chat.context.get_state())
+    here = state == str(Screen.thread) and _same_ticket((await chat.data()).get(TICKET), ticket_id)
+    if here or state in (str(Screen.compose), str(Screen.consent)):
+        view = await render(chat)
+        if view is not None:
+            await chat.show(view)
+            return
+    await open_route(chat, await customers.route_to_ticket(chat.customer, ticket_id))
+
+
+def thread_refresher(dp: Dispatcher, bot: Bot, default_locale: str) -> OnSent:
+    """A delivery `on_sent` hook for MAX `customer_text` rows about a ticket; rows with their
+    own buttons ("ticket #N created" + [Open]) are left alone."""
+
+    async def on_sent(outbound: Any, result: Any) -> None:
+        payload = getattr(outbound, "payload", None) or {}
+        ticket_id = getattr(outbound, "ticket_id", None) or payload.get("ticket_id")
+        if str(getattr(outbound, "channel", "")) != Channel.MAX or ticket_id is None:
+            return
+        if payload.get("buttons"):
+            return
+        try:
+            await refresh_thread(dp, bot, int(outbound.chat_id), str(ticket_id), default_locale)
+        except Exception:  # the message itself was delivered; a stale screen is not fatal
+            log.exception("could not re-show the MAX thread of ticket %s", ticket_id)
+
+    return on_sent
+
+
+def delivery_setup(dp: Dispatcher, bot: Bot, default_locale: str) -> Callable[[Any], None]:
+    """For helpdesk.workers.create_delivery(setup=[...]): registers on the MAX sender; the
+    Telegram sender's bot (if any) is where agents' files are downloaded from."""
+
+    def setup(delivery: Any) -> None:
+        sender = delivery.senders.get(max_delivery.CHANNEL)
+        if sender is None:
+            return
+
+        def telegram_bot() -> Any:
+            telegram = delivery.senders.get(str(Channel.TELEGRAM))
+            return telegram.bot if telegram is not None else None
+
+        sender.register(CUSTOMER_TEXT, customer_text_handler(telegram_bot, default_locale))
+        sender.on_sent(CUSTOMER_TEXT, thread_refresher(dp, bot, default_locale))
+
+    return setup

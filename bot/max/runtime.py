@@ -1,0 +1,138 @@
+"""The MAX bot's life inside the aiohttp app: start, webhook or long polling, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from hmac import compare_digest
+from typing import Any
+
+from aiohttp import web
+from maxapi import Bot, Dispatcher
+from maxapi.methods.types.getted_updates import process_update_webhook
+
+from bot.max.delivery import delivery_setup
+from bot.max.factory import create_bot, create_dispatcher
+from services.requests import BotLinks
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/bot/max/webhook"
+SECRET_HEADER = "X-Max-Bot-Api-Secret"
+
+# keys in Resources.extras
+EXTRA_BOT = "max_bot"  # helpdesk.app passes it to the MAX sender
+EXTRA_DISPATCHER = "max_dispatcher"
+EXTRA_DELIVERY_SETUP = "delivery_setup"  # the list bot/telegram/runtime.py also appends to
+
+
+class MaxWebhook:
+    """Checks the secret MAX sends with every update, then hands the update to the
+    dispatcher and answers after it was handled (a crash is not acknowledged as done)."""
+
+    def __init__(self, dp: Dispatcher, bot: Bot, secret: str | None) -> None:
+        self.dp = dp
+        self.bot = bot
+        self.secret = secret
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.secret is not None:
+            incoming = request.headers.get(SECRET_HEADER)
+            if incoming is None or not compare_digest(incoming, self.secret):
+                return web.json_response({"ok": False}, status=403)
+        try:
+            update = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"ok": False}, status=400)
+        event = await process_update_webhook(event_json=update, bot=self.bot)
+        if event is None:  # an update kind maxapi does not know: acknowledged, ignored
+            log.info("unprocessable MAX update: %s", str(update)[:200])
+        else:
+            await self.dp.handle(event)
+        return web.json_response({"ok": True})
+
+
+WEBHOOK_HANDLER = web.AppKey("max_webhook", MaxWebhook)
+
+
+async def webhook_view(request: web.Request) -> web.StreamResponse:
+    """Mounted always (routes freeze before startup); answers only in webhook mode."""
+    handler = request.app.get(WEBHOOK_HANDLER)
+    if handler is None:
+        raise web.HTTPNotFound()
+    return await handler.handle(request)
+
+
+def setup_max(app: web.Application, resources_key: web.AppKey[Any]) -> None:
+    app.router.add_post(WEBHOOK_PATH, webhook_view)
+    app.cleanup_ctx.append(_max_ctx(resources_key))
+
+
+def _max_ctx(
+    resources_key: web.AppKey[Any],
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        resources = app[resources_key]
+        settings = resources.settings
+        if settings.max_bot_token is None:  # a bot without a token is simply not started
+            yield
+            return
+        bot = create_bot(settings)
+        dp = create_dispatcher(settings, resources.redis)
+        resources.extras[EXTRA_BOT] = bot
+        resources.extras[EXTRA_DISPATCHER] = dp
+        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+            delivery_setup(dp, bot, settings.default_locale)
+        )
+        username = await _username(bot, settings.max_bot_username)
+        resources.links = BotLinks(telegram=resources.links.telegram, max=username)
+        polling: asyncio.Task[None] | None = None
+        try:
+            if settings.max_webhook_url:
+                await _start_webhook(app, dp, bot, settings)
+            else:
+                polling = asyncio.create_task(dp.start_polling(bot), name="max-polling")
+            yield
+        finally:
+            if polling is not None:
+                await _stop_polling(dp, polling)
+            else:
+                await dp.shutdown()
+            app.pop(WEBHOOK_HANDLER, None)
+            await bot.close_session()
+
+    return ctx
+
+
+async def _username(bot: Bot, configured: str | None) -> str | None:
+    """Deep links need the bot's username; GET /me knows it, the setting is a fallback."""
+    try:
+        me = await bot.get_me()
+    except Exception as exc:  # network down at start: links fall back to the setting
+        log.warning("MAX GET /me failed (%s); using MAX_BOT_USERNAME", exc)
+        return configured
+    return me.username or configured
+
+
+async def _start_webhook(app: web.Application, dp: Dispatcher, bot: Bot, settings: Any) -> None:
+    secret = settings.max_webhook_secret.get_secret_value() if settings.max_webhook_secret else None
+    await dp.startup(bot)
+    app[WEBHOOK_HANDLER] = MaxWebhook(dp, bot, secret)
+    await bot.subscribe_webhook(url=settings.max_webhook_url, secret=secret)
+
+
+async def _stop_polling(dp: Dispatcher, task: asyncio.Task[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # not started yet (stopped right after start)
+        await dp.stop_polling()
+    try:
+        await asyncio.wait_for(task, timeout=5)
+    except (TimeoutError, asyncio.CancelledError):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    except Exception:
+        log.exception("MAX polling stopped with an error")
