@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from helpdesk import cli_commands
 from helpdesk.cli_commands import CliError
+from helpdesk.logging_setup import configure_logging
 from helpdesk.settings import Settings, SettingsError, load_settings
 from services.errors import HelpdeskError
 
@@ -86,10 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("tortoise").setLevel(logging.WARNING)  # its INFO lines are noise here
+        configure_logging(settings.log_level, settings.log_format)
         sync_handler = getattr(args, "sync_handler", None)
         if sync_handler is not None:
             return int(sync_handler(args, settings) or 0)
