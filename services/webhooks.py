@@ -23,7 +23,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,6 +111,14 @@ class _Outcome:
         self.delivered = status_code is not None and 200 <= status_code < 300
         self.gone = status_code == 410
 
+def _result(outcome: _Outcome, attempts: int) -> str:
+    if outcome.delivered:
+        return "delivered"
+    if outcome.gone:
+        return "disabled"
+    return "failed" if attempts >= MAX_ATTEMPTS else "retry"
+
+
 class WebhookWorker:
     """Claims due events and POSTs them; `run_once` is one batch, `run` loops until stopped."""
 
@@ -137,6 +145,8 @@ class WebhookWorker:
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
         self._session: aiohttp.ClientSession | None = None
+        # called with "delivered" | "retry" | "failed" | "disabled" per attempt (metrics)
+        self.observer: Callable[[str], None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def _client(self) -> aiohttp.ClientSession:
@@ -238,6 +248,8 @@ class WebhookWorker:
     async def _settle(
         self, event: OutboxEvent, project: Project, outcome: _Outcome, started: datetime
     ) -> bool:
+        if self.observer is not None:
+            self.observer(_result(outcome, event.attempts + 1))
         attempts = event.attempts + 1
         if outcome.delivered:
             await OutboxEvent.filter(id=event.id).update(

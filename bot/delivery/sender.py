@@ -183,6 +183,8 @@ class MessengerSender:
         self._topic_hook: TopicHook | None = None
         self._stopping = False
         self._on_close = on_close  # closes the bot's HTTP session when the sender owns the bot
+        # called with "sent" | "failed" | "later" per row outcome (metrics); set by the wiring
+        self.observer: Callable[[str], None] | None = None
 
     # -- registry ------------------------------------------------------------------------
     def register(self, kind: str, handler: Handler) -> None:
@@ -297,6 +299,7 @@ class MessengerSender:
             await outbound.retry_later(
                 row.id, self._backoff(row.attempts), f"no handler for kind {row.kind!r}"
             )
+            self._observe("later")
             return False
         job = SendJob(self, row)
         for _ in range(REPAIRS_PER_ROW + 1):
@@ -309,8 +312,10 @@ class MessengerSender:
                 verdict = await self._handle_fault(job, fault)
                 if verdict == "again":
                     continue
+                self._observe(verdict)
                 return verdict == "failed"
             await outbound.mark_sent(row.id, result)
+            self._observe("sent")
             hook = self._sent_hooks.get(row.kind)
             if hook is not None:
                 try:
@@ -319,7 +324,12 @@ class MessengerSender:
                     log.exception("%s: on_sent hook for %s failed", self.name, row.kind)
             return True
         await outbound.retry_later(row.id, self._backoff(row.attempts), "too many repairs")
+        self._observe("later")
         return False
+
+    def _observe(self, result: str) -> None:
+        if self.observer is not None:
+            self.observer(result)
 
     async def _handle_fault(self, job: SendJob, fault: Fault) -> str:
         """'again' (send now), 'later' (rescheduled) or 'failed'."""

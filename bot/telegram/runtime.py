@@ -15,6 +15,7 @@ from bot.telegram.agent_group import setup_agent_chat_delivery
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
 from bot.telegram.hooks import thread_refresher
 from bot.telegram.webhook import SeenUpdates, TelegramWebhook
+from helpdesk.metrics import observe_updates
 from models.enums import Channel
 from services.notifications import CUSTOMER_TEXT
 from services.requests import BotLinks
@@ -71,6 +72,7 @@ def _telegram_ctx(
         bot = create_bot(settings)
         storage, isolation = create_storage(resources.redis)
         dp, bg_factory = create_dispatcher(settings, storage, isolation)
+        observe_updates(dp, resources.extras.get("metrics"), "telegram")  # count + update_id
         resources.extras[EXTRA_BOT] = bot
         resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras[EXTRA_BG_FACTORY] = bg_factory
