@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_rate_per_second: float = Field(30.0, gt=0)
 
     webhook_allow_private_networks: bool = False
+    # operations (helpdesk/housekeeping.py, helpdesk/workers.py)
+    outbox_retention_days: int = Field(7, ge=1)
+    housekeeping_interval_seconds: float = Field(300.0, gt=0)
+    outbox_lease_seconds: float = Field(300.0, ge=1)  # a dead worker's rows return after this
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     default_locale: Literal["en", "ru"] = "en"

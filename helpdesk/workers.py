@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -25,8 +26,12 @@ from bot.delivery import max as max_delivery
 from bot.delivery import telegram as telegram_delivery
 from bot.delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
 from bot.delivery.sender import MessengerSender
+from helpdesk.housekeeping import Housekeeper
 from helpdesk.settings import Settings
 from services.webhooks import WebhookWorker
+
+if TYPE_CHECKING:
+    from helpdesk.metrics import Metrics
 
 
 class Worker(Protocol):
@@ -76,13 +81,21 @@ def create_delivery(
     telegram_bot: Any = None,
     max_bot: Any = None,
     setup: Iterable[Callable[[Delivery], None]] = (),
+    metrics: Metrics | None = None,
 ) -> Delivery:
     """Build the webhook worker and a sender per configured bot (a bot object passed in is
     used as is; otherwise one is made from the token; no token, no sender)."""
     # several processes share the platform's limits only through Redis
-    limiter: RateLimiter = RedisLimiter(redis) if redis is not None else MemoryLimiter()
+    shared: RateLimiter = RedisLimiter(redis) if redis is not None else MemoryLimiter()
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+
+    def limiter(channel: str) -> RateLimiter:
+        return metrics.counting_limiter(shared, channel) if metrics is not None else shared
+
     delivery = Delivery(
-        webhooks=WebhookWorker(allow_private_networks=settings.webhook_allow_private_networks)
+        webhooks=WebhookWorker(
+            allow_private_networks=settings.webhook_allow_private_networks, lease=lease
+        )
     )
     close_telegram = None
     if telegram_bot is None and settings.telegram_bot_token is not None:
@@ -93,7 +106,8 @@ def create_delivery(
         sender = MessengerSender(
             telegram_delivery.TelegramPlatform(settings.telegram_rate_per_second, key),
             telegram_bot,
-            limiter,
+            limiter(telegram_delivery.CHANNEL),
+            lease=lease,
             on_close=close_telegram,
         )
         telegram_delivery.setup(sender)
@@ -106,11 +120,16 @@ def create_delivery(
         sender = MessengerSender(
             max_delivery.MaxPlatform(settings.max_rate_per_second),
             max_bot,
-            limiter,
+            limiter(max_delivery.CHANNEL),
+            lease=lease,
             on_close=close_max,
         )
         max_delivery.setup(sender)
         delivery.senders[max_delivery.CHANNEL] = sender
+    if metrics is not None:
+        delivery.webhooks.observer = metrics.delivery_observer("webhooks")
+        for channel, messenger in delivery.senders.items():
+            messenger.observer = metrics.delivery_observer(channel)
     for hook in setup:
         hook(delivery)
     return delivery
@@ -123,7 +142,18 @@ def create_workers(
     telegram_bot: Any = None,
     max_bot: Any = None,
     setup: Iterable[Callable[[Delivery], None]] = (),
+    metrics: Metrics | None = None,
 ) -> list[Worker]:
-    return create_delivery(
-        settings, redis=redis, telegram_bot=telegram_bot, max_bot=max_bot, setup=setup
-    ).workers
+    """Delivery workers plus housekeeping (expiry, purges, outbox retention)."""
+    delivery = create_delivery(
+        settings,
+        redis=redis,
+        telegram_bot=telegram_bot,
+        max_bot=max_bot,
+        setup=setup,
+        metrics=metrics,
+    )
+    housekeeper = Housekeeper(
+        timedelta(days=settings.outbox_retention_days), settings.housekeeping_interval_seconds
+    )
+    return [*delivery.workers, housekeeper]

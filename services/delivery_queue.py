@@ -9,6 +9,7 @@ the same claim, so one group is never delivered out of order, even across worker
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,11 @@ from tortoise.transactions import in_transaction
 from models.enums import DeliveryStatus
 
 M = TypeVar("M", bound=Model)
+
+# Rows this process claimed and still holds in memory (a row drops out when its batch is
+# garbage). On shutdown, after the workers stopped, `release_held` gives the ones still
+# leased back at once instead of leaving them to the lease timeout.
+_held: weakref.WeakSet[Model] = weakref.WeakSet()
 
 
 async def claim(
@@ -54,6 +60,9 @@ async def claim(
         eligible = await _in_order(model, rows, group_field, order_fields, scope)
         if eligible:
             await model.filter(id__in=[r.pk for r in eligible]).update(claimed_until=now + lease)
+            for row in eligible:
+                row.claimed_until = now + lease  # type: ignore[attr-defined]
+                _held.add(row)
     return eligible
 
 
@@ -104,3 +113,20 @@ async def release(model: type[Model], ids: Collection[Any]) -> None:
     """Give rows back without an attempt (their group stopped before reaching them)."""
     if ids:
         await model.filter(id__in=list(ids)).update(claimed_until=None)
+
+
+async def release_held() -> int:
+    """Give back every row this process still holds under its own lease (call it only after
+    the workers stopped: a row still being sent would otherwise go out twice)."""
+    released = 0
+    by_lease: dict[tuple[type[Model], Any], list[Any]] = defaultdict(list)
+    for row in list(_held):
+        by_lease[(type(row), row.claimed_until)].append(row.pk)  # type: ignore[attr-defined]
+    for (model, until), ids in by_lease.items():
+        # matching our own stamp: a row finished since, or claimed again by another process
+        # after our lease ran out, is not ours any more
+        released += await model.filter(
+            id__in=ids, status=DeliveryStatus.PENDING, claimed_until=until
+        ).update(claimed_until=None)
+    _held.clear()
+    return released
