@@ -19,11 +19,14 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Protocol
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
+from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
 from bot.delivery.text import split_text, utf16_len
+from bot.max.transfer import TooLarge, fetch_max_file, size_text, telegram_method
 from bot.telegram.agent_group.render import (
     attachment_label,
     card_keyboard,
@@ -443,6 +446,8 @@ class AgentChatPublisher:
     ) -> int:
         kind, name = attachment_label(item)
         sender = _MEDIA_SENDERS.get(kind)
+        if message.source == MessageSource.MAX and item.get("url"):
+            return await self._relay_max_file(ticket, project, message, item, who, key=key)
         if message.source == MessageSource.MAX or sender is None or not item.get("file_id"):
             text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
             return await self._post_text(ticket, project, text, key=key, exclude=message.id)
@@ -458,6 +463,50 @@ class AgentChatPublisher:
             )
 
         return await self._send(ticket, project, key, send, message.id)
+
+    async def _relay_max_file(
+        self,
+        ticket: Ticket,
+        project: Project,
+        message: Message,
+        item: dict[str, Any],
+        who: str,
+        *,
+        key: str,
+    ) -> int:
+        """A MAX customer's file, downloaded from MAX and uploaded here (Telegram cannot use
+        MAX tokens): an image as a photo, anything else as a document. Over the bot upload
+        limit, or gone from MAX, it becomes a notice with its name and size."""
+        kind, label = attachment_label(item)
+        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=label)
+        chat_id = project.agent_chat_id
+
+        async def send(thread_id: int | None) -> TgMessage:
+            fetched = await fetch_max_file(item)
+            upload = BufferedInputFile(fetched.content, filename=fetched.name)
+            method = telegram_method(kind, len(fetched.content))
+            return await getattr(self.raw, f"send_{method}")(
+                chat_id, upload, caption=caption, message_thread_id=thread_id
+            )
+
+        notice = "agent-relay-max-file-too-big"
+        size = item.get("size")
+        try:
+            return await self._send(ticket, project, key, send, message.id)
+        except TooLarge as error:
+            size = error.size or size
+        except aiohttp.ClientResponseError as error:  # expired or removed in MAX; 5xx: retry
+            if error.status >= 500:
+                raise
+            notice = "agent-relay-max-file-failed"
+        text = self.t(
+            notice,
+            customer=who,
+            kind=kind,
+            name=item.get("name") or kind,
+            size=size_text(size if isinstance(size, int) else None, self.t),
+        )
+        return await self._post_text(ticket, project, text, key=key, exclude=message.id)
 
     async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
         """A reply written outside the group (REST): shown, marked as sent via the API."""
