@@ -123,11 +123,17 @@ class TextFormatter(logging.Formatter):
         return f"{head} [{' '.join(ids)}]{sep}{tail}"
 
 
-def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> logging.Handler:
-    """Replace the root handlers with one that writes `fmt` ("json" or "text")."""
+def make_handler(fmt: str, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing `fmt` ("json" or "text") with the ids and the redaction."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
+    return handler
+
+
+def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> logging.Handler:
+    """Replace the root handlers with one from `make_handler` (the process entry point)."""
+    handler = make_handler(fmt, stream)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
