@@ -27,18 +27,21 @@ async def notify_customer(
     message: Message | None = None,
     open_button: bool = False,
     body: str | None = None,
+    subscriber: Subscriber | None = None,
     **args: Any,
 ) -> None:
     """Queue a localized text for the ticket's customer, if they are reachable in a messenger.
 
     `body` (a person's own words) is appended below the localized line rather than passed to
-    Fluent, which refuses placeables over 2500 characters.
+    Fluent, which refuses placeables over 2500 characters. `subscriber`: the ticket's
+    subscriber when the caller has just read or written it (saves reading it again).
     """
     if ticket.channel == Channel.VIRTUAL or ticket.customer_chat_id is None:
         return
-    subscriber = (
-        await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
-    )
+    if subscriber is None or subscriber.id != ticket.subscriber_id:
+        subscriber = (
+            await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
+        )
     if subscriber is not None and subscriber.blocked:
         return
     t = translator(subscriber.language_code if subscriber else None, default_locale)
@@ -64,14 +67,29 @@ async def notify_customer(
     )
 
 
-async def notify_agents(ticket: Ticket, event: str, message: Message | None = None) -> None:
-    """Queue an event for the project's agent chat, if one is bound."""
-    project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
-    if project.agent_chat_id is None:
+_UNREAD: Any = object()
+
+
+async def notify_agents(
+    ticket: Ticket,
+    event: str,
+    message: Message | None = None,
+    *,
+    agent_chat_id: int | None = _UNREAD,
+) -> None:
+    """Queue an event for the project's agent chat, if one is bound.
+
+    `agent_chat_id`: the project's agent chat as the caller read it in this transaction
+    (None = not bound); by default it is read here.
+    """
+    if agent_chat_id is _UNREAD:
+        project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
+        agent_chat_id = project.agent_chat_id
+    if agent_chat_id is None:
         return
     await enqueue_message(
         channel=str(Channel.TELEGRAM),
-        chat_id=project.agent_chat_id,
+        chat_id=agent_chat_id,
         kind=AGENT_EVENT,
         payload={
             "event": event,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from models import ApiKey, Project
-from services import clock
+from services import clock, sql
 from services.errors import InvalidApiKey, NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
@@ -102,22 +102,33 @@ async def revoke_api_key(project: Project, prefix: str) -> None:
         raise NotFound(f"no active API key {prefix} in project {project.id}")
 
 
+_KEY_AND_PROJECT = (
+    "SELECT k.id AS k_id, k.key_hash AS k_key_hash, k.revoked_at AS k_revoked_at,"
+    f" k.last_used_at AS k_last_used_at, {sql.columns(Project, 'p')}"
+    " FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.prefix = $1"
+)
+
+
 async def authenticate(raw_key: str | None) -> Project:
     """The project an API key belongs to; any failure is the same 401."""
     failure = InvalidApiKey("missing or invalid API key")
     if not raw_key or not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) < 16:
         raise failure
     prefix = raw_key[: len(API_KEY_PREFIX) + 8]
-    key = await ApiKey.get_or_none(prefix=prefix).select_related("project")
-    if key is None or key.revoked_at is not None:
+    # one hand-written statement: the ORM's select_related join cost more CPU than the query
+    row = await sql.fetch_one(_KEY_AND_PROJECT, prefix)
+    if row is None or row["k_revoked_at"] is not None:
         hmac.compare_digest(hash_key(raw_key), hash_key(raw_key))  # same work either way
         raise failure
-    if not hmac.compare_digest(key.key_hash, hash_key(raw_key)):
+    if not hmac.compare_digest(row.pop("k_key_hash"), hash_key(raw_key)):
         raise failure
+    key_id = row.pop("k_id")
+    row.pop("k_revoked_at")
+    last_used = ApiKey._meta.fields_map["last_used_at"].to_python_value(row.pop("k_last_used_at"))
     now = clock.now()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
-        await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return key.project
+    if last_used is None or now - last_used >= LAST_USED_GRANULARITY:
+        await ApiKey.filter(id=key_id).update(last_used_at=now)
+    return Project._init_from_db(**row)
 
 
 async def create_project(

@@ -53,19 +53,26 @@ class MemoryCounter:
         return count
 
 
+# INCR, and EXPIRE on the first hit of the window: atomic (a script runs alone), one command
+# (EVALSHA) per request instead of MULTI/INCR/EXPIRE/EXEC, and the key disappears after its
+# window.
+_INCR_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class RedisCounter:
-    """INCR + EXPIRE in one MULTI: atomic, and the key disappears after its window."""
+    """One counter key per window in Redis, shared by every API process."""
 
     def __init__(self, redis: Redis, prefix: str = "hd:rl:") -> None:
         self.redis = redis
         self.prefix = prefix
+        self._incr = redis.register_script(_INCR_SCRIPT)  # EVALSHA, loaded on first NOSCRIPT
 
     async def incr(self, key: str, window: int, ttl: int) -> int:
-        name = f"{self.prefix}{key}:{window}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, ttl)
-            count, _ = await pipe.execute()
+        count = await self._incr(keys=[f"{self.prefix}{key}:{window}"], args=[ttl])
         return int(count)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from models import Agent, Message, Ticket
 
+_DATETIME = Ticket._meta.fields_map["created_at"]
+
 
 def iso(value: datetime | None) -> str | None:
     if value is None:
@@ -34,6 +36,39 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "subscriber_id": str(ticket.subscriber_id) if ticket.subscriber_id else None,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
+    }
+
+
+def _when(value: Any) -> datetime | None:
+    """A datetime column as the driver returned it (SQLite: text) → aware datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return _DATETIME.to_python_value(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def summary_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The ticket summary from a `tickets` row joined with `ticket_type_name` and
+    `assignee_name` (the same fields as `ticket_summary`, without building models)."""
+    assignee_id = row["assignee_id"]
+    return {
+        "id": str(row["id"]),
+        "ticket_number": row["number"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "channel": row["channel"],
+        "ticket_type_id": _text(row["ticket_type_id"]),
+        "ticket_type_name": row["ticket_type_name"] if row["ticket_type_id"] else None,
+        "subject": row["subject"],
+        "assignee": None
+        if assignee_id is None
+        else {"id": str(assignee_id), "name": row["assignee_name"]},
+        "subscriber_id": _text(row["subscriber_id"]),
+        "created_at": iso(_when(row["created_at"])),
+        "updated_at": iso(_when(row["updated_at"])),
     }
 
 

@@ -31,7 +31,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 async def list_tickets(request: web.Request) -> web.Response:
     query = parse_query(request, schemas.ListQuery)
-    found, total = await tickets.list_tickets(
+    found, total = await tickets.list_ticket_summaries(
         project_of(request),
         statuses=query.statuses(),
         assigned_to=query.assigned_to,
@@ -41,7 +41,7 @@ async def list_tickets(request: web.Request) -> web.Response:
     )
     return json(
         {
-            "tickets": [ticket_summary(t) for t in found],
+            "tickets": found,
             "total": total,
             "limit": query.limit,
             "offset": query.offset,

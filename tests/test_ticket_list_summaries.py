@@ -1,0 +1,63 @@
+"""The hand-written list page gives exactly what the ORM path gives (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Project
+from models.enums import Channel, TicketStatus
+from services import catalog, tickets
+from services.projects import authenticate, create_project
+from services.serializers import ticket_summary
+
+
+async def _both(project: Any, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    found, total = await tickets.list_tickets(project, **filters)
+    summaries, summary_total = await tickets.list_ticket_summaries(project, **filters)
+    assert summaries == [ticket_summary(t) for t in found]
+    assert summary_total == total
+    return summaries, total
+
+
+async def test_summaries_match_the_orm_for_every_filter(project):
+    other, _ = await create_project(name="Other")
+    bug = await catalog.create_ticket_type(project, name="Bug")
+    agent = await catalog.add_agent(project, name="Alice")
+    made = []
+    for i in range(6):
+        made.append(
+            await tickets.create_ticket(
+                project,
+                tickets.NewTicket(
+                    text=f"t{i}",
+                    subject=f"s{i}" if i % 2 else None,
+                    channel=Channel.TELEGRAM if i % 3 == 0 else Channel.VIRTUAL,
+                    chat_id=100 + i if i % 3 == 0 else None,
+                    ticket_type_id=bug.id if i % 2 else None,
+                ),
+            )
+        )
+    await tickets.create_ticket(other, tickets.NewTicket(text="not mine"))
+    await tickets.assign(project, made[1].id, agent.id)
+    await tickets.change_status(project, made[2].id, "closed")
+
+    everything, total = await _both(project)
+    assert total == 6 and [s["id"] for s in everything] == [str(t.id) for t in reversed(made)]
+    typed = next(s for s in everything if s["id"] == str(made[1].id))
+    assert typed["ticket_type_name"] == "Bug"
+    assert typed["assignee"] == {"id": str(agent.id), "name": "Alice"}
+    await _both(project, limit=2, offset=1)
+    assert await _both(project, limit=5, offset=10) == ([], 6)  # past the end: total still
+    await _both(project, statuses=[TicketStatus.NEW, TicketStatus.CLOSED])
+    await _both(project, statuses=[TicketStatus.CLOSED], channel=Channel.VIRTUAL)
+    assert (await _both(project, assigned_to=agent.id))[1] == 1
+    assert await _both(project, channel=Channel.MAX) == ([], 0)
+
+
+async def test_authenticate_returns_the_whole_project(project_with_key):
+    project, key = project_with_key
+    found = await authenticate(key)
+    expected = await Project.get(id=project.id)
+    assert found.id == project.id and found._saved_in_db
+    for name in Project._meta.fields_db_projection:
+        assert getattr(found, name) == getattr(expected, name), name
