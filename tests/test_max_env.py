@@ -86,8 +86,12 @@ class MaxEnv:
 
     async def press(self, action: str, arg: str | None = None, chat: int = CHAT) -> None:
         """A button press with a payload of our own making (stale or forged buttons)."""
-        update = self.mx.updates.message_callback(chat, chat, Nav(action=action, arg=arg).pack())
-        await self.feed(update)
+        await self.press_raw(Nav(action=action, arg=arg).pack(), chat)
+
+    async def press_raw(self, payload: str, chat: int = CHAT) -> None:
+        """A press with this payload on the newest bot message."""
+        mid = self.screen(chat)["body"]["mid"]
+        await self.feed(self.mx.updates.message_callback(chat, chat, payload, mid=mid))
 
     async def drain(self) -> int:
         total = 0
