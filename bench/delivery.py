@@ -133,7 +133,10 @@ async def bench_webhooks(args: argparse.Namespace, rows: list[tuple[str, str]]) 
     await OutboxEvent.bulk_create(events, batch_size=1000)
 
     async def delivered() -> int:
-        return await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count()
+        # this run's project only: a reused PostgreSQL database keeps earlier runs' rows
+        return await OutboxEvent.filter(
+            project_id=project.id, status=DeliveryStatus.DELIVERED
+        ).count()
 
     worker = WebhookWorker(allow_private_networks=True, concurrency=CONCURRENCY, batch_size=500)
     elapsed = await run_worker_until(delivered, args.events, worker)

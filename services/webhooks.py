@@ -10,6 +10,15 @@ Policy decisions:
 - Any other failure (non-2xx, redirect, timeout, connection error, refused address) is
   retried on the schedule below with ±10 % jitter, or after `Retry-After` when the receiver
   sends one; after the last retry the event is `failed` and later events of its ticket go on.
+
+Group commit: POSTs run concurrently; each finished attempt (its log row and the event's new
+state) joins a queue, and one writer commits whatever queued up while its previous commit
+ran, in a single transaction (one INSERT of attempts, one UPDATE for the delivered events).
+Nothing is marked delivered before the receiver's 2xx, and a ticket's next event is POSTed
+only after its previous one got its 2xx, so commits follow per-ticket order. A crash between
+a 2xx and its commit re-sends that event (at-least-once, same `webhook-id`), never loses it;
+a worker that is cancelled (shutdown) commits what it has before it ends. A batch is
+finished (`run_once` returns) only when all its attempts are committed.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, Project, WebhookAttempt
@@ -68,8 +77,10 @@ TIMEOUT_SECONDS = 15.0
 MAX_RETRY_AFTER = timedelta(hours=24)
 NO_URL = "no webhook_url"
 
+
 def encode_body(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
 
 def signing_secrets(project: Project, now: datetime) -> list[str]:
     """The current secret, plus the previous one while its 24 h overlap lasts."""
@@ -78,6 +89,7 @@ def signing_secrets(project: Project, now: datetime) -> list[str]:
     if project.webhook_previous_secret and until is not None and until > now:
         secrets.append(project.webhook_previous_secret)
     return secrets
+
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
@@ -95,6 +107,7 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
         delay = when - now
     return max(timedelta(seconds=1), min(delay, MAX_RETRY_AFTER))
 
+
 class _Outcome:
     __slots__ = ("delivered", "error", "gone", "retry_after", "status_code")
 
@@ -110,6 +123,77 @@ class _Outcome:
         self.retry_after = retry_after
         self.delivered = status_code is not None and 200 <= status_code < 300
         self.gone = status_code == 410
+
+
+class _Attempt:
+    """A finished attempt waiting for the group commit: its log row and the event's update
+    (`changes` None: delivered)."""
+
+    __slots__ = ("changes", "event_id", "log")
+
+    def __init__(
+        self, event_id: uuid.UUID, log: WebhookAttempt, changes: dict[str, Any] | None
+    ) -> None:
+        self.event_id = event_id
+        self.log = log
+        self.changes = changes
+
+
+class GroupCommit:
+    """One writer commits the attempts queued while its previous commit ran (see top)."""
+
+    def __init__(self) -> None:
+        self._queue: list[_Attempt] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        self.commits = 0  # transactions written (tests, benchmark)
+
+    def add(self, attempt: _Attempt) -> None:
+        if self._error is not None:
+            return  # an earlier commit failed: nothing later may be committed before it
+        self._queue.append(attempt)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+
+    async def _write_all(self) -> None:
+        while self._queue and self._error is None:
+            batch, self._queue = self._queue, []
+            try:
+                await self._commit(batch)
+            except Exception as exc:  # the rows stay leased: re-sent after the lease runs out
+                log.exception("committing %d webhook attempts failed", len(batch))
+                self._error = exc
+                self._queue = []
+
+    async def _commit(self, batch: list[_Attempt]) -> None:
+        delivered = [a.event_id for a in batch if a.changes is None]
+        async with in_transaction():
+            await WebhookAttempt.bulk_create([a.log for a in batch])
+            if delivered:
+                await OutboxEvent.filter(id__in=delivered).update(
+                    status=DeliveryStatus.DELIVERED,
+                    attempts=F("attempts") + 1,
+                    delivered_at=clock.now(),
+                    claimed_until=None,
+                    last_error=None,
+                )
+            for attempt in batch:
+                if attempt.changes is not None:
+                    await OutboxEvent.filter(id=attempt.event_id).update(**attempt.changes)
+        self.commits += 1
+
+    @property
+    def broken(self) -> bool:
+        return self._error is not None
+
+    async def flush(self) -> None:
+        """Wait until everything queued is committed; raises if a commit failed."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
 
 def _result(outcome: _Outcome, attempts: int) -> str:
     if outcome.delivered:
@@ -145,6 +229,7 @@ class WebhookWorker:
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
         self._session: aiohttp.ClientSession | None = None
+        self.commit = GroupCommit()
         # called with "delivered" | "retry" | "failed" | "disabled" per attempt (metrics)
         self.observer: Callable[[str], None] | None = None
 
@@ -179,7 +264,14 @@ class WebhookWorker:
 
     # -- one batch -----------------------------------------------------------------------
     async def run_once(self) -> int:
-        """Claim and process one batch; returns how many events were attempted."""
+        """Claim and process one batch; returns how many events were attempted (and
+        committed: a cancelled batch still commits the attempts that finished)."""
+        try:
+            return await self._run_batch()
+        finally:
+            await self.commit.flush()
+
+    async def _run_batch(self) -> int:
         now = clock.now()
         disabled = await Project.filter(webhook_disabled=True).values_list("id", flat=True)
         events = await delivery_queue.claim(
@@ -193,9 +285,7 @@ class WebhookWorker:
         )
         if not events:
             return 0
-        projects = {
-            p.id: p for p in await Project.filter(id__in={e.project_id for e in events})
-        }
+        projects = {p.id: p for p in await Project.filter(id__in={e.project_id for e in events})}
         groups: dict[Any, list[OutboxEvent]] = defaultdict(list)
         for event in events:
             groups[event.ticket_id or event.id].append(event)
@@ -214,6 +304,8 @@ class WebhookWorker:
             if project.webhook_disabled:  # a 410 earlier in this batch
                 await delivery_queue.release(OutboxEvent, [e.id for e in events[index:]])
                 break
+            if self.commit.broken:  # the bookkeeping failed: stop, the lease brings them back
+                break
             attempted += 1
             if not project.webhook_url:
                 await OutboxEvent.filter(id=event.id).update(
@@ -228,50 +320,45 @@ class WebhookWorker:
         return attempted
 
     async def deliver(self, event: OutboxEvent, project: Project) -> bool:
-        """One attempt: POST, record it, update the event. True when delivered."""
+        """One attempt: POST, then queue its record and the event's new state for the group
+        commit (`run_once` waits for it). True when delivered."""
         started = clock.now()
         began = time.perf_counter()
         outcome = await self._post(event, project, started)
         duration_ms = int((time.perf_counter() - began) * 1000)
-        # the attempt and the event's new state commit together: one write (one fsync on
-        # SQLite) per attempt, and the log never disagrees with the event
-        async with in_transaction():
-            await WebhookAttempt.create(
-                event_id=event.id,
-                attempted_at=started,
-                status_code=outcome.status_code,
-                error=outcome.error,
-                duration_ms=duration_ms,
-            )
-            return await self._settle(event, project, outcome, started)
+        # the attempt and the event's new state commit together, so the log never
+        # disagrees with the event
+        record = WebhookAttempt(
+            event_id=event.id,
+            attempted_at=started,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=duration_ms,
+        )
+        changes = await self._settle(event, project, outcome, started)
+        self.commit.add(_Attempt(event.id, record, changes))
+        return changes is None
 
     async def _settle(
         self, event: OutboxEvent, project: Project, outcome: _Outcome, started: datetime
-    ) -> bool:
+    ) -> dict[str, Any] | None:
+        """The event's new columns; None when delivered (one UPDATE for all of those)."""
         if self.observer is not None:
             self.observer(_result(outcome, event.attempts + 1))
         attempts = event.attempts + 1
         if outcome.delivered:
-            await OutboxEvent.filter(id=event.id).update(
-                status=DeliveryStatus.DELIVERED,
-                attempts=attempts,
-                delivered_at=clock.now(),
-                claimed_until=None,
-                last_error=None,
-            )
-            return True
+            return None
         if outcome.gone:
             # the receiver asked us to stop: disable the endpoint, keep the event resumable
             project.webhook_disabled = True
             await Project.filter(id=project.id).update(webhook_disabled=True)
             log.warning("webhook endpoint of project %s answered 410; disabled", project.id)
-            await OutboxEvent.filter(id=event.id).update(
-                attempts=attempts,
-                next_attempt_at=started,
-                claimed_until=None,
-                last_error=outcome.error,
-            )
-            return False
+            return {
+                "attempts": attempts,
+                "next_attempt_at": started,
+                "claimed_until": None,
+                "last_error": outcome.error,
+            }
         changes: dict[str, Any] = {
             "attempts": attempts,
             "claimed_until": None,
@@ -281,8 +368,7 @@ class WebhookWorker:
             changes["status"] = DeliveryStatus.FAILED
         else:
             changes["next_attempt_at"] = started + self._delay(attempts, outcome.retry_after)
-        await OutboxEvent.filter(id=event.id).update(**changes)
-        return False
+        return changes
 
     def _delay(self, attempts: int, retry_after: timedelta | None) -> timedelta:
         if retry_after is not None:
@@ -329,6 +415,7 @@ class WebhookWorker:
             return _Outcome(status_code=status, error="HTTP 410: endpoint disabled")
         return _Outcome(status_code=status, error=f"HTTP {status}", retry_after=retry_after)
 
+
 # -- use cases for the CLI ---------------------------------------------------------------
 def attempt_view(attempt: WebhookAttempt) -> dict[str, Any]:
     return {
@@ -337,6 +424,7 @@ def attempt_view(attempt: WebhookAttempt) -> dict[str, Any]:
         "error": attempt.error,
         "duration_ms": attempt.duration_ms,
     }
+
 
 def event_view(event: OutboxEvent, attempts: Iterable[WebhookAttempt] = ()) -> dict[str, Any]:
     return {
@@ -353,6 +441,7 @@ def event_view(event: OutboxEvent, attempts: Iterable[WebhookAttempt] = ()) -> d
         "last_error": event.last_error,
         "log": [attempt_view(a) for a in attempts],
     }
+
 
 async def list_deliveries(
     project_id: object, *, failed_only: bool = False, limit: int = 100
@@ -379,6 +468,7 @@ async def list_deliveries(
         "deliveries": [event_view(e, log_by_event[e.id]) for e in events],
     }
 
+
 async def replay_event(event_id: object) -> dict[str, Any]:
     """Queue an event again, now, with the full retry schedule; the webhook-id stays the
     event id, so receivers that already have it can tell it is the same event."""
@@ -396,6 +486,7 @@ async def replay_event(event_id: object) -> dict[str, Any]:
     await event.refresh_from_db()
     return event_view(event)
 
+
 async def rotate_secret(project_id: object) -> dict[str, Any]:
     project = await rotate_webhook_secret(project_id)
     return {
@@ -404,13 +495,13 @@ async def rotate_secret(project_id: object) -> dict[str, Any]:
         "previous_secret_valid_until": iso(project.webhook_previous_secret_until),
     }
 
+
 async def enable_endpoint(project_id: object) -> dict[str, Any]:
     """Resume delivery to a project's endpoint after a 410 (its pending events go out)."""
     project = await update_project(project_id, webhook_disabled=False)
-    pending = await OutboxEvent.filter(
-        project_id=project.id, status=DeliveryStatus.PENDING
-    ).count()
+    pending = await OutboxEvent.filter(project_id=project.id, status=DeliveryStatus.PENDING).count()
     return {"project_id": str(project.id), "webhook_disabled": False, "pending": pending}
+
 
 __all__ = [
     "MAX_ATTEMPTS",

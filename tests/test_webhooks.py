@@ -71,7 +71,7 @@ class Receiver:
         else:
             status, headers = 200, {}
         if 200 <= status < 300:
-            self.accepted.append(entry["id"])
+            self.accepted.append(str(entry["id"]))
         return web.Response(status=status, headers=headers)
 
     def accepted_events_of(self, ticket_id: str) -> list[str]:
@@ -233,9 +233,7 @@ async def test_exhausted_schedule_fails_and_the_ticket_moves_on(
     assert len(listing["deliveries"][0]["log"]) == webhooks.MAX_ATTEMPTS
 
 
-async def test_410_disables_endpoint_and_reenabling_resumes(
-    hooked, receiver, worker, frozen_clock
-):
+async def test_410_disables_endpoint_and_reenabling_resumes(hooked, receiver, worker, frozen_clock):
     ticket = await new_ticket(hooked)
     await tickets.change_status(hooked, ticket.id, "waiting")
     receiver.script = [410]
@@ -434,3 +432,82 @@ async def test_two_workers_on_postgres_deliver_each_event_once(hooked, receiver,
     for t in made:
         mine = receiver.accepted_events_of(str(t.id))
         assert mine == ["ticket.created", "ticket.status_changed", "ticket.priority_changed"]
+
+
+# -- group commit ----------------------------------------------------------------------------
+
+
+async def test_group_commit_keeps_order_and_books_each_attempt_once(hooked, receiver, frozen_clock):
+    made = [await new_ticket(hooked, f"t{i}") for i in range(12)]
+    for t in made:
+        await tickets.change_status(hooked, t.id, "in_progress")
+        await tickets.set_priority(hooked, t.id, "urgent")
+    receiver.by_ticket[str(made[0].id)] = [500]  # one ticket's first event fails once
+    receiver.by_ticket[str(made[1].id)] = [200, 503]  # another's second event fails once
+    worker = WebhookWorker(allow_private_networks=True, concurrency=8)
+    try:
+        await drain(worker, frozen_clock, step=timedelta(seconds=10))
+    finally:
+        await worker.close()
+    events = await OutboxEvent.all()
+    assert len(events) == 36 and all(e.status == DeliveryStatus.DELIVERED for e in events)
+    assert Counter(receiver.accepted) == Counter(str(e.id) for e in events)  # once each
+    requests = Counter(r["id"] for r in receiver.requests)
+    for event in events:  # the log, the counter and the receiver agree, attempt by attempt
+        logged = await WebhookAttempt.filter(event_id=event.id).order_by("id")
+        assert event.attempts == len(logged) == requests[str(event.id)]
+        assert [a.status_code for a in logged][-1] == 200
+        assert sum(1 for a in logged if a.status_code == 200) == 1
+    for t in made:
+        mine = receiver.accepted_events_of(str(t.id))
+        assert mine == ["ticket.created", "ticket.status_changed", "ticket.priority_changed"]
+    # attempts were committed in groups, not one transaction each
+    assert worker.commit.commits < await WebhookAttempt.all().count()
+
+
+async def test_nothing_is_marked_delivered_before_the_receivers_2xx(
+    hooked, receiver, worker, frozen_clock
+):
+    for i in range(3):
+        await new_ticket(hooked, f"t{i}")
+    gate = asyncio.Event()
+    receiver.gate, receiver.hold_from = gate, 0  # every request waits for the answer
+    batch = asyncio.create_task(worker.run_once())
+    await receiver.held.wait()
+    await asyncio.sleep(0.05)
+    assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() == 0
+    assert await WebhookAttempt.all().count() == 0
+    gate.set()
+    assert await batch == 3  # returns only once the batch is committed
+    assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() == 3
+    assert await WebhookAttempt.all().count() == 3
+
+
+async def test_a_failed_group_commit_resends_but_never_loses(
+    hooked, receiver, worker, frozen_clock, monkeypatch
+):
+    made = [await new_ticket(hooked, f"t{i}") for i in range(4)]
+    for t in made:
+        await tickets.change_status(hooked, t.id, "waiting")
+    real_commit = webhooks.GroupCommit._commit
+    failures = [RuntimeError("database went away")]
+
+    async def flaky(self, batch):
+        if failures:
+            raise failures.pop()
+        await real_commit(self, batch)
+
+    monkeypatch.setattr(webhooks.GroupCommit, "_commit", flaky)
+    with pytest.raises(RuntimeError):
+        await worker.run_once()  # the 2xx answers of this batch were not booked
+    assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() < 8
+    assert await worker.run_once() == 0  # still leased: not sent again at once
+    frozen_clock.advance(minutes=6)  # the lease runs out: sent again, same webhook-id
+    await drain(worker, frozen_clock, step=timedelta(minutes=6))
+    events = await OutboxEvent.all()
+    assert all(e.status == DeliveryStatus.DELIVERED for e in events)
+    assert set(receiver.accepted) == {str(e.id) for e in events}  # at least once, none lost
+    for t in made:
+        mine = receiver.accepted_events_of(str(t.id))
+        # per ticket, the last delivery of each event keeps the order
+        assert mine[-2:] == ["ticket.created", "ticket.status_changed"]
