@@ -187,6 +187,13 @@ async def test_unsubscribe_and_come_back(menv: MaxEnv) -> None:
     assert menv.labels() == ["✅ Subscribe", "Cancel"]
     await menv.click("✅ Subscribe")
     assert not (await Subscriber.get(id=sub.id)).blocked
+    # stopping the bot in MAX unsubscribes too; pressing Start again asks for consent
+    sent = len(menv.mx.sent_messages(CHAT))
+    await menv.feed(menv.mx.updates.bot_stopped(CHAT, CHAT))
+    assert (await Subscriber.get(id=sub.id)).blocked
+    assert len(menv.mx.sent_messages(CHAT)) == sent  # nothing is sent to a stopped bot's chat
+    await menv.start()
+    assert menv.labels() == ["✅ Subscribe", "Cancel"]
 
 
 async def test_stale_buttons_and_group_chats(menv: MaxEnv) -> None:

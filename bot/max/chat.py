@@ -14,6 +14,7 @@ from maxapi.filters.middleware import BaseMiddleware
 from maxapi.types.attachments.attachment import ButtonsPayload
 from maxapi.types.attachments.buttons import CallbackButton
 from maxapi.types.updates.bot_started import BotStarted
+from maxapi.types.updates.bot_stopped import BotStopped
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 from maxapi.types.users import User
@@ -104,7 +105,7 @@ def _origin(event: Any) -> tuple[int, User | None, str | None, bool] | None:
         dialog = message is None or message.recipient.chat_type == ChatType.DIALOG
         chat = chat_id if chat_id is not None else event.callback.user.user_id
         return chat, event.callback.user, event.user_locale, dialog
-    if isinstance(event, BotStarted):
+    if isinstance(event, BotStarted | BotStopped):
         return event.chat_id, event.user, event.user_locale, True
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from maxapi import F, Router
 from maxapi.filters.command import Command
 from maxapi.types.updates.bot_started import BotStarted
+from maxapi.types.updates.bot_stopped import BotStopped
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
@@ -19,6 +20,14 @@ async def on_bot_started(event: BotStarted, chat: MaxChat) -> None:
     """`https://max.ru/<bot>?start=X` arrives here with X as the payload."""
     route = await customers.route_deep_link(chat.customer, event.payload or "")
     await open_route(chat, route)
+
+
+async def on_bot_stopped(event: BotStopped, chat: MaxChat) -> None:
+    """The customer stopped (blocked) the bot: unsubscribed from every project, as if they
+    had pressed [Unsubscribe], so nothing is queued for a chat that refuses it."""
+    for choice in await customers.subscriptions(chat.customer.channel, chat.chat_id):
+        await customers.unsubscribe(choice.subscriber_id)
+    await chat.context.clear()
 
 
 async def on_start_command(event: MessageCreated, chat: MaxChat) -> None:
@@ -45,6 +54,7 @@ async def on_stray(event: MessageCreated | MessageCallback, chat: MaxChat) -> No
 def entry_router() -> Router:
     router = Router(router_id=__name__)
     router.bot_started.register(on_bot_started)
+    router.bot_stopped.register(on_bot_stopped)
     router.message_created.register(on_start_command, Command("start"))
     router.message_created.register(on_start_command, Command("menu"))
     open_ticket = F.callback.payload.startswith(OPEN_TICKET_PREFIX)
