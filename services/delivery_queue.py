@@ -9,7 +9,6 @@ the same claim, so one group is never delivered out of order, even across worker
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
@@ -23,10 +22,11 @@ from models.enums import DeliveryStatus
 
 M = TypeVar("M", bound=Model)
 
-# Rows this process claimed and still holds in memory (a row drops out when its batch is
-# garbage). On shutdown, after the workers stopped, `release_held` gives the ones still
-# leased back at once instead of leaving them to the lease timeout.
-_held: weakref.WeakSet[Model] = weakref.WeakSet()
+# The lease stamps (claimed_until values, to the microsecond) this process wrote and that
+# have not run out yet, per table: a row still carrying one of them is held by this process.
+# On shutdown, after the workers stopped, `release_held` gives those rows back at once
+# instead of leaving them to the lease timeout.
+_stamps: dict[type[Model], set[datetime]] = defaultdict(set)
 
 
 async def claim(
@@ -60,10 +60,14 @@ async def claim(
         eligible = await _in_order(model, rows, group_field, order_fields, scope)
         if eligible:
             await model.filter(id__in=[r.pk for r in eligible]).update(claimed_until=now + lease)
-            for row in eligible:
-                row.claimed_until = now + lease  # type: ignore[attr-defined]
-                _held.add(row)
+            _remember(model, now, now + lease)
     return eligible
+
+
+def _remember(model: type[Model], now: datetime, stamp: datetime) -> None:
+    stamps = _stamps[model]
+    stamps.difference_update([s for s in stamps if s <= now])  # run out: not ours any more
+    stamps.add(stamp)
 
 
 async def _in_order(
@@ -119,14 +123,12 @@ async def release_held() -> int:
     """Give back every row this process still holds under its own lease (call it only after
     the workers stopped: a row still being sent would otherwise go out twice)."""
     released = 0
-    by_lease: dict[tuple[type[Model], Any], list[Any]] = defaultdict(list)
-    for row in list(_held):
-        by_lease[(type(row), row.claimed_until)].append(row.pk)  # type: ignore[attr-defined]
-    for (model, until), ids in by_lease.items():
-        # matching our own stamp: a row finished since, or claimed again by another process
-        # after our lease ran out, is not ours any more
-        released += await model.filter(
-            id__in=ids, status=DeliveryStatus.PENDING, claimed_until=until
-        ).update(claimed_until=None)
-    _held.clear()
+    for model, stamps in _stamps.items():
+        if stamps:
+            # a row finished since (claimed_until cleared) or claimed again by another
+            # process (a new stamp) does not match
+            released += await model.filter(
+                status=DeliveryStatus.PENDING, claimed_until__in=list(stamps)
+            ).update(claimed_until=None)
+    _stamps.clear()
     return released
