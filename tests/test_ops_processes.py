@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,7 +118,7 @@ class Worker:
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Worker]]]:
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Awaitable[Worker]]]:
     started: list[Worker] = []
 
     async def start(**extra: str) -> Worker:
@@ -130,7 +130,7 @@ def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Worker]]]:
         await worker.ready()
         return worker
 
-    yield start  # type: ignore[misc]
+    yield start
     for worker in started:
         worker.kill()
 
