@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.max import payloads as p
 from bot.max.states import Screen
-from models import HelpdeskRequest, Subscriber, Ticket
+from models import HelpdeskRequest, Message, Subscriber, Ticket
 from models.enums import Channel, TicketStatus
 from services import catalog, clock, requests, tickets
 from services.projects import create_project, update_project
@@ -246,3 +246,19 @@ async def test_blocked_customer_is_marked_and_not_messaged(menv: MaxEnv) -> None
     await tickets.agent_reply(menv.project, ticket.id, "Hello?")
     await menv.drain()
     assert not any("Hello?" in t for t in menv.mx.sent_texts(CHAT))
+
+
+async def test_audio_and_video_are_kept_with_their_max_tokens(menv: MaxEnv) -> None:
+    await menv.start()
+    await menv.click("✅ Subscribe")
+    await menv.click("📝 New ticket")
+    video = {"type": "video", "token": "vid-1", "payload": {"url": "https://v.invalid/1"}}
+    audio = {"type": "audio", "payload": {"url": "https://a.invalid/1", "token": "aud-1"}}
+    await menv.say("Recording of the noise", attachments=[video, audio])
+    await menv.click("📨 Send")
+    message = await Message.get(ticket__project_id=menv.project.id)
+    assert [(a["kind"], a["file_id"]) for a in message.attachments] == [
+        ("video", "vid-1"),
+        ("audio", "aud-1"),
+    ]
+    assert "📎 video, audio" in menv.text()
