@@ -9,7 +9,9 @@ import re
 import secrets
 import string
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ from services.validation import invalid, parse_uuid
 
 API_KEY_PREFIX = "hd_live_"
 _ALPHABET = string.ascii_letters + string.digits
+_LAST_USED = ApiKey._meta.fields_map["last_used_at"]
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 SECRET_OVERLAP = timedelta(hours=24)
 
@@ -98,6 +101,7 @@ async def revoke_api_key(project: Project, prefix: str) -> None:
     updated = await ApiKey.filter(project_id=project.id, prefix=prefix, revoked_at=None).update(
         revoked_at=clock.now()
     )
+    forget_cached_keys()
     if not updated:
         raise NotFound(f"no active API key {prefix} in project {project.id}")
 
@@ -108,27 +112,74 @@ _KEY_AND_PROJECT = (
     " FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.prefix = $1"
 )
 
+# A valid key's lookup is reused for KEY_CACHE_SECONDS in this process: the key lookup was
+# one database round trip (plus the pool's reset) on every API request. The price, stated in
+# the README: a key revoked, or a project setting changed, from *another* process (the CLI,
+# another API process) takes effect here within that window. Changes made through this
+# process's own services (revoke_api_key, update_project, …) drop the cache at once. The
+# key itself is still hashed and compared in constant time on every request; failures are
+# never cached.
+KEY_CACHE_SECONDS = 5.0
+_KEY_CACHE_MAX = 10_000
+
+
+@dataclass
+class _CachedKey:
+    key_id: Any
+    key_hash: str
+    project_row: dict[str, Any]
+    last_used_at: datetime | None
+    expires: float  # monotonic()
+
+
+_key_cache: dict[str, _CachedKey] = {}
+
+
+def forget_cached_keys() -> None:
+    """Drop every cached key lookup (after a key or project change in this process)."""
+    _key_cache.clear()
+
+
+async def _lookup_key(prefix: str) -> _CachedKey | None:
+    cached = _key_cache.get(prefix)
+    if cached is not None and cached.expires > monotonic():
+        return cached
+    # one hand-written statement: the ORM's select_related join cost more CPU than the query
+    row = await sql.fetch_one(_KEY_AND_PROJECT, prefix)
+    if row is None or row["k_revoked_at"] is not None:
+        _key_cache.pop(prefix, None)
+        return None
+    entry = _CachedKey(
+        key_id=row.pop("k_id"),
+        key_hash=row.pop("k_key_hash"),
+        last_used_at=_LAST_USED.to_python_value(row.pop("k_last_used_at")),
+        project_row={k: v for k, v in row.items() if k != "k_revoked_at"},
+        expires=monotonic() + KEY_CACHE_SECONDS,
+    )
+    if KEY_CACHE_SECONDS > 0:
+        if len(_key_cache) >= _KEY_CACHE_MAX:
+            _key_cache.clear()
+        _key_cache[prefix] = entry
+    return entry
+
 
 async def authenticate(raw_key: str | None) -> Project:
     """The project an API key belongs to; any failure is the same 401."""
     failure = InvalidApiKey("missing or invalid API key")
     if not raw_key or not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) < 16:
         raise failure
-    prefix = raw_key[: len(API_KEY_PREFIX) + 8]
-    # one hand-written statement: the ORM's select_related join cost more CPU than the query
-    row = await sql.fetch_one(_KEY_AND_PROJECT, prefix)
-    if row is None or row["k_revoked_at"] is not None:
+    key = await _lookup_key(raw_key[: len(API_KEY_PREFIX) + 8])
+    if key is None:
         hmac.compare_digest(hash_key(raw_key), hash_key(raw_key))  # same work either way
         raise failure
-    if not hmac.compare_digest(row.pop("k_key_hash"), hash_key(raw_key)):
+    if not hmac.compare_digest(key.key_hash, hash_key(raw_key)):
         raise failure
-    key_id = row.pop("k_id")
-    row.pop("k_revoked_at")
-    last_used = ApiKey._meta.fields_map["last_used_at"].to_python_value(row.pop("k_last_used_at"))
     now = clock.now()
-    if last_used is None or now - last_used >= LAST_USED_GRANULARITY:
-        await ApiKey.filter(id=key_id).update(last_used_at=now)
-    return Project._init_from_db(**row)
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+        await ApiKey.filter(id=key.key_id).update(last_used_at=now)
+        key.last_used_at = now
+    # a fresh instance per request: callers may change theirs without touching the cache
+    return Project._init_from_db(**key.project_row)
 
 
 async def create_project(
@@ -196,6 +247,7 @@ async def update_project(project_id: object, **changes: Any) -> Project:
         for key, value in fields.items():
             setattr(project, key, value)
         await project.save(update_fields=[*fields, "updated_at"])
+        forget_cached_keys()
     return project
 
 
@@ -206,6 +258,7 @@ async def rotate_webhook_secret(project_id: object) -> Project:
     project.webhook_previous_secret_until = clock.now() + SECRET_OVERLAP
     project.webhook_secret = new_webhook_secret()
     await project.save()
+    forget_cached_keys()
     return project
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import pytest
 
 from models import Project
 from models.enums import Channel, TicketStatus
 from services import catalog, tickets
+from services.errors import InvalidApiKey
 from services.projects import authenticate, create_project
 from services.serializers import ticket_summary
 
@@ -61,3 +65,29 @@ async def test_authenticate_returns_the_whole_project(project_with_key):
     assert found.id == project.id and found._saved_in_db
     for name in Project._meta.fields_db_projection:
         assert getattr(found, name) == getattr(expected, name), name
+
+
+async def test_key_lookup_is_cached_briefly_and_dropped_on_local_changes(
+    project_with_key, monkeypatch
+):
+    from models import ApiKey
+    from services import clock, projects
+
+    project, key = project_with_key
+    await authenticate(key)
+    # revoked by another process: this one keeps the lookup until KEY_CACHE_SECONDS pass
+    await ApiKey.filter(project_id=project.id).update(revoked_at=clock.now())
+    assert (await authenticate(key)).id == project.id
+    later = time.monotonic() + projects.KEY_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(projects, "monotonic", lambda: later)
+    with pytest.raises(InvalidApiKey):
+        await authenticate(key)
+    monkeypatch.undo()
+    # a wrong secret behind a cached prefix is refused without the database
+    other, other_key = await create_project(name="Cached")
+    await authenticate(other_key)
+    with pytest.raises(InvalidApiKey):
+        await authenticate(other_key[:-1] + ("x" if other_key[-1] != "x" else "y"))
+    # a change made through this process's services is seen at once
+    await projects.update_project(other.id, rate_limit=7)
+    assert (await authenticate(other_key)).rate_limit == 7
