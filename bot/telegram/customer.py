@@ -8,6 +8,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
 
+from bot.telegram.filters import Magic
 from dialogs.common import customer_of, start_route
 from services import customers
 
@@ -45,7 +46,7 @@ async def on_stray_message(message: Message, dialog_manager: DialogManager) -> N
 def fallback_router() -> Router:
     """Registered after the dialogs, so it only sees messages no window took."""
     router = Router(name=f"{__name__}.fallback")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
     router.message.register(on_stray_message)
     return router
 
@@ -53,11 +54,11 @@ def fallback_router() -> Router:
 def customer_router() -> Router:
     router = Router(name=__name__)
     # the helpdesk talks to customers in private chats only (groups are the agents' side)
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
-    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    router.callback_query.filter(Magic(F.message.chat.type == ChatType.PRIVATE))
     # deep links first: plain CommandStart() would also match "/start payload"
     router.message.register(on_start_link, CommandStart(deep_link=True))
     router.message.register(on_start, CommandStart())
     router.message.register(on_start, Command("menu"))
-    router.callback_query.register(on_open_ticket, F.data.startswith(OPEN_TICKET_PREFIX))
+    router.callback_query.register(on_open_ticket, Magic(F.data.startswith(OPEN_TICKET_PREFIX)))
     return router

@@ -19,6 +19,7 @@ from bot.telegram.agent_group.customer_edits import customer_edits_router
 from bot.telegram.agent_group.delivery import setup_agent_chat_delivery
 from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
 from bot.telegram.agent_group.relay import relay_router
+from bot.telegram.filters import Magic
 from services.errors import HelpdeskError
 from services.i18n import translator
 
@@ -33,9 +34,9 @@ def create_agent_group_router(locale: str = "en") -> Router:
     Group and supergroup updates only, plus customers' edits in private chats (an update
     type the customer bot does not handle)."""
     groups = Router(name="agent_group.groups")
-    groups.message.filter(F.chat.type.in_(GROUP_CHATS))
-    groups.edited_message.filter(F.chat.type.in_(GROUP_CHATS))
-    groups.callback_query.filter(F.message.chat.type.in_(GROUP_CHATS))
+    groups.message.filter(Magic(F.chat.type.in_(GROUP_CHATS)))
+    groups.edited_message.filter(Magic(F.chat.type.in_(GROUP_CHATS)))
+    groups.callback_query.filter(Magic(F.message.chat.type.in_(GROUP_CHATS)))
     groups.include_router(binding_router())
 
     bound = Router(name="agent_group.bound")

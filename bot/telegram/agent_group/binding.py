@@ -8,6 +8,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.telegram.agent_group.context import is_admin, user_t
+from bot.telegram.filters import Magic
 from services import agent_chat
 
 
@@ -15,7 +16,7 @@ def binding_router() -> Router:
     router = Router(name="agent_group.binding")
     router.message.register(on_connect, Command("connect"))
     router.message.register(on_disconnect, Command("disconnect"))
-    router.message.register(on_migrated, F.migrate_to_chat_id)
+    router.message.register(on_migrated, Magic(F.migrate_to_chat_id))
     return router
 
 

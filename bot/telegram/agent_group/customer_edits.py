@@ -6,14 +6,15 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import Message
 
+from bot.telegram.filters import Magic
 from models.enums import Channel
 from services import agent_chat
 
 
 def customer_edits_router() -> Router:
     router = Router(name="agent_group.customer_edits")
-    router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
-    router.edited_message.register(on_customer_edit, F.text | F.caption)
+    router.edited_message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    router.edited_message.register(on_customer_edit, Magic(F.text | F.caption))
     return router
 
 

@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import Message
 
 from bot.telegram.agent_group.context import acting_agent, reply, ticket_of, user_t
+from bot.telegram.filters import Magic
 from models import Agent, Project, Ticket
 from models.enums import MessageSource
 from services import agent_chat, tickets
@@ -20,8 +21,8 @@ CONTENT = CONTENT | F.video_note
 
 def relay_router() -> Router:
     router = Router(name="agent_group.relay")
-    router.message.register(on_agent_message, CONTENT)
-    router.edited_message.register(on_agent_edit, F.text | F.caption)
+    router.message.register(on_agent_message, Magic(CONTENT))
+    router.edited_message.register(on_agent_edit, Magic(F.text | F.caption))
     return router
 
 
