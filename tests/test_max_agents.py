@@ -173,3 +173,30 @@ async def test_rest_ticket_for_a_max_chat_notifies_the_customer(
     await menv.click("Open ticket #1")
     assert "🎫 Ticket #1" in menv.text() and "Your refund" in menv.text()
     assert (await Ticket.get(id=ticket.id)).channel == Channel.MAX
+
+
+async def test_a_workers_only_process_moves_agent_files_to_max(
+    both: tuple[AgentGroupEnv, MaxEnv],
+) -> None:
+    """helpdesk.workers builds the MAX sender with file transfer even without the bots."""
+    from helpdesk.workers import create_delivery
+
+    env, menv = both
+    ticket = await open_ticket(menv, "The contract, please")
+    await env.drain()
+    thread = await topic(env, ticket)
+    env.tg.add_file("BQcontract", PDF, file_path="documents/contract.pdf")
+    document = {"file_id": "BQcontract", "file_unique_id": "uc", "file_name": "contract.pdf"}
+    await env.say(GROUP, AGENT, "Attached", message_thread_id=thread, document=document)
+    delivery = create_delivery(menv.settings, telegram_bot=env.bot, max_bot=menv.bot)
+    while await delivery.senders["max"].run_once():
+        pass
+    files = [
+        a
+        for m in menv.mx.sent_messages(CHAT)
+        for a in m["body"]["attachments"]
+        if a["type"] == "file"
+    ]
+    assert len(files) == 1
+    upload = menv.mx.uploads[files[0]["payload"]["token"]]
+    assert upload.content == PDF and upload.filename == "contract.pdf"

@@ -170,20 +170,29 @@ def thread_refresher(dp: Dispatcher, bot: Bot, default_locale: str) -> OnSent:
     return on_sent
 
 
+def setup_file_transfer(delivery: Any, default_locale: str) -> None:
+    """MAX `customer_text` with agents' Telegram files moved to MAX. Needs no running MAX
+    bot, so a workers-only process registers it too (helpdesk.workers.create_delivery)."""
+    sender = delivery.senders.get(max_delivery.CHANNEL)
+    if sender is None:
+        return
+
+    def telegram_bot() -> Any:  # looked up per row: the Telegram sender may come later
+        telegram = delivery.senders.get(str(Channel.TELEGRAM))
+        return telegram.bot if telegram is not None else None
+
+    sender.register(CUSTOMER_TEXT, customer_text_handler(telegram_bot, default_locale))
+
+
 def delivery_setup(dp: Dispatcher, bot: Bot, default_locale: str) -> Callable[[Any], None]:
-    """For helpdesk.workers.create_delivery(setup=[...]): registers on the MAX sender; the
-    Telegram sender's bot (if any) is where agents' files are downloaded from."""
+    """For helpdesk.workers.create_delivery(setup=[...]) in a process running the MAX bot:
+    file transfer, and the thread re-shown after an answer (needs the bot's FSM)."""
 
     def setup(delivery: Any) -> None:
         sender = delivery.senders.get(max_delivery.CHANNEL)
         if sender is None:
             return
-
-        def telegram_bot() -> Any:
-            telegram = delivery.senders.get(str(Channel.TELEGRAM))
-            return telegram.bot if telegram is not None else None
-
-        sender.register(CUSTOMER_TEXT, customer_text_handler(telegram_bot, default_locale))
+        setup_file_transfer(delivery, default_locale)
         sender.on_sent(CUSTOMER_TEXT, thread_refresher(dp, bot, default_locale))
 
     return setup

@@ -8,10 +8,12 @@ within the limits the platforms set; what does not fit is reported (name and siz
 from __future__ import annotations
 
 import logging
+import mimetypes
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import puremagic
 from aiogram import Bot as TelegramBot
 from aiogram.exceptions import TelegramBadRequest
 from maxapi import Bot as MaxBot
@@ -87,10 +89,7 @@ async def fetch_max_file(item: dict[str, Any]) -> Fetched:
     size = item.get("size")
     if isinstance(size, int) and size > TELEGRAM_UPLOAD_LIMIT:
         raise TooLarge(size)
-    url = item.get("url")
-    if not url:
-        raise TooLarge(size if isinstance(size, int) else None)  # nothing to fetch it from
-    return Fetched(await download(str(url), TELEGRAM_UPLOAD_LIMIT), file_name(item))
+    return Fetched(await download(str(item["url"]), TELEGRAM_UPLOAD_LIMIT), file_name(item))
 
 
 def telegram_method(kind: str, size: int) -> str:
@@ -120,9 +119,23 @@ async def fetch_telegram_file(bot: TelegramBot, item: dict[str, Any]) -> Fetched
 async def upload_to_max(bot: MaxBot, item: dict[str, Any], fetched: Fetched) -> str:
     """Upload to MAX; returns the attachment token a message can carry."""
     upload_type = _MAX_UPLOAD_TYPE.get(str(item.get("kind")), UploadType.FILE)
-    media = InputMediaBuffer(fetched.content, filename=fetched.name, type=upload_type)
+    name = _without_detected_extension(fetched.name, fetched.content)
+    media = InputMediaBuffer(fetched.content, filename=name, type=upload_type)
     uploaded = await bot.upload_media(media)
     return str(uploaded.payload.token)
+
+
+def _without_detected_extension(name: str, content: bytes) -> str:
+    """maxapi appends the extension it detects from the content to every uploaded name
+    ("bill.pdf" would arrive as "bill.pdf.pdf"): drop that extension from ours first."""
+    try:
+        matches = puremagic.magic_string(content[:4096])
+    except (OSError, ValueError, puremagic.PureError):
+        return name
+    ext = mimetypes.guess_extension(matches[0].mime_type) if matches else None
+    if ext and name.lower().endswith(ext) and len(name) > len(ext):
+        return name[: -len(ext)]
+    return name
 
 
 def max_kind(item: dict[str, Any]) -> str:
