@@ -126,6 +126,10 @@ def create_delivery(
         )
         max_delivery.setup(sender)
         delivery.senders[max_delivery.CHANNEL] = sender
+        # agents' Telegram files reach MAX customers as files (also in a workers-only process)
+        from bot.max.delivery import setup_file_transfer
+
+        setup_file_transfer(delivery, settings.default_locale)
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")
         for channel, messenger in delivery.senders.items():
