@@ -109,7 +109,8 @@ async def test_long_text_is_split_on_paragraphs_in_order(project, tg, frozen_clo
     parts = tg.sent_texts(42)
     assert len(parts) > 1 and all(utf16_len(p) <= 4096 for p in parts)
     assert "\n\n".join(parts) == text
-    assert len((await fresh(row)).result["message_ids"]) == len(parts)
+    result = (await fresh(row)).result
+    assert result is not None and len(result["message_ids"]) == len(parts)
 
 
 async def test_retry_after_partial_success_does_not_resend_sent_parts(
@@ -132,7 +133,7 @@ async def test_retry_after_partial_success_does_not_resend_sent_parts(
     await sender.run_once()
     assert len(tg.sent_texts(42)) == 1
     row = await fresh(row)
-    assert row.status == DeliveryStatus.PENDING and "connection" in row.last_error
+    assert row.status == DeliveryStatus.PENDING and "connection" in (row.last_error or "")
     frozen_clock.advance(seconds=3)
     await sender.run_once()
     assert "\n\n".join(tg.sent_texts(42)) == text  # every part once, in order
@@ -177,7 +178,7 @@ async def test_403_marks_subscriber_blocked_tells_agents_and_stops(project, tg, 
     sender = tg_sender(tg)
     await sender.run_once()
     row = await OutboundMessage.get(kind=CUSTOMER_TEXT)
-    assert row.status == DeliveryStatus.FAILED and "blocked" in row.last_error
+    assert row.status == DeliveryStatus.FAILED and "blocked" in (row.last_error or "")
     assert (await Subscriber.get(chat_id=42)).blocked
     system = await Message.get(ticket_id=ticket.id, author=Author.SYSTEM)
     assert "blocked the bot" in system.text
@@ -255,7 +256,7 @@ async def test_topic_error_without_hook_keeps_retrying(project, tg, frozen_clock
     await sender.run_once()
     row = await fresh(row)
     assert row.status == DeliveryStatus.PENDING and row.attempts == 1
-    assert "thread not found" in row.last_error
+    assert "thread not found" in (row.last_error or "")
 
 
 async def test_unknown_kind_stays_pending_until_its_module_registers(project, tg, frozen_clock):
@@ -265,7 +266,7 @@ async def test_unknown_kind_stays_pending_until_its_module_registers(project, tg
     )
     await sender.run_once()
     row = await fresh(row)
-    assert row.status == DeliveryStatus.PENDING and "no handler" in row.last_error
+    assert row.status == DeliveryStatus.PENDING and "no handler" in (row.last_error or "")
     seen: list[Any] = []
 
     async def agent_event(job: SendJob) -> dict[str, Any]:

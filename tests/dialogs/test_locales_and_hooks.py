@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import TypeVar
 
 import pytest
 from fluent.runtime import FluentBundle, FluentResource
@@ -12,6 +13,7 @@ from fluent.syntax import FluentParser, ast
 
 from bot.telegram.hooks import thread_refresher
 from models import Ticket
+from models.enums import Channel
 from services import errors, tickets
 from services.i18n import LOCALES_DIR, SUPPORTED
 from tests.dialogs.conftest import CHAT_ID, Customer, new_user
@@ -34,6 +36,7 @@ ARGS = {
     "error": "oops",
 }
 LEFTOVER = re.compile(r"\{|\}|\?\?\?")
+E = TypeVar("E")
 
 
 def keys(locale: str) -> dict[str, set[str]]:
@@ -58,8 +61,11 @@ def test_every_bot_key_renders_without_errors(locale):
     for key in keys(locale)["bot.ftl"]:
         for count in (0, 1, 3, 5, 21):
             args = {**ARGS, "count": count, "messages": count or 1, "files": count}
-            text, problems = bundle.format_pattern(bundle.get_message(key).value, args)
+            pattern = bundle.get_message(key).value
+            assert pattern is not None, (locale, key)  # a key with attributes only
+            text, problems = bundle.format_pattern(pattern, args)
             assert not problems, (locale, key, problems)
+            assert isinstance(text, str), (locale, key, text)
             assert text.strip() and not LEFTOVER.search(text), (locale, key, text)
 
 
@@ -69,7 +75,7 @@ def test_every_domain_error_has_a_text():
         assert f"error-{code}" in keys("en")["bot.ftl"], code
 
 
-def _subclasses(cls: type) -> set[type]:
+def _subclasses(cls: type[E]) -> set[type[E]]:
     return {c for s in cls.__subclasses__() for c in (s, *_subclasses(s))}
 
 
@@ -162,7 +168,7 @@ async def test_agent_reply_takes_a_customer_in_the_menu_to_the_ticket(customer, 
     dp, mm = bot_dp
     ticket = await tickets.create_ticket(
         project,
-        tickets.NewTicket(text="From the site", channel="telegram", chat_id=CHAT_ID),
+        tickets.NewTicket(text="From the site", channel=Channel.TELEGRAM, chat_id=CHAT_ID),
     )
     await customer.send("/start")
     assert "helpdesk" in customer.text()

@@ -110,7 +110,9 @@ async def open_new_ticket(customer, text: str = "Help me") -> Ticket:
     await customer.click("📝 New ticket")
     await customer.send(text)
     await customer.click("📨 Send")
-    return await Ticket.filter(subscriber__chat_id=CHAT_ID).order_by("-number").first()
+    ticket = await Ticket.filter(subscriber__chat_id=CHAT_ID).order_by("-number").first()
+    assert ticket is not None, "no ticket was created"
+    return ticket
 
 
 async def test_thread_write_close_with_confirmation_and_reopen(subscribed, project):
