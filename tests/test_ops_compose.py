@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # PyYAML: installed with the dev tools (a dependency of schemathesis)
+
 COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
 
 
