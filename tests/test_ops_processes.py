@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import clock
-from services.projects import create_project
+from services.projects import create_project, update_project
 from services.webhooks import WebhookWorker
 from tests.conftest import ON_POSTGRES
 from tests.test_serve import base_env, free_port
@@ -71,12 +71,14 @@ async def receiver(aiohttp_server) -> AsyncIterator[Receiver]:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], cwd: Path, name: str) -> None:
+    """One `helpdesk serve` process (role workers unless told otherwise)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, name: str, role: str) -> None:
         self.port = free_port()
         self.log_path = cwd / f"{name}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "helpdesk", "serve", "--role", "workers",
+            [sys.executable, "-m", "helpdesk", "serve", "--role", role,
              "--port", str(self.port)],
             env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
         )
@@ -121,11 +123,11 @@ class Worker:
 def spawn(tmp_path: Path) -> Iterator[Callable[..., Awaitable[Worker]]]:
     started: list[Worker] = []
 
-    async def start(**extra: str) -> Worker:
+    async def start(role: str = "workers", **extra: str) -> Worker:
         env = base_env(tmp_path)
         env.update(WEBHOOK_ALLOW_PRIVATE_NETWORKS="true", LOG_FORMAT="json", LOG_LEVEL="INFO")
         env.update(extra)
-        worker = Worker(env, tmp_path, f"worker{len(started)}")
+        worker = Worker(env, tmp_path, f"{role}{len(started)}", role)
         started.append(worker)
         await worker.ready()
         return worker
@@ -242,23 +244,56 @@ async def test_kill_9_mid_delivery_then_restart_loses_nothing(db, receiver, spaw
     assert await claimed_rows() == 0
 
 
+class ApiLoad:
+    """Clients polling the API until it goes away; records every status they got."""
+
+    def __init__(self, port: int, api_key: str, clients: int = 8) -> None:
+        self.url = f"http://127.0.0.1:{port}/v1/helpdesk/tickets"
+        self.headers = {"Authorization": f"Bearer {api_key}"}
+        self.statuses: list[int] = []
+        self.refused = 0  # the client saw the failure itself (connection refused/closed)
+        self.tasks = [asyncio.create_task(self._client()) for _ in range(clients)]
+
+    async def _client(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    async with session.get(self.url, headers=self.headers) as response:
+                        await response.read()
+                        self.statuses.append(response.status)
+                except aiohttp.ClientError:
+                    self.refused += 1
+                    return
+
+    async def stopped(self) -> None:
+        await asyncio.wait_for(asyncio.gather(*self.tasks), BOUND)
+
+
 async def test_sigterm_under_load_exits_0_and_gives_claimed_rows_back(
     db, receiver, spawn
 ) -> None:
-    project, _ = await create_project(name="Stop", webhook_url=receiver.url)
+    project, api_key = await create_project(name="Stop", webhook_url=receiver.url)
+    await update_project(project.id, rate_limit=0)  # the load is not about 429s
     ids = await make_events(project, 300, tickets=30)
     receiver.hold_after = 60  # later requests hang: the worker is mid-batch at SIGTERM
-    worker = await spawn()  # the default 5 min lease: only the release can free the rows
+    # the default 5 min lease for the worker: only the release can free its rows
+    worker, api = await asyncio.gather(spawn(), spawn("api"))
+    load = ApiLoad(api.port, api_key)
 
     async def busy() -> bool:
-        return len(receiver.ids) >= 60 and await claimed_rows() > 0
+        return len(receiver.ids) >= 60 and await claimed_rows() > 0 and len(load.statuses) > 20
 
-    await until(busy, "a worker with requests in flight")
+    await until(busy, "a worker with requests in flight and API traffic")
     started = time.monotonic()
-    worker.proc.send_signal(signal.SIGTERM)
-    code = await worker.exited(SHUTDOWN_DEADLINE + 1)
-    assert code == 0, worker.log_lines()[-20:]
+    for process in (worker, api):
+        process.proc.send_signal(signal.SIGTERM)
+    for process in (worker, api):
+        code = await process.exited(SHUTDOWN_DEADLINE + 1)
+        assert code == 0, process.log_lines()[-20:]
     assert time.monotonic() - started < SHUTDOWN_DEADLINE
+    await load.stopped()
+    # every request was answered 200 until the clients saw the listener go away
+    assert set(load.statuses) == {200} and load.refused == len(load.tasks)
     assert await claimed_rows() == 0  # nothing left claimed
     assert await OutboxEvent.filter(status=DeliveryStatus.PENDING).count() > 0
 
