@@ -182,6 +182,13 @@ async def log_context_middleware(request: web.Request, handler: Handler) -> web.
     return await handler(request)
 
 
+def count_update(app: web.Application, channel: str, result: str) -> None:
+    """For transports that drop an update before the dispatcher sees it (a duplicate)."""
+    metrics = app.get(METRICS)
+    if metrics is not None:
+        metrics.count_update(channel, result)
+
+
 async def metrics_view(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
     await metrics.refresh()

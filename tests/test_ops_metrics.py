@@ -156,3 +156,28 @@ async def test_updates_are_counted_and_carry_their_update_id_in_logs() -> None:
     assert value(text, "helpdesk_updates_total", channel="telegram", result="unhandled") == 1
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert {"update_id": 77, "message": "handling a message"}.items() <= lines[0].items()
+
+
+async def test_bot_webhook_updates_and_duplicates_are_counted(aiohttp_client, db) -> None:
+    from tests.dialogs.conftest import make_settings
+    from tests.fakes.telegram import FakeTelegram
+
+    path, secret, chat = "/bot/telegram/webhook", "s3cret-token", 7002
+    async with FakeTelegram() as tg:
+        settings = make_settings(
+            database_url=db,
+            telegram_bot_token="123456:ABC",
+            telegram_api_base=tg.base_url,
+            telegram_webhook_url="https://helpdesk.example" + path,
+            telegram_webhook_secret=secret,
+        )
+        client = await aiohttp_client(create_app(settings, role="bots"))
+        update = tg.updates.message(chat, chat, "/start", first_name="Ann")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        for _ in range(2):  # Telegram redelivers the same update
+            assert (await client.post(path, json=update, headers=headers)).status == 200
+        text = (await (await client.get("/metrics")).read()).decode()
+    assert value(text, "helpdesk_updates_total", channel="telegram", result="handled") == 1
+    assert value(text, "helpdesk_updates_total", channel="telegram", result="duplicate") == 1
+    assert value(text, "helpdesk_http_requests_total", method="POST", route=path,
+                 status="200") == 2

@@ -11,6 +11,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from redis.asyncio import Redis
 
+from helpdesk.metrics import count_update
+
 log = logging.getLogger(__name__)
 SEEN_TTL_SECONDS = 24 * 3600  # Telegram gives up redelivering long before this
 
@@ -57,6 +59,7 @@ class TelegramWebhook(SimpleRequestHandler):
         update_id = raw.get("update_id")
         if isinstance(update_id, int) and not await self.seen.claim(update_id):
             log.info("duplicate telegram update %s ignored", update_id)
+            count_update(request.app, "telegram", "duplicate")
             return web.json_response({})
         try:
             result: Any = await self.dispatcher.feed_webhook_update(bot, raw, **self.data)
