@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 import pytest
@@ -114,3 +116,63 @@ async def test_redis_limiter_is_shared_between_instances(redis):
     assert 0 < wait <= 1.0
     assert await two.reserve([Limit(f"{key}:all", 3, 1.0)]) == 0
     assert await one.reserve([Limit(f"{key}:all", 3, 1.0)]) > 0
+
+
+# -- the line of waiters (acquire) -------------------------------------------------------------
+
+
+class CountingLimiter(MemoryLimiter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def reserve(self, limits):
+        self.calls += 1
+        return await super().reserve(limits)
+
+
+async def test_waiters_are_served_in_arrival_order_without_a_herd():
+    limiter = CountingLimiter()
+    window = Limit("all", 1, 0.02)
+    granted: list[int] = []
+
+    async def waiter(i: int) -> None:
+        await acquire(limiter, [window, Limit(f"chat:{i}", 1, 1.0)])
+        granted.append(i)
+
+    tasks = []
+    for i in range(8):
+        tasks.append(asyncio.create_task(waiter(i)))
+        await asyncio.sleep(0)  # they arrive in this order
+    await asyncio.gather(*tasks)
+    assert granted == list(range(8))
+    # only the first in line asks: about one refusal and one grant per waiter, not a herd
+    # of every waiter re-asking whenever a slot frees
+    assert limiter.calls <= 2 * 8 + 2
+
+
+async def test_a_long_wait_steps_out_of_line_and_holds_nobody_up():
+    limiter = MemoryLimiter()
+    window = Limit("all", 100, 1.0)
+    group = Limit("group:-1", 1, 60.0)  # "20 per minute": this chat must wait long
+    await acquire(limiter, [window, group])
+    slow = asyncio.create_task(acquire(limiter, [window, group]))
+    await asyncio.sleep(0.01)
+    started = time.monotonic()
+    await asyncio.wait_for(acquire(limiter, [window, Limit("chat:2", 1, 1.0)]), 0.5)
+    assert time.monotonic() - started < 0.2
+    assert not slow.done()
+    slow.cancel()
+
+
+async def test_a_tracked_call_counts_from_its_answer_not_its_grant():
+    limiter = MemoryLimiter()
+    window = Limit("all", 2, 0.2)
+    started = time.monotonic()
+    slots = [await acquire(limiter, [window], track=True) for _ in range(2)]
+    await asyncio.sleep(0.1)  # the requests were slow to arrive and be answered
+    for slot in slots:
+        slot.finished()
+    await acquire(limiter, [window], track=True)
+    # the limiter alone would grant at +0.2 s; the platform saw the calls arrive up to +0.1 s
+    assert time.monotonic() - started >= 0.29

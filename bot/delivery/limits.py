@@ -8,8 +8,10 @@ earn a 429 on "20 per minute in a group".
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,17 +34,104 @@ class RateLimiter(Protocol):
         ...
 
 
+# A waiter told to wait longer than this steps out of the line and sleeps on its own: a
+# group chat's "20 per minute" must not hold up everyone. Shorter waits (the global window,
+# at most its period; a private chat's ~1 s) are waited out at the head of the line: stepping
+# aside there would shuffle the order at every window and leave some chats behind.
+STEP_ASIDE = 1.5
+
+
+class _Line:
+    """This process's waiters on one window (the first limit: the bot's global one).
+
+    `lock` hands over in arrival order. `done` and `in_flight` are the window as the
+    platform sees it: a tracked call counts from when it *finished* (its request has
+    arrived by then), not from when its slot was granted, so however late a request reaches
+    the server, the one that takes its slot a period later cannot arrive within its window.
+    """
+
+    def __init__(self, limit: Limit) -> None:
+        self.lock = asyncio.Lock()
+        self.limit = limit
+        self.done: deque[float] = deque()  # finish times of tracked calls, ascending
+        self.in_flight = 0  # tracked calls granted, not finished yet
+
+    def wait(self, now: float) -> float:
+        period, count = self.limit.period, self.limit.count
+        while self.done and self.done[0] <= now - period:
+            self.done.popleft()
+        room = count - self.in_flight
+        if len(self.done) < room:
+            return 0.0
+        if room <= 0:
+            return 0.005  # every slot is on its way: look again shortly
+        return self.done[len(self.done) - room] + period - now
+
+    def finished(self, at: float) -> None:
+        self.in_flight -= 1
+        bisect.insort(self.done, at)
+
+
+_lines: weakref.WeakKeyDictionary[RateLimiter, dict[str, _Line]] = weakref.WeakKeyDictionary()
+
+
+def _line(limiter: RateLimiter, limit: Limit) -> _Line:
+    lines = _lines.setdefault(limiter, {})
+    line = lines.get(limit.key)
+    if line is None or line.limit != limit:
+        line = lines[limit.key] = _Line(limit)
+    return line
+
+
+class Slot:
+    """A granted slot; `finished()` once the call it paced has its answer (tracked only)."""
+
+    def __init__(self, line: _Line | None) -> None:
+        self._line = line
+
+    def finished(self) -> None:
+        if self._line is not None:
+            self._line.finished(time.monotonic())
+            self._line = None
+
+
 async def acquire(
     limiter: RateLimiter,
     limits: Sequence[Limit],
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> None:
-    """Wait until every limit has room, then take it."""
+    *,
+    track: bool = False,
+) -> Slot:
+    """Wait until every limit has room, then take it.
+
+    The waiters of one process that share the first window (the bot's global one) take
+    turns in arrival order: only the first in line asks the limiter, sleeps until the slot
+    it was told about, and hands over as soon as it got through. So a freed slot wakes one
+    waiter, not all of them, and chats are served round robin: a backlog over many chats
+    drains evenly instead of ending in a tail of a few chats crawling at their own 1/s.
+
+    `track=True`: the caller reports `slot.finished()` after its call, and the first window
+    also counts that call from its finish (see `_Line`), which keeps arrival jitter from
+    ever crowding the platform's window.
+    """
+    if not limits:
+        return Slot(None)
+    line = _line(limiter, limits[0])
     while True:
-        wait = await limiter.reserve(limits)
-        if wait <= 0:
-            return
-        await sleep(wait)
+        async with line.lock:
+            while True:
+                wait = line.wait(time.monotonic())
+                if wait <= 0:
+                    wait = await limiter.reserve(limits)
+                if wait <= 0:
+                    if not track:
+                        return Slot(None)
+                    line.in_flight += 1
+                    return Slot(line)
+                if wait > STEP_ASIDE:
+                    break
+                await sleep(wait)
+        await sleep(wait)  # out of line: back at its end afterwards
 
 
 class MemoryLimiter:

@@ -107,6 +107,16 @@ class SendJob:
     async def throttle(self) -> None:
         await acquire(self.sender.limiter, self.platform.limits_for(self.chat_id))
 
+    async def _paced(self, call: Callable[[], Awaitable[T]]) -> T:
+        """The call within the limits; the global window counts it until it has its answer."""
+        slot = await acquire(
+            self.sender.limiter, self.platform.limits_for(self.chat_id), track=True
+        )
+        try:
+            return await call()
+        finally:
+            slot.finished()
+
     async def save(self) -> None:
         await outbound.save_progress(self.message.id, self.progress)
 
@@ -121,8 +131,7 @@ class SendJob:
         steps: dict[str, Any] = self.progress.setdefault("steps", {})
         if name in steps:
             return steps[name]
-        await self.throttle()
-        value = extract(await call())
+        value = extract(await self._paced(call))
         steps[name] = value
         await self.save()
         return value
@@ -145,8 +154,7 @@ class SendJob:
             part, used = next_chunk(text[offset:], self.text_limit, self.platform.measure)
             last = offset + used >= len(text)
             if part:
-                await self.throttle()
-                ids.append(extract(await send(part, last)))
+                ids.append(extract(await self._paced(partial(send, part, last))))
             offset += used
             self.progress["text_offset"] = offset
             await self.save()
@@ -377,4 +385,3 @@ class MessengerSender:
     def _backoff(self, attempts: int) -> timedelta:
         base = BACKOFF[min(attempts, len(BACKOFF) - 1)]
         return timedelta(seconds=base * self._rng.uniform(0.9, 1.1))
-

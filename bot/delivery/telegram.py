@@ -30,7 +30,8 @@ CAPTION_LIMIT = 1024
 PRIVATE_PER_SECOND = 1  # Telegram: about one message per second in a private chat
 GROUP_PER_MINUTE = 20  # and at most 20 per minute in a group
 # our windows run a little longer than the platform's: requests sent at the edge of a window
-# reach the server a few milliseconds apart from when we counted them
+# reach the server a few milliseconds apart from when we counted them (calls paced through
+# SendJob steps also count from their answer in this process: see bot.delivery.limits._Line)
 MARGIN = 0.02
 # per chat the margin costs no throughput (many chats share the global rate), so it is wide:
 # a reply that waited on the database still never lands inside the previous second
