@@ -39,11 +39,15 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _when(value: Any) -> datetime | None:
-    """A datetime column as the driver returned it (SQLite: text) → aware datetime."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return _DATETIME.to_python_value(value)
+def _row_iso(value: Any) -> str | None:
+    """`iso` of a datetime column as the driver returned it (SQLite: text). PostgreSQL's
+    timestamptz arrives in UTC already: formatted without a conversion (a list page formats
+    a hundred of these)."""
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return f"{value.isoformat(timespec='milliseconds')[:-6]}Z"
+    if value is not None and not isinstance(value, datetime):
+        value = _DATETIME.to_python_value(value)
+    return iso(value)
 
 
 def _text(value: Any) -> str | None:
@@ -67,8 +71,8 @@ def summary_from_row(row: dict[str, Any]) -> dict[str, Any]:
         if assignee_id is None
         else {"id": str(assignee_id), "name": row["assignee_name"]},
         "subscriber_id": _text(row["subscriber_id"]),
-        "created_at": iso(_when(row["created_at"])),
-        "updated_at": iso(_when(row["updated_at"])),
+        "created_at": _row_iso(row["created_at"]),
+        "updated_at": _row_iso(row["updated_at"]),
     }
 
 
