@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +107,21 @@ async def test_an_api_failure_is_logged_with_its_request_id_and_no_key(
     assert len(logged) == 1
     assert logged[0]["request_id"] == request_id and logged[0]["level"] == "ERROR"
     assert key not in stream.getvalue() and key[:16] not in stream.getvalue()
+
+
+async def test_a_delivery_row_logs_with_its_ticket_id(db, project, capture) -> None:
+    from helpdesk.workers import create_delivery
+    from services.outbox import enqueue_message
+    from tests.fakes.telegram import FakeTelegram
+
+    stream = capture
+    ticket_id = uuid.uuid4()
+    await enqueue_message(
+        channel="telegram", chat_id=1, kind="not_registered", payload={},
+        project_id=project.id, ticket_id=ticket_id,
+    )
+    async with FakeTelegram() as tg:
+        sender = create_delivery(load_settings(), telegram_bot=tg.make_bot()).senders["telegram"]
+        assert await sender.run_once() == 1  # put off: nobody handles that kind yet
+    logged = [entry for entry in lines(stream) if "no handler" in entry["message"]]
+    assert [entry.get("ticket_id") for entry in logged] == [str(ticket_id)]

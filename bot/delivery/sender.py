@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.delivery.limits import Limit, RateLimiter, acquire
 from bot.delivery.text import Measure, next_chunk
+from helpdesk.logging_setup import bound as log_context
 from models import OutboundMessage
 from services import outbound, subscribers
 
@@ -286,7 +287,8 @@ class MessengerSender:
                 break
             processed += 1
             try:
-                finished = await self._send_row(row)
+                with log_context(ticket_id=row.ticket_id):  # on the lines this row logs
+                    finished = await self._send_row(row)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away mid-row: the lease brings it back
