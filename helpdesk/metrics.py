@@ -10,6 +10,7 @@ queried when scraped, at most once per `ttl` seconds, so scrapes stay cheap.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from services import monitoring
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNMATCHED = "<unmatched>"
+log = logging.getLogger(__name__)
 DB_TTL_SECONDS = 30.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -191,7 +193,10 @@ def count_update(app: web.Application, channel: str, result: str) -> None:
 
 async def metrics_view(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
-    await metrics.refresh()
+    try:
+        await metrics.refresh()
+    except Exception:  # database down: the process's own counters matter most right then
+        log.warning("metrics: database gauges not refreshed", exc_info=True)
     return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -89,7 +89,7 @@ def test_text_format_is_readable_with_the_ids() -> None:
 
 
 async def test_an_api_failure_is_logged_with_its_request_id_and_no_key(
-    aiohttp_client, db, project_with_key, capture
+    db, aiohttp_client, project_with_key, capture
 ) -> None:
     stream = capture
     _, key = project_with_key

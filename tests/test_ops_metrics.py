@@ -40,7 +40,7 @@ def settings_for(db: str, **overrides: Any) -> Any:
 
 
 async def test_http_requests_are_counted_by_route_not_by_url(
-    aiohttp_client, db, project_with_key
+    db, aiohttp_client, project_with_key
 ):
     project, key = project_with_key
     ticket = await tickets.create_ticket(project, tickets.NewTicket(text="Hello"))
@@ -68,7 +68,7 @@ async def test_http_requests_are_counted_by_route_not_by_url(
     assert value(text, "helpdesk_outbox_oldest_age_seconds", queue="telegram") == 0
 
 
-async def test_every_role_serves_metrics(aiohttp_client, db):
+async def test_every_role_serves_metrics(db, aiohttp_client):
     for role in ("api", "bots", "workers", "all"):
         client = await aiohttp_client(create_app(settings_for(db), role=role))
         response = await client.get("/metrics")
@@ -158,7 +158,7 @@ async def test_updates_are_counted_and_carry_their_update_id_in_logs() -> None:
     assert {"update_id": 77, "message": "handling a message"}.items() <= lines[0].items()
 
 
-async def test_bot_webhook_updates_and_duplicates_are_counted(aiohttp_client, db) -> None:
+async def test_bot_webhook_updates_and_duplicates_are_counted(db, aiohttp_client) -> None:
     from tests.dialogs.conftest import make_settings
     from tests.fakes.telegram import FakeTelegram
 
@@ -181,3 +181,18 @@ async def test_bot_webhook_updates_and_duplicates_are_counted(aiohttp_client, db
     assert value(text, "helpdesk_updates_total", channel="telegram", result="duplicate") == 1
     assert value(text, "helpdesk_http_requests_total", method="POST", route=path,
                  status="200") == 2
+
+
+async def test_metrics_are_served_when_the_database_gauges_fail(db, aiohttp_client, monkeypatch):
+    from services import monitoring
+
+    async def down() -> dict[str, tuple[int, float]]:
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(monitoring, "outbox_backlog", down)
+    client = await aiohttp_client(create_app(settings_for(db), role="workers"))
+    response = await client.get("/metrics")
+    assert response.status == 200
+    names = {f.name for f in text_string_to_metric_families(await response.text())}
+    assert {"helpdesk_http_requests", "helpdesk_outbox_depth"} <= names
+    await client.close()  # its workers stop while the database is still open
