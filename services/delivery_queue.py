@@ -40,8 +40,11 @@ async def claim(
     scope: dict[str, Any] | None = None,
     exclude: dict[str, Any] | None = None,
     exclude_groups: Collection[Any] = (),
+    fields: Sequence[str] = (),
 ) -> list[M]:
-    """Claim up to `limit` due rows; returns them in delivery order."""
+    """Claim up to `limit` due rows; returns them in delivery order. `fields`: load only
+    these columns (read-only rows; the group and order fields are added), which spares
+    decoding columns the caller never reads (datetimes are costly to parse on SQLite)."""
     scope = scope or {}
     async with in_transaction():
         query = model.filter(
@@ -54,9 +57,10 @@ async def claim(
             query = query.exclude(**exclude)
         if exclude_groups:
             query = query.exclude(**{f"{group_field}__in": list(exclude_groups)})
-        rows = await query.order_by(*order_fields).limit(limit).select_for_update(
-            skip_locked=True
-        )
+        query = query.order_by(*order_fields).limit(limit).select_for_update(skip_locked=True)
+        if fields:
+            query = query.only(*dict.fromkeys(["id", group_field, *order_fields, *fields]))
+        rows = await query
         eligible = await _in_order(model, rows, group_field, order_fields, scope)
         if eligible:
             await model.filter(id__in=[r.pk for r in eligible]).update(claimed_until=now + lease)
@@ -78,6 +82,7 @@ async def _in_order(
     scope: dict[str, Any],
 ) -> list[M]:
     """Keep, per group, the rows that continue that group's pending sequence without a gap."""
+
     def key(values: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(values)
 

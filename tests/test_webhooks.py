@@ -511,3 +511,79 @@ async def test_a_failed_group_commit_resends_but_never_loses(
         mine = receiver.accepted_events_of(str(t.id))
         # per ticket, the last delivery of each event keeps the order
         assert mine[-2:] == ["ticket.created", "ticket.status_changed"]
+
+
+async def test_run_keeps_two_batches_in_flight_and_per_ticket_order(hooked, receiver, frozen_clock):
+    made = [await new_ticket(hooked, f"t{i}") for i in range(15)]
+    for t in made:
+        await tickets.change_status(hooked, t.id, "in_progress")
+        await tickets.set_priority(hooked, t.id, "urgent")
+    receiver.by_ticket[str(made[3].id)] = [503]  # retried 5 s later, then in order
+    worker = WebhookWorker(allow_private_networks=True, batch_size=4, poll_interval=0.05)
+    claims: list[int] = []
+    in_flight = 0
+    most = 0
+    real_batch = worker._run_batch
+
+    async def counting_batch() -> int:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            done = await real_batch()
+            claims.append(done)
+            return done
+        finally:
+            in_flight -= 1
+
+    worker._run_batch = counting_batch  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(worker.run(stop))
+    ids = {str(i) for i in await OutboxEvent.all().values_list("id", flat=True)}
+
+    async def until(done: int) -> None:
+        for _ in range(500):
+            if len(set(receiver.accepted)) >= done:
+                return
+            await asyncio.sleep(0.01)
+
+    await until(len(ids) - 3)  # all but the ticket whose first event failed
+    frozen_clock.advance(seconds=6)  # its retry is due
+    await until(len(ids))
+    for _ in range(100):  # the last commit
+        if not await OutboxEvent.filter(status=DeliveryStatus.PENDING).exists():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await runner
+    assert most == webhooks.PIPELINE  # the next batch was claimed while one was in flight
+    assert Counter(receiver.accepted) == Counter(ids)
+    for t in made:
+        mine = receiver.accepted_events_of(str(t.id))
+        assert mine == ["ticket.created", "ticket.status_changed", "ticket.priority_changed"]
+
+
+async def test_cancelled_run_commits_what_got_its_2xx(hooked, receiver, frozen_clock):
+    for i in range(6):
+        await new_ticket(hooked, f"t{i}")
+    worker = WebhookWorker(allow_private_networks=True, concurrency=1)
+    gate = asyncio.Event()
+    receiver.gate, receiver.hold_from = gate, 3
+    runner = asyncio.create_task(worker.run(asyncio.Event()))
+    await receiver.held.wait()
+    runner.cancel()  # shutdown ran out of time
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+    receiver.gate_status = 503
+    gate.set()
+    receiver.gate = None
+    # the three answered 2xx are booked: a restart never sends them again
+    assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() == 3
+    frozen_clock.advance(minutes=6)
+    second = WebhookWorker(allow_private_networks=True)
+    try:
+        await drain(second, frozen_clock, step=timedelta(seconds=10))
+    finally:
+        await second.close()
+    ids = [str(i) for i in await OutboxEvent.all().values_list("id", flat=True)]
+    assert Counter(receiver.accepted) == Counter(ids)
