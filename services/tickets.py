@@ -70,13 +70,33 @@ async def load(ticket: Ticket) -> Ticket:
     return ticket
 
 
-async def _locked(project_id: uuid.UUID, ticket_id: object) -> Ticket:
-    """The ticket of this project, row-locked until the transaction ends (PostgreSQL)."""
+async def _locked(
+    project_id: uuid.UUID | None,
+    ticket_id: object,
+    *,
+    subscriber_id: uuid.UUID | None = None,
+    with_project: bool = False,
+) -> Ticket:
+    """The ticket of this project (or of this subscriber), row-locked until the transaction
+    ends (PostgreSQL), with what the summary shows — and its project when asked — read in
+    the same statement (only the ticket row is locked)."""
     tid = parse_uuid(ticket_id, what="ticket")
-    ticket = await Ticket.filter(id=tid, project_id=project_id).select_for_update().first()
+    query = Ticket.filter(id=tid)
+    if project_id is not None:
+        query = query.filter(project_id=project_id)
+    if subscriber_id is not None:
+        query = query.filter(subscriber_id=subscriber_id)
+    related = ["ticket_type", "assignee"]
+    if with_project:
+        related.append("project")
+    ticket = (
+        await query.select_related(*related)
+        .select_for_update(of=(Ticket._meta.db_table,))
+        .first()
+    )
     if ticket is None:
         raise NotFound("ticket not found")
-    return await load(ticket)
+    return ticket
 
 
 async def active_type(project_id: uuid.UUID, type_id: object) -> TicketType:
@@ -379,7 +399,7 @@ async def agent_reply(
 
 
 async def customer_message(
-    project: Project,
+    project: Project | None,
     ticket_id: object,
     text: str | None,
     *,
@@ -390,14 +410,24 @@ async def customer_message(
 ) -> Message:
     """A customer writes in a ticket: from the virtual API, or from their messenger thread.
 
-    In a messenger a closed ticket is reopened; through the API it is refused.
+    In a messenger a closed ticket is reopened; through the API it is refused. `project`
+    None: the ticket is found by its subscriber alone (the bots know no project; one of
+    `project` / `subscriber_id` is required). The message's `ticket` is the ticket as this
+    left it (type and project loaded).
     """
+    if project is None and subscriber_id is None:
+        raise ValueError("customer_message needs a project or a subscriber")
     attachments = attachments or []
     body = check_text(text, allow_empty=bool(attachments))
     async with in_transaction():
-        ticket = await _locked(project.id, ticket_id)
-        if subscriber_id is not None and ticket.subscriber_id != subscriber_id:
-            raise NotFound("ticket not found")
+        # one statement: the ticket locked, its summary's relations, and the project's agent
+        # chat read fresh in this transaction (for notify_agents)
+        ticket = await _locked(
+            project.id if project else None,
+            ticket_id,
+            subscriber_id=subscriber_id,
+            with_project=True,
+        )
         if source == MessageSource.API and ticket.channel != Channel.VIRTUAL:
             raise WrongChannel("customer-reply is only for tickets with channel=virtual")
         if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
@@ -420,7 +450,9 @@ async def customer_message(
             await _set_status(ticket, TicketStatus.OPEN)
         elif ticket.status == TicketStatus.WAITING:
             await _set_status(ticket, TicketStatus.IN_PROGRESS)
-        await notifications.notify_agents(ticket, "customer_message", message)
+        await notifications.notify_agents(
+            ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
+        )
     return message
 
 
