@@ -26,6 +26,7 @@ ID_CLOSE_YES = "close_yes"
 ID_CLOSE_NO = "close_no"
 ID_BACK = "back"
 ERROR = "error"
+FRESH_VIEW = "helpdesk_thread_view"  # middleware data key: the thread just written to
 HISTORY_LIMIT = 20  # messages fetched; fewer are shown when they do not fit
 HISTORY_BUDGET = 3300  # characters of history; the header and buttons fit in the rest of 4096
 LINE_LIMIT = 600  # one long message must not push every other one out
@@ -60,11 +61,14 @@ def render_history(view: ThreadView, t: Translator, budget: int = HISTORY_BUDGET
 
 async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     t = translator_of(dialog_manager)
-    view = await customers.thread(
-        start_value(dialog_manager, SUBSCRIBER),
-        start_value(dialog_manager, TICKET),
-        limit=HISTORY_LIMIT,
-    )
+    # the message handler of this same update may have left the thread as it now stands
+    view = kwargs.get(FRESH_VIEW)
+    if not isinstance(view, ThreadView):
+        view = await customers.thread(
+            start_value(dialog_manager, SUBSCRIBER),
+            start_value(dialog_manager, TICKET),
+            limit=HISTORY_LIMIT,
+        )
     error = dialog_manager.dialog_data.pop(ERROR, None)
     return {
         "number": view.number,
@@ -85,11 +89,18 @@ async def on_thread_message(message: Message, widget: MessageInput, manager: Dia
         manager.dialog_data[ERROR] = "error-unsupported-content"
         return
     try:
-        await customers.write(
-            customer(manager), start_value(manager, SUBSCRIBER), start_value(manager, TICKET), part
+        view = await customers.write_in_thread(
+            customer(manager),
+            start_value(manager, SUBSCRIBER),
+            start_value(manager, TICKET),
+            part,
+            limit=HISTORY_LIMIT,
         )
     except HelpdeskError as exc:
         manager.dialog_data[ERROR] = f"error-{exc.code}"
+    else:
+        # for this update's redraw only (middleware data is per update, never stored)
+        manager.middleware_data[FRESH_VIEW] = view
 
 
 async def on_close(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

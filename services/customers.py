@@ -15,7 +15,7 @@ from typing import Any
 
 from models import Message, Project, Subscriber, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import catalog, requests, tickets
+from services import catalog, requests, sql, tickets
 from services.errors import Conflict, HelpdeskDisabled, NotFound
 from services.validation import parse_uuid, subject_from_text
 
@@ -388,12 +388,23 @@ async def _own_ticket(subscriber_id: str, ticket_id: str) -> Ticket:
     return ticket
 
 
-async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> ThreadView:
-    """What the customer sees of a ticket: never internal notes."""
-    ticket = await _own_ticket(subscriber_id, ticket_id)
-    visible = Message.filter(ticket_id=ticket.id, internal=False)
-    total = await visible.count()
-    latest = await visible.order_by("-created_at", "-id").limit(limit)
+# The latest visible messages and how many there are, in one statement (the window count is
+# taken before LIMIT): the thread is redrawn after every customer message.
+_HISTORY = (
+    "SELECT author, text, attachments, created_at, COUNT(*) OVER () AS total FROM messages"
+    " WHERE ticket_id = $1 AND internal = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+)
+
+
+async def _history(ticket: Ticket, limit: int) -> ThreadView:
+    rows = await sql.fetch(_HISTORY, ticket.id, False, limit) if limit > 0 else []
+    if rows:
+        total = int(rows[0]["total"])
+    else:  # limit 0, or nothing visible
+        total = await Message.filter(ticket_id=ticket.id, internal=False).count()
+    latest = [
+        Message._init_from_db(**{k: v for k, v in row.items() if k != "total"}) for row in rows
+    ]
     return ThreadView(
         id=str(ticket.id),
         number=ticket.number,
@@ -413,6 +424,29 @@ async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> Thre
     )
 
 
+async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> ThreadView:
+    """What the customer sees of a ticket: never internal notes."""
+    return await _history(await _own_ticket(subscriber_id, ticket_id), limit)
+
+
+async def _write(
+    customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart
+) -> Ticket:
+    source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
+    # the ticket is found (owned by this subscriber), locked and read once, inside the write
+    message = await tickets.customer_message(
+        None,
+        parse_uuid(ticket_id, what="ticket"),
+        part.text,
+        source=source,
+        attachments=part.attachments,
+        subscriber_id=parse_uuid(subscriber_id, what="subscriber"),
+        customer_message_id=part.message_id,
+    )
+    ticket: Ticket = message.ticket
+    return ticket
+
+
 async def write(
     customer: Customer,
     subscriber_id: str,
@@ -420,17 +454,20 @@ async def write(
     part: DraftPart,
 ) -> None:
     """A message in the ticket's thread; a closed ticket is reopened by it."""
-    ticket = await _own_ticket(subscriber_id, ticket_id)
-    source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
-    await tickets.customer_message(
-        ticket.project,
-        ticket.id,
-        part.text,
-        source=source,
-        attachments=part.attachments,
-        subscriber_id=ticket.subscriber_id,
-        customer_message_id=part.message_id,
-    )
+    await _write(customer, subscriber_id, ticket_id, part)
+
+
+async def write_in_thread(
+    customer: Customer,
+    subscriber_id: str,
+    ticket_id: str,
+    part: DraftPart,
+    *,
+    limit: int = 20,
+) -> ThreadView:
+    """`write`, then the thread as it now stands (for the window redrawn below the message):
+    the ticket as the write left it, the history in one more statement."""
+    return await _history(await _write(customer, subscriber_id, ticket_id, part), limit)
 
 
 async def close(subscriber_id: str, ticket_id: str) -> None:
