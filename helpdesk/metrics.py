@@ -227,3 +227,23 @@ def observe_updates(dispatcher: Any, metrics: Metrics | None, channel: str) -> N
         return result
 
     dispatcher.update.outer_middleware(middleware)
+
+
+def observe_max_updates(dispatcher: Any, metrics: Metrics | None) -> None:
+    """Count MAX updates by result (maxapi's outer middleware sees every update)."""
+    if metrics is None:
+        return
+    counted: Metrics = metrics  # narrowed for the closure below
+    from maxapi.filters.middleware import BaseMiddleware
+
+    class CountUpdates(BaseMiddleware):
+        async def __call__(self, handler: Any, event_object: Any, data: dict[str, Any]) -> Any:
+            try:
+                result = await handler(event_object, data)
+            except Exception:
+                counted.count_update("max", "error")
+                raise
+            counted.count_update("max", "handled")
+            return result
+
+    dispatcher.register_outer_middleware(CountUpdates())

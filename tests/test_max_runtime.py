@@ -75,6 +75,13 @@ async def test_webhook_mode_checks_the_secret_and_rest_tickets_reach_max(
         assert "🎫 Ticket #1" in text and "Your parcel is held" in text
         ticket = await Ticket.get(project_id=project.id)
         assert ticket.customer_chat_id == CHAT
+        metrics = await (await client.get("/metrics")).text()
+        handled = [
+            line for line in metrics.splitlines()
+            if line.startswith("helpdesk_updates_total{") and 'channel="max"' in line
+            and 'result="handled"' in line
+        ]
+        assert handled and float(handled[0].rsplit(" ", 1)[1]) == 2  # start + button press
         await client.close()  # workers stop while the database and FakeMax are still up
 
 

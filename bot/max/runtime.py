@@ -16,6 +16,7 @@ from maxapi.methods.types.getted_updates import process_update_webhook
 
 from bot.max.delivery import delivery_setup
 from bot.max.factory import create_bot, create_dispatcher
+from helpdesk.metrics import observe_max_updates
 from services.requests import BotLinks
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def _max_ctx(
             return
         bot = create_bot(settings)
         dp = create_dispatcher(settings, resources.redis)
+        observe_max_updates(dp, resources.extras.get("metrics"))
         resources.extras[EXTRA_BOT] = bot
         resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
