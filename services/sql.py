@@ -59,3 +59,16 @@ def columns(model: Any, alias: str = "", prefix: str = "") -> str:
         f"{dot}{col} AS {prefix}{col}" if prefix else f"{dot}{col}"
         for col in model._meta.fields_db_projection.values()
     )
+
+
+async def execute_many(query: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run one statement for each row of arguments (asyncpg: one prepared statement,
+    pipelined; SQLite: `executemany`), in the current transaction if there is one."""
+    if not rows:
+        return
+    db = _db()
+    if db.capabilities.dialect != "sqlite":
+        await db.execute_many(query, [list(r) for r in rows])
+        return
+    text, _ = _for_sqlite(query)
+    await db.execute_many(text, [_prepare(db, query, r)[1] for r in rows])

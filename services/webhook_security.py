@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import hmac
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -19,25 +19,31 @@ SECRET_PREFIX = "whsec_"
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 
 
+@lru_cache(maxsize=1024)
 def _secret_key(secret: str) -> bytes:
+    """The HMAC key of a `whsec_` secret, decoded once per secret (a rotation brings a new
+    string, hence a new entry; an undecodable secret raises and is not cached)."""
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
-def signature(secret: str, msg_id: str, timestamp: int, body: str) -> str:
-    """One `v1,<base64>` signature of `{id}.{timestamp}.{body}` (Standard Webhooks)."""
-    signed = f"{msg_id}.{timestamp}.{body}".encode()
-    digest = hmac.new(_secret_key(secret), signed, hashlib.sha256).digest()
+def signature(secret: str, msg_id: str, timestamp: int, body: str | bytes) -> str:
+    """One `v1,<base64>` signature of `{id}.{timestamp}.{body}` (Standard Webhooks); pass
+    the body as the very bytes that are sent (a str is UTF-8 encoded)."""
+    raw = body.encode() if isinstance(body, str) else body
+    signed = f"{msg_id}.{timestamp}.".encode() + raw
+    digest = hmac.digest(_secret_key(secret), signed, "sha256")
     return "v1," + base64.b64encode(digest).decode()
 
 
 def sign_headers(
-    secrets: Iterable[str], msg_id: str, timestamp: int, body: str
+    secrets: Iterable[str], msg_id: str, timestamp: int, body: str | bytes
 ) -> dict[str, str]:
     """Headers for one attempt; several secrets (rotation) give space-separated signatures."""
+    raw = body.encode() if isinstance(body, str) else body
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets),
+        "webhook-signature": " ".join([signature(s, msg_id, timestamp, raw) for s in secrets]),
         "content-type": "application/json",
     }
 

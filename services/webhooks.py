@@ -34,6 +34,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +44,7 @@ from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, Project, WebhookAttempt
 from models.enums import DeliveryStatus
-from services import clock, delivery_queue
+from services import clock, delivery_queue, sql
 from services.errors import NotFound
 from services.projects import get_project, rotate_webhook_secret, update_project
 from services.serializers import iso
@@ -109,6 +110,20 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     return max(timedelta(seconds=1), min(delay, MAX_RETRY_AFTER))
 
 
+@lru_cache(maxsize=1024)
+def _literal_refusal(url: str) -> str | None:
+    """Why a URL whose host is an IP literal must not be called (None: allowed, or a host
+    name, which the guarded resolver checks); cached per URL, the check is pure."""
+    host = urlsplit(url).hostname or ""
+    if not is_ip_literal(host):
+        return None
+    try:
+        check_address(host.strip("[]"))
+    except UnsafeDestination as exc:
+        return str(exc)
+    return None
+
+
 class _Outcome:
     __slots__ = ("delivered", "error", "gone", "retry_after", "status_code")
 
@@ -126,6 +141,14 @@ class _Outcome:
         self.gone = status_code == 410
 
 
+# one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
+AttemptRow = tuple[uuid.UUID, datetime, int | None, str | None, int]
+INSERT_ATTEMPTS = (
+    "INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms) "
+    "VALUES ($1, $2, $3, $4, $5)"
+)
+
+
 class _Attempt:
     """A finished attempt waiting for the group commit: its log row and the event's update
     (`changes` None: delivered)."""
@@ -133,7 +156,7 @@ class _Attempt:
     __slots__ = ("changes", "event_id", "log")
 
     def __init__(
-        self, event_id: uuid.UUID, log: WebhookAttempt, changes: dict[str, Any] | None
+        self, event_id: uuid.UUID, log: AttemptRow, changes: dict[str, Any] | None
     ) -> None:
         self.event_id = event_id
         self.log = log
@@ -169,7 +192,7 @@ class GroupCommit:
     async def _commit(self, batch: list[_Attempt]) -> None:
         delivered = [a.event_id for a in batch if a.changes is None]
         async with in_transaction():
-            await WebhookAttempt.bulk_create([a.log for a in batch])
+            await sql.execute_many(INSERT_ATTEMPTS, [a.log for a in batch])
             if delivered:
                 await OutboxEvent.filter(id__in=delivered).update(
                     status=DeliveryStatus.DELIVERED,
@@ -226,6 +249,7 @@ class WebhookWorker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._resolve = resolve
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
@@ -348,12 +372,12 @@ class WebhookWorker:
         duration_ms = int((time.perf_counter() - began) * 1000)
         # the attempt and the event's new state commit together, so the log never
         # disagrees with the event
-        record = WebhookAttempt(
-            event_id=event.id,
-            attempted_at=started,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=duration_ms,
+        record: AttemptRow = (
+            event.id,
+            started,
+            outcome.status_code,
+            outcome.error,
+            duration_ms,
         )
         changes = await self._settle(event, project, outcome, started)
         self.commit.add(_Attempt(event.id, record, changes))
@@ -399,23 +423,21 @@ class WebhookWorker:
 
     async def _post(self, event: OutboxEvent, project: Project, now: datetime) -> _Outcome:
         url = project.webhook_url or ""
-        host = urlsplit(url).hostname or ""
-        if not self.allow_private_networks and is_ip_literal(host):
-            try:  # aiohttp skips the resolver for IP literals: check them here
-                check_address(host.strip("[]"))
-            except UnsafeDestination as exc:
-                return _Outcome(error=str(exc))
-        body = encode_body(event.payload)
+        if not self.allow_private_networks:
+            refused = _literal_refusal(url)  # aiohttp skips the resolver for IP literals
+            if refused is not None:
+                return _Outcome(error=refused)
+        body = encode_body(event.payload).encode()  # the bytes signed are the bytes sent
         headers = sign_headers(
             signing_secrets(project, now), str(event.id), int(now.timestamp()), body
         )
         try:
             async with self._client().post(
                 url,
-                data=body.encode(),
+                data=body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                timeout=self._timeout,
             ) as response:
                 await response.read()
                 status = response.status
