@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Message, Project, Subscriber, Ticket
+from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Channel
 from services.i18n import translator
-from services.outbox import enqueue_message
+from services.outbox import enqueue_message, new_message
 
 CUSTOMER_TEXT = "customer_text"  # payload: text, buttons, attachments
 AGENT_EVENT = "agent_event"  # payload: event, ticket_id, message_id (rendered by the agent chat)
@@ -85,9 +85,18 @@ async def notify_agents(
     if agent_chat_id is _UNREAD:
         project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
         agent_chat_id = project.agent_chat_id
+    outbound = agent_event(ticket, event, message, agent_chat_id=agent_chat_id)
+    if outbound is not None:
+        await outbound.save(force_create=True)
+
+
+def agent_event(
+    ticket: Ticket, event: str, message: Message | None, *, agent_chat_id: int | None
+) -> OutboundMessage | None:
+    """The row `notify_agents` stores, not saved yet (None: no agent chat bound)."""
     if agent_chat_id is None:
-        return
-    await enqueue_message(
+        return None
+    return new_message(
         channel=str(Channel.TELEGRAM),
         chat_id=agent_chat_id,
         kind=AGENT_EVENT,

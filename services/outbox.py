@@ -30,6 +30,13 @@ EVENTS = (
 
 async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     """Store a webhook event for the ticket (its summary plus `data`)."""
+    outbox_event = new_event(ticket, event, **data)
+    await outbox_event.save(force_create=True)
+    return outbox_event
+
+
+def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
+    """The webhook event `record_event` stores, not saved yet (for `sql.insert`)."""
     occurred = clock.now()
     event_id = uuid.uuid4()
     payload = {
@@ -41,7 +48,7 @@ async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     }
     # microseconds plus a process-wide counter: events of one change keep their order
     seq = int(occurred.timestamp() * 1_000_000) * 1000 + next(_sequence) % 1000
-    return await OutboxEvent.create(
+    return OutboxEvent(
         id=event_id,
         project_id=ticket.project_id,
         ticket_id=ticket.id,
@@ -64,7 +71,31 @@ async def enqueue_message(
     message_id: uuid.UUID | None = None,
 ) -> OutboundMessage:
     """Store a messenger call for the delivery worker (`kind` says which sender handles it)."""
-    return await OutboundMessage.create(
+    outbound = new_message(
+        channel=channel,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        project_id=project_id,
+        ticket_id=ticket_id,
+        message_id=message_id,
+    )
+    await outbound.save(force_create=True)
+    return outbound
+
+
+def new_message(
+    *,
+    channel: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    project_id: uuid.UUID | None = None,
+    ticket_id: uuid.UUID | None = None,
+    message_id: uuid.UUID | None = None,
+) -> OutboundMessage:
+    """The messenger call `enqueue_message` stores, not saved yet (for `sql.insert`)."""
+    return OutboundMessage(
         project_id=project_id,
         channel=channel,
         chat_id=chat_id,

@@ -72,3 +72,47 @@ async def execute_many(query: str, rows: list[tuple[Any, ...]]) -> None:
         return
     text, _ = _for_sqlite(query)
     await db.execute_many(text, [_prepare(db, query, r)[1] for r in rows])
+
+
+def _insert_statement(instance: Any, first: int) -> tuple[str, list[Any]]:
+    """`INSERT` of every column of a new instance, values converted as Tortoise's own
+    insert converts them (`to_db_value`: JSON text, UUIDs, `auto_now_add` stamps)."""
+    meta = instance._meta
+    if meta.generated_db_fields:
+        raise ValueError(f"{meta.db_table}: generated columns are not supported here")
+    columns: list[str] = []
+    values: list[Any] = []
+    for name, column in meta.fields_db_projection.items():
+        values.append(meta.fields_map[name].to_db_value(getattr(instance, name), instance))
+        columns.append(f'"{column}"')
+    marks = ", ".join(f"${first + i}" for i in range(len(values)))
+    return f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) VALUES ({marks})', values
+
+
+async def insert(*instances: Any) -> None:
+    """Store new model instances (keys set in Python) with hand-written INSERTs: one
+    statement on PostgreSQL (data-modifying CTEs, no order between them: the rows must not
+    depend on each other), one per row on SQLite. The instances count as saved afterwards."""
+    if not instances:
+        return
+    db = _db()
+    statements: list[str] = []
+    values: list[Any] = []
+    for instance in instances:
+        text, row = _insert_statement(instance, len(values) + 1)
+        if db.capabilities.dialect == "sqlite":
+            await db.execute_query(*_prepare(db, text, tuple(row)))
+        else:
+            statements.append(text)
+            values.extend(row)
+    if statements:
+        *first, last = statements
+        ctes = ", ".join(f"i{n} AS ({text})" for n, text in enumerate(first))
+        await db.execute_query(f"WITH {ctes} {last}" if ctes else last, values)
+    for instance in instances:
+        instance._saved_in_db = True
+
+
+def dialect() -> str:
+    """The database's dialect ("postgres", "sqlite")."""
+    return str(_db().capabilities.dialect)

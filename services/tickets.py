@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from tortoise import timezone
 from tortoise.transactions import in_transaction
 
 from models import Agent, Message, Project, Subscriber, Ticket, TicketType
@@ -96,6 +98,92 @@ async def _locked(
     )
     if ticket is None:
         raise NotFound("ticket not found")
+    return ticket
+
+
+_UPDATED_AT = Ticket._meta.fields_map["updated_at"]
+_CREATED_AT = Message._meta.fields_map["created_at"]
+_TOUCH_SET = "SET last_customer_message_at = $1, updated_at = $1 WHERE id = $2"
+
+
+@lru_cache(maxsize=1)
+def _touch_columns() -> str:
+    # built on first use: foreign-key columns exist only once Tortoise is initialised
+    return ", ".join(
+        (
+            sql.columns(Ticket, "t", "t_"),
+            sql.columns(TicketType, "tt", "tt_"),
+            sql.columns(Agent, "a", "a_"),
+            sql.columns(Project, "p", "p_"),
+        )
+    )
+
+
+_TOUCH_JOINS = (
+    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+    " LEFT JOIN agents a ON a.id = t.assignee_id"
+    " JOIN projects p ON p.id = t.project_id"
+)
+
+
+def _touch_filters(project: bool, subscriber: bool, alias: str) -> str:
+    where = ""
+    if project:
+        where += f" AND {alias}project_id = $3"
+    if subscriber:
+        where += f" AND {alias}subscriber_id = ${4 if project else 3}"
+    return where
+
+
+def _split_row(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    n = len(prefix)
+    return {k[n:]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+async def _touched_by_customer(
+    project_id: uuid.UUID | None,
+    ticket_id: object,
+    subscriber_id: uuid.UUID | None,
+    now: Any,
+) -> Ticket:
+    """`_locked(…, with_project=True)` for a customer message, with the ticket's
+    `last_customer_message_at` / `updated_at` set to `now` in the same statement on
+    PostgreSQL (the UPDATE locks the row until the transaction ends; `… RETURNING` joined
+    with the type, assignee and project). On SQLite: the UPDATE, then the joined SELECT."""
+    tid = parse_uuid(ticket_id, what="ticket")
+    args: list[Any] = [_UPDATED_AT.to_db_value(now, Ticket), tid]
+    if project_id is not None:
+        args.append(project_id)
+    if subscriber_id is not None:
+        args.append(subscriber_id)
+    has_project, has_subscriber = project_id is not None, subscriber_id is not None
+    if sql.dialect() == "sqlite":
+        await sql.fetch(
+            f"UPDATE tickets {_TOUCH_SET}{_touch_filters(has_project, has_subscriber, '')}",
+            *args,
+        )
+        row = await sql.fetch_one(
+            f"SELECT {_touch_columns()} FROM tickets t{_TOUCH_JOINS}"
+            f" WHERE t.id = $2{_touch_filters(has_project, has_subscriber, 't.')}",
+            *args,
+        )
+    else:
+        row = await sql.fetch_one(
+            f"WITH t AS (UPDATE tickets {_TOUCH_SET}"
+            f"{_touch_filters(has_project, has_subscriber, '')} RETURNING *)"
+            f" SELECT {_touch_columns()} FROM t{_TOUCH_JOINS}",
+            *args,
+        )
+    if row is None:
+        raise NotFound("ticket not found")
+    ticket = Ticket._init_from_db(**_split_row(row, "t_"))
+    type_row = _split_row(row, "tt_")
+    ticket.ticket_type = (
+        TicketType._init_from_db(**type_row) if type_row["id"] is not None else None
+    )
+    agent_row = _split_row(row, "a_")
+    ticket.assignee = Agent._init_from_db(**agent_row) if agent_row["id"] is not None else None
+    ticket.project = Project._init_from_db(**_split_row(row, "p_"))
     return ticket
 
 
@@ -420,19 +508,17 @@ async def customer_message(
     attachments = attachments or []
     body = check_text(text, allow_empty=bool(attachments))
     async with in_transaction():
-        # one statement: the ticket locked, its summary's relations, and the project's agent
-        # chat read fresh in this transaction (for notify_agents)
-        ticket = await _locked(
-            project.id if project else None,
-            ticket_id,
-            subscriber_id=subscriber_id,
-            with_project=True,
+        # one statement on PostgreSQL: the ticket updated (and so locked), its summary's
+        # relations and the project's agent chat read fresh in this transaction
+        now = clock.now()
+        ticket = await _touched_by_customer(
+            project.id if project else None, ticket_id, subscriber_id, now
         )
         if source == MessageSource.API and ticket.channel != Channel.VIRTUAL:
             raise WrongChannel("customer-reply is only for tickets with channel=virtual")
         if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
             raise TicketClosed(f"ticket #{ticket.number} is closed")
-        message = await Message.create(
+        message = Message(
             ticket=ticket,
             author=Author.CUSTOMER,
             text=body,
@@ -440,19 +526,27 @@ async def customer_message(
             source=source,
             customer_message_id=customer_message_id,
         )
-        now = clock.now()
-        await Ticket.filter(id=ticket.id).update(last_customer_message_at=now, updated_at=now)
-        ticket.updated_at = now
-        await outbox.record_event(
-            ticket, outbox.TICKET_REPLIED, author="customer", message=message_view(message)
-        )
-        if ticket.status == TicketStatus.CLOSED:
-            await _set_status(ticket, TicketStatus.OPEN)
-        elif ticket.status == TicketStatus.WAITING:
-            await _set_status(ticket, TicketStatus.IN_PROGRESS)
-        await notifications.notify_agents(
+        # stamped as Tortoise's auto_now_add would at the insert (the event shows it)
+        message.created_at = _CREATED_AT.to_python_value(timezone.localtime())
+        rows: list[Any] = [
+            message,
+            outbox.new_event(
+                ticket, outbox.TICKET_REPLIED, author="customer", message=message_view(message)
+            ),
+        ]
+        if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
+            await sql.insert(*rows)
+            rows = []
+            if ticket.status == TicketStatus.CLOSED:
+                await _set_status(ticket, TicketStatus.OPEN)
+            else:
+                await _set_status(ticket, TicketStatus.IN_PROGRESS)
+        agent_event = notifications.agent_event(
             ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
         )
+        if agent_event is not None:
+            rows.append(agent_event)
+        await sql.insert(*rows)
     return message
 
 

@@ -102,3 +102,112 @@ async def test_long_agent_reply_reaches_the_customer_whole(project):
     assert outbound is not None
     assert outbound.payload["text"].endswith(long_text.strip())
     assert "{???}" not in outbound.payload["text"]
+
+
+async def _raw(query: str, *args: object) -> dict:
+    from services import sql
+
+    row = await sql.fetch_one(query, *args)
+    assert row is not None
+    return row
+
+
+async def test_customer_message_rows_read_back_as_the_orm_writes_them(project):
+    """The thread write path stores its rows with hand-written SQL: they read back through
+    the ORM as the ORM's own inserts do, in the same stored formats."""
+    from models import Message
+    from models.enums import Author
+
+    project.agent_chat_id = -1001
+    await project.save()
+    ticket_type = await catalog.create_ticket_type(project, name="Billing")
+    agent = await catalog.add_agent(project, name="Bob")
+    ticket = await tickets.create_ticket(
+        project,
+        tickets.NewTicket(
+            text="Hi", channel=Channel.TELEGRAM, chat_id=42, ticket_type_id=ticket_type.id
+        ),
+    )
+    await tickets.assign(project, ticket.id, agent.id)
+    # the ORM's own insert, for the stored formats
+    orm_message = await tickets.agent_reply(project, ticket.id, "ORM", agent_id=agent.id)
+    attachments = [{"kind": "photo", "file_id": "f1", "name": "снимок ✓.jpg", "size": 3}]
+    message = await tickets.customer_message(
+        None,
+        ticket.id,
+        "Привет — \"quoted\" ✓",
+        source=MessageSource.TELEGRAM,
+        attachments=attachments,
+        subscriber_id=ticket.subscriber_id,
+        customer_message_id="77",
+    )
+    # the returned ticket: locked row with its relations, as before
+    ticket_type_read, assignee_read = message.ticket.ticket_type, message.ticket.assignee
+    assert ticket_type_read is not None and ticket_type_read.name == "Billing"
+    assert assignee_read is not None and assignee_read.name == "Bob"
+    assert message.ticket.project.agent_chat_id == -1001
+    assert message.ticket.status == TicketStatus.IN_PROGRESS  # it was waiting
+
+    stored = await Message.get(id=message.id)
+    assert stored.author == Author.CUSTOMER and stored.source == MessageSource.TELEGRAM
+    assert stored.text == "Привет — \"quoted\" ✓" and stored.attachments == attachments
+    assert stored.customer_message_id == "77" and stored.internal is False
+    assert stored.ticket_id == ticket.id and stored.agent_id is None
+    assert stored.created_at == message.created_at
+    assert stored.created_at.utcoffset() is not None
+
+    fresh = await Ticket.get(id=ticket.id)
+    assert fresh.last_customer_message_at is not None
+    assert fresh.last_customer_message_at <= fresh.updated_at  # then the status change
+
+    replied = await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").order_by(
+        "-seq"
+    ).first()
+    assert replied is not None
+    assert replied.payload["data"]["author"] == "customer"
+    assert replied.payload["data"]["message"]["id"] == str(message.id)
+    assert replied.payload["data"]["message"]["text"] == stored.text
+    assert replied.payload["data"]["ticket"]["ticket_type_name"] == "Billing"
+    assert replied.payload["project_id"] == str(project.id)
+    assert replied.project_id == project.id and replied.occurred_at == replied.next_attempt_at
+    assert replied.attempts == 0 and str(replied.status) == "pending"
+
+    relayed = await OutboundMessage.filter(ticket_id=ticket.id, message_id=message.id).first()
+    assert relayed is not None and relayed.kind == "agent_event" and relayed.chat_id == -1001
+    assert relayed.payload == {
+        "event": "customer_message",
+        "ticket_id": str(ticket.id),
+        "message_id": str(message.id),
+    }
+    assert relayed.project_id == project.id and relayed.result is None
+    assert relayed.created_at.utcoffset() is not None
+
+    # the stored text of timestamps, UUIDs and JSON is the ORM's own format
+    def shape(value: object) -> tuple[type, int]:
+        return type(value), len(str(value))
+
+    mine = await _raw("SELECT * FROM messages WHERE id = $1", message.id)
+    orms = await _raw("SELECT * FROM messages WHERE id = $1", orm_message.id)
+    for column in ("id", "ticket_id", "created_at", "internal"):
+        assert shape(mine[column]) == shape(orms[column]), column
+    assert type(mine["attachments"]) is type(orms["attachments"])
+    field = Message._meta.fields_map["attachments"]
+    if not ON_POSTGRES:
+        assert mine["attachments"] == field.to_db_value(attachments, Message)
+    raw_event = await _raw("SELECT * FROM outbox_events WHERE id = $1", replied.id)
+    orm_event = await _raw(
+        "SELECT * FROM outbox_events WHERE ticket_id = $1 AND event = $2",
+        ticket.id,
+        "ticket.assigned",
+    )
+    for column in ("id", "project_id", "ticket_id", "occurred_at", "payload", "status"):
+        assert type(raw_event[column]) is type(orm_event[column]), column
+    raw_out = await _raw("SELECT * FROM outbound_messages WHERE id = $1", relayed.id)
+    orm_out = await _raw(
+        "SELECT * FROM outbound_messages WHERE ticket_id = $1 AND message_id = $2",
+        ticket.id,
+        orm_message.id,
+    )
+    for column in ("id", "project_id", "ticket_id", "message_id", "created_at", "payload"):
+        assert shape(raw_out[column])[0] is shape(orm_out[column])[0], column
+    assert shape(raw_out["created_at"]) == shape(orm_out["created_at"])
