@@ -12,19 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from operator import getitem
 from typing import Any, TypeVar
 
-from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.enums import DeliveryStatus
-from services import sql
 
 M = TypeVar("M", bound=Model)
-R = TypeVar("R")
 
 # The lease stamps (claimed_until values, to the microsecond) this process wrote and that
 # have not run out yet, per table: a row still carrying one of them is held by this process.
@@ -72,45 +68,6 @@ async def claim(
     return eligible
 
 
-async def claim_values(
-    model: type[Model],
-    *,
-    now: datetime,
-    lease: timedelta,
-    limit: int,
-    group_field: str,
-    order_fields: Sequence[str],
-    fields: Sequence[str],
-    where: str = "",
-) -> list[dict[str, Any]]:
-    """`claim` for a hot path: the same rows, lease and order, read with one hand-written
-    SELECT as plain dicts of `fields` (plus id, group and order fields), each value converted
-    as the ORM converts it, and no model objects. `where`: an extra SQL condition without
-    arguments (e.g. a subquery excluding disabled projects)."""
-    meta = model._meta
-    names = list(dict.fromkeys(["id", group_field, *order_fields, *fields]))
-    columns = [meta.fields_db_projection[n] for n in names]
-    converters = [meta.fields_map[n].to_python_value for n in names]
-    order = ", ".join(meta.fields_db_projection[f] for f in order_fields)
-    sqlite = connections.get("default").capabilities.dialect == "sqlite"
-    lock = "" if sqlite else " FOR UPDATE SKIP LOCKED"
-    query = (
-        f"SELECT {', '.join(columns)} FROM {meta.db_table} "
-        "WHERE status = $1 AND next_attempt_at <= $2 "
-        "AND (claimed_until IS NULL OR claimed_until < $2)"
-        f"{f' AND ({where})' if where else ''} ORDER BY {order} LIMIT $3{lock}"
-    )
-    async with in_transaction():
-        raw = await sql.fetch(query, DeliveryStatus.PENDING.value, now, limit)
-        plan = list(zip(names, columns, converters, strict=True))
-        rows = [{name: convert(row[col]) for name, col, convert in plan} for row in raw]
-        eligible = await _in_order(model, rows, group_field, order_fields, {}, getitem)
-        if eligible:
-            await model.filter(id__in=[r["id"] for r in eligible]).update(claimed_until=now + lease)
-            _remember(model, now, now + lease)
-    return eligible
-
-
 def _remember(model: type[Model], now: datetime, stamp: datetime) -> None:
     stamps = _stamps[model]
     stamps.difference_update([s for s in stamps if s <= now])  # run out: not ours any more
@@ -118,31 +75,29 @@ def _remember(model: type[Model], now: datetime, stamp: datetime) -> None:
 
 
 async def _in_order(
-    model: type[Model],
-    rows: list[R],
+    model: type[M],
+    rows: list[M],
     group_field: str,
     order_fields: Sequence[str],
     scope: dict[str, Any],
-    get: Callable[[Any, str], Any] = getattr,
-) -> list[R]:
-    """Keep, per group, the rows that continue that group's pending sequence without a gap
-    (`get`: reads a field of a row, `getattr` for models, `getitem` for dicts)."""
+) -> list[M]:
+    """Keep, per group, the rows that continue that group's pending sequence without a gap."""
 
     def key(values: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(values)
 
-    row_key: Callable[[R], tuple[Any, ...]] = lambda r: key(  # noqa: E731
-        [get(r, f) for f in order_fields]
+    row_key: Callable[[M], tuple[Any, ...]] = lambda r: key(  # noqa: E731
+        [getattr(r, f) for f in order_fields]
     )
-    grouped: dict[Any, list[R]] = defaultdict(list)
-    free: list[R] = []
+    grouped: dict[Any, list[M]] = defaultdict(list)
+    free: list[M] = []
     for row in rows:
-        group = get(row, group_field)
+        group = getattr(row, group_field)
         (free if group is None else grouped[group]).append(row)
     if not grouped:
         return free
     first = order_fields[0]
-    newest = max(get(r, first) for r in rows)
+    newest = max(getattr(r, first) for r in rows)
     pending = await model.filter(
         status=DeliveryStatus.PENDING,
         **{f"{group_field}__in": list(grouped), f"{first}__lte": newest},
@@ -156,7 +111,7 @@ async def _in_order(
         expected = [pk for _, pk in sorted(earlier[group], key=lambda item: item[0])]
         members.sort(key=row_key)
         for index, row in enumerate(members):
-            if index >= len(expected) or expected[index] != get(row, "id"):
+            if index >= len(expected) or expected[index] != row.pk:
                 break  # an earlier row of this group is elsewhere (claimed, or backing off)
             eligible.append(row)
     eligible.sort(key=row_key)

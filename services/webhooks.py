@@ -141,13 +141,6 @@ class _Outcome:
         self.gone = status_code == 410
 
 
-# a claimed event as plain values: id, ticket_id, seq, project_id, payload, attempts
-EventRow = dict[str, Any]
-# events of endpoints disabled by a 410 stay pending and are not claimed
-_NOT_DISABLED = (
-    f"project_id NOT IN (SELECT id FROM {Project._meta.db_table} WHERE webhook_disabled)"
-)
-
 # one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
 AttemptRow = tuple[uuid.UUID, datetime, int | None, str | None, int]
 INSERT_ATTEMPTS = (
@@ -323,53 +316,54 @@ class WebhookWorker:
 
     async def _run_batch(self) -> int:
         now = clock.now()
-        events = await delivery_queue.claim_values(
+        disabled = await Project.filter(webhook_disabled=True).values_list("id", flat=True)
+        events = await delivery_queue.claim(
             OutboxEvent,
             now=now,
             lease=self.lease,
             limit=self.batch_size,
             group_field="ticket_id",
             order_fields=("seq",),
+            exclude={"project_id__in": list(disabled)} if disabled else None,
             fields=("project_id", "payload", "attempts"),  # what delivering reads
-            where=_NOT_DISABLED,
         )
         if not events:
             return 0
-        projects = {p.id: p for p in await Project.filter(id__in={e["project_id"] for e in events})}
-        groups: dict[Any, list[EventRow]] = defaultdict(list)
+        projects = {p.id: p for p in await Project.filter(id__in={e.project_id for e in events})}
+        groups: dict[Any, list[OutboxEvent]] = defaultdict(list)
         for event in events:
-            groups[event["ticket_id"] or event["id"]].append(event)
+            groups[event.ticket_id or event.id].append(event)
         counts = await asyncio.gather(
             *(self._deliver_group(group, projects) for group in groups.values())
         )
         return sum(counts)
 
     async def _deliver_group(
-        self, events: list[EventRow], projects: dict[uuid.UUID, Project]
+        self, events: list[OutboxEvent], projects: dict[uuid.UUID, Project]
     ) -> int:
         """Deliver one ticket's events in order; stop at the first that is not delivered."""
         attempted = 0
         for index, event in enumerate(events):
-            project = projects[event["project_id"]]
+            project = projects[event.project_id]
             if project.webhook_disabled:  # a 410 earlier in this batch
-                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index:]])
+                await delivery_queue.release(OutboxEvent, [e.id for e in events[index:]])
                 break
             if self.commit.broken:  # the bookkeeping failed: stop, the lease brings them back
                 break
             attempted += 1
             if not project.webhook_url:
-                await OutboxEvent.filter(id=event["id"]).update(
+                await OutboxEvent.filter(id=event.id).update(
                     status=DeliveryStatus.DISABLED, claimed_until=None, last_error=NO_URL
                 )
                 continue
             async with self._slots:
                 ok = await self.deliver(event, project)
             if not ok:
-                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index + 1 :]])
+                await delivery_queue.release(OutboxEvent, [e.id for e in events[index + 1 :]])
                 break
         return attempted
 
-    async def deliver(self, event: EventRow, project: Project) -> bool:
+    async def deliver(self, event: OutboxEvent, project: Project) -> bool:
         """One attempt: POST, then queue its record and the event's new state for the group
         commit (`run_once` waits for it). True when delivered."""
         started = clock.now()
@@ -379,23 +373,23 @@ class WebhookWorker:
         # the attempt and the event's new state commit together, so the log never
         # disagrees with the event
         record: AttemptRow = (
-            event["id"],
+            event.id,
             started,
             outcome.status_code,
             outcome.error,
             duration_ms,
         )
         changes = await self._settle(event, project, outcome, started)
-        self.commit.add(_Attempt(event["id"], record, changes))
+        self.commit.add(_Attempt(event.id, record, changes))
         return changes is None
 
     async def _settle(
-        self, event: EventRow, project: Project, outcome: _Outcome, started: datetime
+        self, event: OutboxEvent, project: Project, outcome: _Outcome, started: datetime
     ) -> dict[str, Any] | None:
         """The event's new columns; None when delivered (one UPDATE for all of those)."""
-        attempts = event["attempts"] + 1
         if self.observer is not None:
-            self.observer(_result(outcome, attempts))
+            self.observer(_result(outcome, event.attempts + 1))
+        attempts = event.attempts + 1
         if outcome.delivered:
             return None
         if outcome.gone:
@@ -427,15 +421,15 @@ class WebhookWorker:
         # jitter spreads retries of many events that failed together (receiver outage)
         return base * self._rng.uniform(0.9, 1.1)
 
-    async def _post(self, event: EventRow, project: Project, now: datetime) -> _Outcome:
+    async def _post(self, event: OutboxEvent, project: Project, now: datetime) -> _Outcome:
         url = project.webhook_url or ""
         if not self.allow_private_networks:
             refused = _literal_refusal(url)  # aiohttp skips the resolver for IP literals
             if refused is not None:
                 return _Outcome(error=refused)
-        body = encode_body(event["payload"]).encode()  # the bytes signed are the bytes sent
+        body = encode_body(event.payload).encode()  # the bytes signed are the bytes sent
         headers = sign_headers(
-            signing_secrets(project, now), str(event["id"]), int(now.timestamp()), body
+            signing_secrets(project, now), str(event.id), int(now.timestamp()), body
         )
         try:
             async with self._client().post(
