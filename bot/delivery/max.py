@@ -82,10 +82,15 @@ def _message_id(sent: Any) -> str | None:
 
 
 async def send_customer_text(job: SendJob) -> dict[str, Any]:
+    return await send_text_and_files(job, (job.payload.get("text") or "").strip(), job.payload)
+
+
+async def send_text_and_files(
+    job: SendJob, text: str, payload: dict[str, Any]
+) -> dict[str, Any]:
     """Text in parts of ≤ 4000; the last part carries the files and the keyboard."""
     bot: Bot = job.bot
-    text = (job.payload.get("text") or "").strip()
-    extras = attachments_for(job.payload)
+    extras = attachments_for(payload)
     if not text:
         mid = await job.step(
             "attachments",

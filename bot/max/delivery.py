@@ -97,28 +97,8 @@ def customer_text_handler(
     return handle
 
 
-def _message_id(sent: Any) -> str | None:
-    return sent.message.body.mid if sent is not None and sent.message else None
-
-
 async def _send(job: SendJob, text: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """As bot/delivery/max.py sends: text in parts, files and keyboard on the last part."""
-    bot: Bot = job.bot
-    extras = max_delivery.attachments_for(payload)
-    if not text:
-        mid = await job.step(
-            "attachments",
-            lambda: bot.send_message(chat_id=job.chat_id, attachments=extras),
-            _message_id,
-        )
-        return {"message_ids": [mid]}
-
-    def send_part(part: str, last: bool) -> Any:
-        return bot.send_message(
-            chat_id=job.chat_id, text=part, attachments=extras if last and extras else None
-        )
-
-    return {"message_ids": await job.send_text(text, send_part, _message_id)}
+    return await max_delivery.send_text_and_files(job, text, payload)
 
 
 def _same_ticket(a: object, b: object) -> bool:
