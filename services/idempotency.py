@@ -71,7 +71,7 @@ async def begin(project_id: uuid.UUID, key: str, fingerprint: str) -> Idempotenc
                 project_id=project_id, key=key, request_hash=fingerprint, expires_at=now + TTL
             )
         except IntegrityError:
-            pass
+            pass  # someone holds the key: what they stored decides, below
         existing = await IdempotencyRecord.get_or_none(project_id=project_id, key=key)
         if existing is None:
             continue  # released between our insert and our read: try again

@@ -239,7 +239,7 @@ async def update_project(project_id: object, **changes: Any) -> Project:
             if await Project.filter(slug=value).exclude(id=project.id).exists():
                 raise invalid("slug", f"{value!r} is already taken")
         elif key == "webhook_disabled":
-            pass
+            pass  # a plain flag: set by delivery on 410, cleared by `webhooks enable`
         elif key not in ("description", "helpdesk_enabled", "helpdesk_allow_create"):
             raise invalid(key, "is not a project setting")
         fields[key] = value

@@ -20,6 +20,14 @@ def parse_uuid(value: object, *, what: str = "object") -> uuid.UUID:
         raise NotFound(f"{what} not found") from None
 
 
+def same_uuid(a: object, b: object) -> bool:
+    """Whether two ids (strings or UUIDs, possibly malformed) name the same object."""
+    try:
+        return uuid.UUID(str(a)) == uuid.UUID(str(b))
+    except ValueError:
+        return False
+
+
 def field_uuid(value: object, field: str) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value

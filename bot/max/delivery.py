@@ -4,7 +4,6 @@ and after an agent's answer the customer's thread is shown again below it."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +29,7 @@ from services import customers
 from services.customers import Customer
 from services.i18n import Translator, translator
 from services.notifications import CUSTOMER_TEXT
+from services.validation import same_uuid
 
 log = logging.getLogger(__name__)
 TelegramBotGetter = Callable[[], Any]
@@ -92,20 +92,11 @@ def customer_text_handler(
                     )
                 )
         text = "\n".join(x for x in [(payload.get("text") or "").strip(), *notices] if x)
-        return await _send(job, text, {**payload, "attachments": sendable})
+        return await max_delivery.send_text_and_files(
+            job, text, {**payload, "attachments": sendable}
+        )
 
     return handle
-
-
-async def _send(job: SendJob, text: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return await max_delivery.send_text_and_files(job, text, payload)
-
-
-def _same_ticket(a: object, b: object) -> bool:
-    try:
-        return uuid.UUID(str(a)) == uuid.UUID(str(b))
-    except ValueError:
-        return False
 
 
 async def refresh_thread(
@@ -122,7 +113,7 @@ async def refresh_thread(
         customer=Customer(Channel.MAX, chat_id),
     )
     state = str(await chat.context.get_state())
-    here = state == str(Screen.thread) and _same_ticket((await chat.data()).get(TICKET), ticket_id)
+    here = state == str(Screen.thread) and same_uuid((await chat.data()).get(TICKET), ticket_id)
     if here or state in (str(Screen.compose), str(Screen.consent)):
         view = await render(chat)
         if view is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,16 +14,10 @@ from dialogs.states import ConsentSG, NewTicketSG, ThreadSG
 from models.enums import Channel
 from services import customers
 from services.customers import Customer
+from services.validation import same_uuid
 
 log = logging.getLogger(__name__)
 OnSent = Callable[[Any, Any], Awaitable[None]]
-
-
-def _same_ticket(a: object, b: object) -> bool:
-    try:
-        return uuid.UUID(str(a)) == uuid.UUID(str(b))
-    except ValueError:
-        return False
 
 
 async def refresh_thread(
@@ -39,7 +32,7 @@ async def refresh_thread(
     async with bg.fg() as manager:
         if manager.has_context():
             state = manager.current_context().state
-            here = state.group is ThreadSG and _same_ticket(start_value(manager, TICKET), ticket_id)
+            here = state.group is ThreadSG and same_uuid(start_value(manager, TICKET), ticket_id)
             if here or state.group in (NewTicketSG, ConsentSG):
                 await manager.show(ShowMode.SEND)
                 return
