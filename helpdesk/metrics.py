@@ -121,7 +121,9 @@ def create_metrics(ttl: float = DB_TTL_SECONDS) -> Metrics:
 
 
 class _CountingLimiter:
-    """Counts the waits a limiter imposes; `reserve` returns > 0 when the caller must wait."""
+    """Counts the sends that waited for a slot and how long: `bot.delivery.limits.acquire`
+    reports each one (`waited`), whether it waited on the shared limiter's answer or in
+    this process's line-up behind other sends."""
 
     def __init__(self, inner: RateLimiter, metrics: Metrics, channel: str) -> None:
         self._inner = inner
@@ -129,11 +131,11 @@ class _CountingLimiter:
         self._seconds = metrics.rate_limit_wait_seconds.labels(channel)
 
     async def reserve(self, limits: Sequence[Limit]) -> float:
-        wait = await self._inner.reserve(limits)
-        if wait > 0:
-            self._waits.inc()
-            self._seconds.inc(wait)
-        return wait
+        return await self._inner.reserve(limits)
+
+    def waited(self, seconds: float) -> None:
+        self._waits.inc()
+        self._seconds.inc(seconds)
 
 
 # -- the aiohttp side --------------------------------------------------------------------

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import time
+import uuid
 from typing import Any
 
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.delivery.limits import Limit, MemoryLimiter
+from bot.delivery.limits import Limit, MemoryLimiter, acquire
 from helpdesk.app import create_app
 from helpdesk.logging_setup import make_handler
 from helpdesk.metrics import Metrics, create_metrics, observe_updates
@@ -113,14 +116,52 @@ async def test_webhook_deliveries_and_outbox_depth_move(aiohttp_server, project:
 
 
 async def test_rate_limit_waits_are_counted() -> None:
+    """A send that waits for the shared limiter's answer counts, and so does one that waits
+    in this process's line-up (the window it tracks itself) without asking the limiter."""
     metrics = create_metrics()
-    limiter = metrics.counting_limiter(MemoryLimiter(now=lambda: 100.0), "telegram")
-    limits = [Limit("chat:1", 1, 1.0)]
-    assert await limiter.reserve(limits) == 0
-    assert await limiter.reserve(limits) > 0
-    text = metrics.render().decode()
-    assert value(text, "helpdesk_rate_limit_waits_total", channel="telegram") == 1
-    assert value(text, "helpdesk_rate_limit_wait_seconds_total", channel="telegram") == 1.0
+    inner = MemoryLimiter()
+    asked: list[int] = []
+
+    class Asking:
+        async def reserve(self, limits: list[Limit]) -> float:
+            asked.append(1)
+            return await inner.reserve(limits)
+
+    limiter = metrics.counting_limiter(Asking(), "telegram")
+
+    def waits() -> tuple[float, float]:
+        text = metrics.render().decode()
+        return (
+            value(text, "helpdesk_rate_limit_waits_total", channel="telegram"),
+            value(text, "helpdesk_rate_limit_wait_seconds_total", channel="telegram"),
+        )
+
+    # the limiter says "wait": one wait, of about the window's length
+    window = [Limit(f"all:{uuid.uuid4()}", 1, 0.2)]
+    await acquire(limiter, window)
+    assert waits() == (0, 0)  # a free slot is no wait
+    await acquire(limiter, window)
+    count, seconds = waits()
+    assert count == 1 and 0.1 <= seconds <= 0.3
+
+    # the line-up: a tracked call finished a moment ago fills the window as this process
+    # sees it, so the next send sleeps in line before it even asks the limiter
+    window = [Limit(f"all:{uuid.uuid4()}", 1, 0.2)]
+    (await acquire(limiter, window, track=True)).finished()
+    asked.clear()
+    started = time.monotonic()
+    (await acquire(limiter, window, track=True)).finished()
+    assert time.monotonic() - started >= 0.15
+    assert len(asked) == 1  # asked once, after the wait in line: the limiter said nothing
+    count, seconds = waits()
+    assert count == 2 and 0.25 <= seconds <= 0.6
+
+    # sends queued behind the head of the line count too (they wait for the same window)
+    window = [Limit(f"all:{uuid.uuid4()}", 1, 0.2)]
+    await asyncio.gather(*(acquire(limiter, window) for _ in range(3)))
+    count, seconds = waits()
+    assert count == 4  # the first of the three went straight through
+    assert seconds >= 0.25 + 0.2 + 0.4 - 0.05
 
 
 async def test_updates_are_counted_and_carry_their_update_id_in_logs() -> None:

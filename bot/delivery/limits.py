@@ -34,6 +34,13 @@ class RateLimiter(Protocol):
         ...
 
 
+class WaitObserver(Protocol):
+    """A limiter that wants to hear about waits (metrics): `acquire` reports each call that
+    had to wait for a slot, with how long it waited in all (in line or on its own)."""
+
+    def waited(self, seconds: float) -> None: ...
+
+
 # A waiter told to wait longer than this steps out of the line and sleeps on its own: a
 # group chat's "20 per minute" must not hold up everyone. Shorter waits (the global window,
 # at most its period; a private chat's ~1 s) are waited out at the head of the line: stepping
@@ -117,21 +124,60 @@ async def acquire(
     if not limits:
         return Slot(None)
     line = _line(limiter, limits[0])
+    waits = _Waits(limiter)
     while True:
+        waits.queued()
         async with line.lock:
+            waits.served()
             while True:
                 wait = line.wait(time.monotonic())
                 if wait <= 0:
                     wait = await limiter.reserve(limits)
                 if wait <= 0:
+                    waits.report()
                     if not track:
                         return Slot(None)
                     line.in_flight += 1
                     return Slot(line)
                 if wait > STEP_ASIDE:
                     break
-                await sleep(wait)
-        await sleep(wait)  # out of line: back at its end afterwards
+                await waits.sleep(sleep, wait)
+        await waits.sleep(sleep, wait)  # out of line: back at its end afterwards
+
+
+# time spent waiting for the line's lock below this is a turn being handed over, not a wait
+LOCK_WAIT_NOTICED = 0.002
+
+
+class _Waits:
+    """How long one `acquire` waited: its own sleeps (the line's window, the limiter's answer,
+    a long wait out of line) plus the time it queued behind the waiter at the head of the
+    line. Reported once, when the slot is granted, to a limiter that observes waits."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        observe = getattr(limiter, "waited", None)
+        self._observe: Callable[[float], None] | None = observe if callable(observe) else None
+        self.seconds = 0.0
+        self._slept = False
+        self._queued_at = 0.0
+
+    def queued(self) -> None:
+        self._queued_at = time.monotonic()
+
+    def served(self) -> None:
+        queued = time.monotonic() - self._queued_at
+        if queued >= LOCK_WAIT_NOTICED:
+            self.seconds += queued
+            self._slept = True
+
+    async def sleep(self, sleep: Callable[[float], Awaitable[None]], seconds: float) -> None:
+        self._slept = True
+        self.seconds += seconds
+        await sleep(seconds)
+
+    def report(self) -> None:
+        if self._slept and self._observe is not None:
+            self._observe(self.seconds)
 
 
 class MemoryLimiter:
