@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -18,7 +20,7 @@ from models.enums import Author, TicketStatus
 from services import customers
 from services.customers import ThreadView
 from services.errors import HelpdeskError
-from services.i18n import Translator
+from services.i18n import Translator, translator
 
 ID_INPUT = "say"
 ID_CLOSE = "close"
@@ -36,19 +38,36 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@lru_cache(maxsize=8192)
+def _line(
+    locale: str, author: Author, text: str, kinds: tuple[str, ...], created_at: datetime
+) -> str:
+    """One history line. The thread is redrawn after every message with the same 20 lines
+    but one, and Fluent's formatting (a DATETIME each) was the window's biggest cost, so
+    lines are kept per locale; a line depends on nothing but these arguments."""
+    t = translator(locale)
+    files = ", ".join(t(f"attachment-{kind}") for kind in kinds)
+    key = "thread-line-agent" if author == Author.AGENT else "thread-line-customer"
+    if author == Author.SYSTEM:
+        key = "thread-line-system"
+    body = _clip(text, LINE_LIMIT)
+    if files:
+        body = t("thread-files", files=files) + ("\n" + body if body else "")
+    return t(key, text=body, time=created_at)
+
+
 def render_history(view: ThreadView, t: Translator, budget: int = HISTORY_BUDGET) -> str:
     """Newest messages that fit in `budget`, oldest first; a line says how many are hidden."""
     lines: list[str] = []
     used = 0
     for message in reversed(view.messages):
-        files = ", ".join(t(f"attachment-{kind}") for kind in message.attachment_kinds)
-        key = "thread-line-agent" if message.author == Author.AGENT else "thread-line-customer"
-        if message.author == Author.SYSTEM:
-            key = "thread-line-system"
-        body = _clip(message.text, LINE_LIMIT)
-        if files:
-            body = t("thread-files", files=files) + ("\n" + body if body else "")
-        line = t(key, text=body, time=message.created_at)
+        line = _line(
+            t.locale,
+            message.author,
+            message.text,
+            tuple(message.attachment_kinds),
+            message.created_at,
+        )
         if used + len(line) + 2 > budget:
             break
         lines.append(line)
