@@ -402,24 +402,31 @@ async def _history(ticket: Ticket, limit: int) -> ThreadView:
         total = int(rows[0]["total"])
     else:  # limit 0, or nothing visible
         total = await Message.filter(ticket_id=ticket.id, internal=False).count()
-    latest = [
-        Message._init_from_db(**{k: v for k, v in row.items() if k != "total"}) for row in rows
-    ]
+    return _view(ticket, [_thread_message(row) for row in reversed(rows)], total)
+
+
+def _thread_message(row: dict[str, Any]) -> ThreadMessage:
+    m = Message._init_from_db(**{k: v for k, v in row.items() if k != "total"})
+    return _as_thread_message(m)
+
+
+def _as_thread_message(m: Message) -> ThreadMessage:
+    return ThreadMessage(
+        author=Author(m.author),
+        text=m.text,
+        attachment_kinds=[str(a.get("kind", "file")) for a in (m.attachments or [])],
+        created_at=m.created_at,
+    )
+
+
+def _view(ticket: Ticket, messages: list[ThreadMessage], total: int) -> ThreadView:
     return ThreadView(
         id=str(ticket.id),
         number=ticket.number,
         status=TicketStatus(ticket.status),
         subject=ticket.subject,
         type_name=ticket.ticket_type.name if ticket.ticket_type else None,
-        messages=[
-            ThreadMessage(
-                author=Author(m.author),
-                text=m.text,
-                attachment_kinds=[str(a.get("kind", "file")) for a in (m.attachments or [])],
-                created_at=m.created_at,
-            )
-            for m in reversed(latest)
-        ],
+        messages=messages,
         total_messages=total,
     )
 
@@ -430,11 +437,11 @@ async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> Thre
 
 
 async def _write(
-    customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart
-) -> Ticket:
+    customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart, history: int = 0
+) -> tickets.CustomerWrite:
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
-    # the ticket is found (owned by this subscriber), locked and read once, inside the write
-    message = await tickets.customer_message(
+    # the ticket is found (owned by this subscriber) and written to in the use case
+    return await tickets.customer_write(
         None,
         parse_uuid(ticket_id, what="ticket"),
         part.text,
@@ -442,9 +449,8 @@ async def _write(
         attachments=part.attachments,
         subscriber_id=parse_uuid(subscriber_id, what="subscriber"),
         customer_message_id=part.message_id,
+        history=history,
     )
-    ticket: Ticket = message.ticket
-    return ticket
 
 
 async def write(
@@ -466,8 +472,18 @@ async def write_in_thread(
     limit: int = 20,
 ) -> ThreadView:
     """`write`, then the thread as it now stands (for the window redrawn below the message):
-    the ticket as the write left it, the history in one more statement."""
-    return await _history(await _write(customer, subscriber_id, ticket_id, part), limit)
+    the ticket as the write left it; the earlier messages read by the write's own statement
+    where it could (PostgreSQL), else in one more statement."""
+    written = await _write(customer, subscriber_id, ticket_id, part, history=limit)
+    message = written.message
+    ticket: Ticket = message.ticket
+    if written.earlier is None or limit <= 0:
+        return await _history(ticket, limit)
+    earlier = written.earlier[: limit - 1]
+    total = int(written.earlier[0]["total"]) + 1 if written.earlier else 1
+    messages = [_thread_message(row) for row in reversed(earlier)]
+    messages.append(_as_thread_message(message))
+    return _view(ticket, messages, total)
 
 
 async def close(subscriber_id: str, ticket_id: str) -> None:

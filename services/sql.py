@@ -116,3 +116,22 @@ async def insert(*instances: Any) -> None:
 def dialect() -> str:
     """The database's dialect ("postgres", "sqlite")."""
     return str(_db().capabilities.dialect)
+
+
+def insert_from(source: str, instance: Any, first: int) -> tuple[str, list[Any]]:
+    """`INSERT … SELECT $first, … FROM source` of a new instance, values converted as `insert`
+    converts them: for a data-modifying CTE that stores the row only when `source` (another
+    CTE's name) has a row. PostgreSQL takes each parameter's type from its target column."""
+    meta = instance._meta
+    if meta.generated_db_fields:
+        raise ValueError(f"{meta.db_table}: generated columns are not supported here")
+    columns: list[str] = []
+    values: list[Any] = []
+    for name, column in meta.fields_db_projection.items():
+        values.append(meta.fields_map[name].to_db_value(getattr(instance, name), instance))
+        columns.append(f'"{column}"')
+    marks = ", ".join(f"${first + i}" for i in range(len(values)))
+    return (
+        f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) SELECT {marks} FROM {source}',
+        values,
+    )

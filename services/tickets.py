@@ -11,7 +11,7 @@ from typing import Any
 from tortoise import timezone
 from tortoise.transactions import in_transaction
 
-from models import Agent, Message, Project, Subscriber, Ticket, TicketType
+from models import Agent, Message, OutboxEvent, Project, Subscriber, Ticket, TicketType
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
 from services import clock, notifications, outbox, sql
 from services.errors import (
@@ -176,6 +176,11 @@ async def _touched_by_customer(
         )
     if row is None:
         raise NotFound("ticket not found")
+    return _ticket_from_row(row)
+
+
+def _ticket_from_row(row: dict[str, Any]) -> Ticket:
+    """The ticket with its type, assignee and project from a `_touch_columns()` row."""
     ticket = Ticket._init_from_db(**_split_row(row, "t_"))
     type_row = _split_row(row, "tt_")
     ticket.ticket_type = (
@@ -486,6 +491,16 @@ async def agent_reply(
     return message
 
 
+@dataclass
+class CustomerWrite:
+    """A customer's message as stored, and — when asked for and read in the same statement —
+    the thread's latest visible messages before it (rows newest first: author, text,
+    attachments, created_at and `total`, the count of them all; [] when there are none)."""
+
+    message: Message
+    earlier: list[dict[str, Any]] | None = None
+
+
 async def customer_message(
     project: Project | None,
     ticket_id: object,
@@ -503,37 +518,184 @@ async def customer_message(
     `project` / `subscriber_id` is required). The message's `ticket` is the ticket as this
     left it (type and project loaded).
     """
+    written = await customer_write(
+        project,
+        ticket_id,
+        text,
+        source=source,
+        attachments=attachments,
+        subscriber_id=subscriber_id,
+        customer_message_id=customer_message_id,
+    )
+    return written.message
+
+
+async def customer_write(
+    project: Project | None,
+    ticket_id: object,
+    text: str | None,
+    *,
+    source: MessageSource,
+    attachments: list[dict[str, Any]] | None = None,
+    subscriber_id: uuid.UUID | None = None,
+    customer_message_id: str | None = None,
+    history: int = 0,
+) -> CustomerWrite:
+    """`customer_message`, and on PostgreSQL up to `history` earlier thread messages read in
+    the same statement (`earlier`; None where they were not: the caller reads them).
+
+    On PostgreSQL a ticket that keeps its status is written in two statements and no
+    transaction: the ticket read with its relations and row version (`xmin`), then one
+    statement that updates the ticket only if that version is still current — the row is
+    locked by the UPDATE and re-checked after any concurrent writer commits — and inserts
+    the message, its event and the agent chat row only if the UPDATE matched. A ticket
+    changed in between (or one whose status changes) takes the locked path below.
+    """
     if project is None and subscriber_id is None:
         raise ValueError("customer_message needs a project or a subscriber")
     attachments = attachments or []
     body = check_text(text, allow_empty=bool(attachments))
+    project_id = project.id if project else None
+    if sql.dialect() != "sqlite":
+        written = await _customer_write_unlocked(
+            project_id,
+            ticket_id,
+            subscriber_id,
+            body,
+            attachments,
+            source,
+            customer_message_id,
+            history,
+        )
+        if written is not None:
+            return written
+    message = await _customer_write_locked(
+        project_id, ticket_id, subscriber_id, body, attachments, source, customer_message_id
+    )
+    return CustomerWrite(message)
+
+
+def _check_customer_write(ticket: Ticket, source: MessageSource) -> None:
+    if source == MessageSource.API and ticket.channel != Channel.VIRTUAL:
+        raise WrongChannel("customer-reply is only for tickets with channel=virtual")
+    if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
+        raise TicketClosed(f"ticket #{ticket.number} is closed")
+
+
+def _new_customer_message(
+    ticket: Ticket,
+    body: str,
+    attachments: list[dict[str, Any]],
+    source: MessageSource,
+    customer_message_id: str | None,
+) -> tuple[Message, OutboxEvent]:
+    message = Message(
+        ticket=ticket,
+        author=Author.CUSTOMER,
+        text=body,
+        attachments=attachments,
+        source=source,
+        customer_message_id=customer_message_id,
+    )
+    # stamped as Tortoise's auto_now_add would at the insert (the event shows it)
+    message.created_at = _CREATED_AT.to_python_value(timezone.localtime())
+    event = outbox.new_event(
+        ticket, outbox.TICKET_REPLIED, author="customer", message=message_view(message)
+    )
+    return message, event
+
+
+# the thread's latest visible messages, in the write's statement ($2 is the ticket id); the
+# statement's snapshot does not hold the message it inserts: the caller adds it
+_EARLIER = (
+    "SELECT author, text, attachments, created_at, COUNT(*) OVER () AS total FROM messages"
+    " WHERE ticket_id = $2 AND internal = false ORDER BY created_at DESC, id DESC LIMIT ${n}"
+)
+
+
+async def _customer_write_unlocked(
+    project_id: uuid.UUID | None,
+    ticket_id: object,
+    subscriber_id: uuid.UUID | None,
+    body: str,
+    attachments: list[dict[str, Any]],
+    source: MessageSource,
+    customer_message_id: str | None,
+    history: int,
+) -> CustomerWrite | None:
+    """The PostgreSQL path of `customer_write`; None: take the locked path."""
+    tid = parse_uuid(ticket_id, what="ticket")
+    args: list[Any] = [tid]
+    where = " WHERE t.id = $1"
+    if project_id is not None:
+        args.append(project_id)
+        where += f" AND t.project_id = ${len(args)}"
+    if subscriber_id is not None:
+        args.append(subscriber_id)
+        where += f" AND t.subscriber_id = ${len(args)}"
+    row = await sql.fetch_one(
+        f"SELECT {_touch_columns()}, t.xmin AS row_version FROM tickets t{_TOUCH_JOINS}{where}",
+        *args,
+    )
+    if row is None:
+        raise NotFound("ticket not found")
+    ticket = _ticket_from_row(row)
+    _check_customer_write(ticket, source)
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
+        return None  # a status change: its events and notifications under the row lock
+    now = clock.now()
+    ticket.last_customer_message_at = ticket.updated_at = now
+    message, event = _new_customer_message(
+        ticket, body, attachments, source, customer_message_id
+    )
+    rows: list[Any] = [message, event]
+    agent_event = notifications.agent_event(
+        ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
+    )
+    if agent_event is not None:
+        rows.append(agent_event)
+    values: list[Any] = [_UPDATED_AT.to_db_value(now, Ticket), tid, row["row_version"]]
+    ctes = [
+        "t AS (UPDATE tickets SET last_customer_message_at = $1, updated_at = $1"
+        " WHERE id = $2 AND xmin = $3 RETURNING id)"
+    ]
+    for n, instance in enumerate(rows):
+        text, row_values = sql.insert_from("t", instance, len(values) + 1)
+        ctes.append(f"i{n} AS ({text})")
+        values.extend(row_values)
+    if history > 0:
+        values.append(history)
+        tail = f"SELECT h.* FROM t LEFT JOIN LATERAL ({_EARLIER.format(n=len(values))}) h ON true"
+    else:
+        tail = "SELECT 1 AS written FROM t"
+    result = await sql.fetch(f"WITH {', '.join(ctes)} {tail}", *values)
+    if not result:
+        return None  # the ticket changed since it was read: nothing was written
+    for instance in rows:
+        instance._saved_in_db = True
+    earlier = [r for r in result if r["author"] is not None] if history > 0 else None
+    return CustomerWrite(message, earlier)
+
+
+async def _customer_write_locked(
+    project_id: uuid.UUID | None,
+    ticket_id: object,
+    subscriber_id: uuid.UUID | None,
+    body: str,
+    attachments: list[dict[str, Any]],
+    source: MessageSource,
+    customer_message_id: str | None,
+) -> Message:
     async with in_transaction():
         # one statement on PostgreSQL: the ticket updated (and so locked), its summary's
         # relations and the project's agent chat read fresh in this transaction
         now = clock.now()
-        ticket = await _touched_by_customer(
-            project.id if project else None, ticket_id, subscriber_id, now
+        ticket = await _touched_by_customer(project_id, ticket_id, subscriber_id, now)
+        _check_customer_write(ticket, source)
+        message, event = _new_customer_message(
+            ticket, body, attachments, source, customer_message_id
         )
-        if source == MessageSource.API and ticket.channel != Channel.VIRTUAL:
-            raise WrongChannel("customer-reply is only for tickets with channel=virtual")
-        if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
-            raise TicketClosed(f"ticket #{ticket.number} is closed")
-        message = Message(
-            ticket=ticket,
-            author=Author.CUSTOMER,
-            text=body,
-            attachments=attachments,
-            source=source,
-            customer_message_id=customer_message_id,
-        )
-        # stamped as Tortoise's auto_now_add would at the insert (the event shows it)
-        message.created_at = _CREATED_AT.to_python_value(timezone.localtime())
-        rows: list[Any] = [
-            message,
-            outbox.new_event(
-                ticket, outbox.TICKET_REPLIED, author="customer", message=message_view(message)
-            ),
-        ]
+        rows: list[Any] = [message, event]
         if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
             await sql.insert(*rows)
             rows = []

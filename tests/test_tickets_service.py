@@ -211,3 +211,121 @@ async def test_customer_message_rows_read_back_as_the_orm_writes_them(project):
     for column in ("id", "project_id", "ticket_id", "message_id", "created_at", "payload"):
         assert shape(raw_out[column])[0] is shape(orm_out[column])[0], column
     assert shape(raw_out["created_at"]) == shape(orm_out["created_at"])
+
+
+async def _telegram_ticket(project):  # an open Telegram ticket with an agent chat bound
+    project.agent_chat_id = -1002
+    await project.save()
+    ticket = await tickets.create_ticket(
+        project, tickets.NewTicket(text="First", channel=Channel.TELEGRAM, chat_id=43)
+    )
+    await tickets.change_status(project, ticket.id, "open")
+    return ticket
+
+
+async def test_customer_write_keeps_the_status_and_returns_the_thread_as_stored(project):
+    """A message that changes no status (PostgreSQL: no transaction, the ticket version
+    checked by the write's own statement, the earlier messages read by it too): rows stored
+    once, and the thread built from the write equals the thread read afresh."""
+    from models import Message
+    from models.enums import Author
+    from services import customers
+
+    ticket = await _telegram_ticket(project)
+    await tickets.agent_reply(project, ticket.id, "Agent says")
+    await tickets.agent_reply(project, ticket.id, "note", internal=True)
+    await tickets.change_status(project, ticket.id, "in_progress")
+    written = await tickets.customer_write(
+        None,
+        ticket.id,
+        "Second",
+        source=MessageSource.TELEGRAM,
+        attachments=[{"kind": "photo", "file_id": "f", "name": None, "size": 1}],
+        subscriber_id=ticket.subscriber_id,
+        history=5,
+    )
+    if ON_POSTGRES:  # newest first, without this message and without the internal note
+        assert written.earlier is not None
+        assert [r["text"] for r in written.earlier] == ["Agent says", "First"]
+        assert [int(r["total"]) for r in written.earlier] == [2, 2]
+    else:  # SQLite: one transaction; the caller reads the thread
+        assert written.earlier is None
+    message = written.message
+    assert message.ticket.status == TicketStatus.IN_PROGRESS
+    assert message.ticket.project.agent_chat_id == -1002
+
+    stored = await Message.filter(ticket_id=ticket.id, author=Author.CUSTOMER).order_by(
+        "created_at"
+    )
+    assert [m.text for m in stored] == ["First", "Second"]
+    assert stored[1].id == message.id and stored[1].created_at == message.created_at
+    assert stored[1].attachments == [{"kind": "photo", "file_id": "f", "name": None, "size": 1}]
+    fresh = await Ticket.get(id=ticket.id)
+    assert fresh.status == TicketStatus.IN_PROGRESS
+    assert fresh.last_customer_message_at == fresh.updated_at == message.ticket.updated_at
+    replied = await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").order_by(
+        "-seq"
+    )
+    assert replied[0].payload["data"]["message"]["id"] == str(message.id)
+    assert replied[0].payload["data"]["author"] == "customer"
+    assert replied[0].payload["data"]["ticket"]["status"] == "in_progress"
+    relayed = await OutboundMessage.filter(ticket_id=ticket.id, message_id=message.id)
+    assert [(r.kind, r.chat_id) for r in relayed] == [("agent_event", -1002)]
+
+    who = customers.Customer(Channel.TELEGRAM, 43)
+    part = customers.DraftPart(text="Third", message_id="9")
+    for total, limit in ((4, 20), (5, 2), (6, 1)):
+        view = await customers.write_in_thread(
+            who, str(ticket.subscriber_id), str(ticket.id), part, limit=limit
+        )
+        assert view == await customers.thread(
+            str(ticket.subscriber_id), str(ticket.id), limit=limit
+        )
+        assert view.messages[-1].text == "Third" and len(view.messages) == min(limit, total)
+        # First, Agent says, Second, then Third each time; never the internal note
+        assert view.total_messages == total
+
+
+async def test_customer_message_into_a_ticket_changed_meanwhile_takes_the_locked_path(
+    project, monkeypatch
+):
+    """PostgreSQL: the ticket read, then an agent closes it before the write — the version
+    check refuses the write (nothing stored) and the locked path reopens the ticket, as a
+    message into a closed ticket does. SQLite reads the ticket only inside its transaction."""
+    from models import Message
+    from models.enums import Author
+    from services import sql
+
+    ticket = await _telegram_ticket(project)
+    reads: list[str] = []
+    real_fetch_one = sql.fetch_one
+
+    async def fetch_one(query: str, *args: object) -> object:
+        row = await real_fetch_one(query, *args)
+        if "row_version" in query:  # the read outside a transaction
+            reads.append(query)
+            await tickets.change_status(project, ticket.id, "closed")
+        return row
+
+    monkeypatch.setattr(sql, "fetch_one", fetch_one)
+    message = await tickets.customer_message(
+        None,
+        ticket.id,
+        "Still there?",
+        source=MessageSource.TELEGRAM,
+        subscriber_id=ticket.subscriber_id,
+    )
+    assert len(reads) == (1 if ON_POSTGRES else 0)
+    fresh = await Ticket.get(id=ticket.id)
+    stored = await Message.filter(ticket_id=ticket.id, author=Author.CUSTOMER).count()
+    assert stored == 2 and message.ticket.status == TicketStatus.OPEN
+    assert fresh.status == TicketStatus.OPEN and fresh.closed_at is None
+    replied = await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").count()
+    assert replied == 1  # the refused write left no event behind
+    changes = await OutboxEvent.filter(
+        ticket_id=ticket.id, event="ticket.status_changed"
+    ).order_by("seq")
+    expected = [("new", "open")]
+    if ON_POSTGRES:
+        expected += [("open", "closed"), ("closed", "open")]
+    assert [(e.payload["data"]["from"], e.payload["data"]["to"]) for e in changes] == expected
