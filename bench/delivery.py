@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -33,9 +34,11 @@ from bot.delivery.sender import MessengerSender
 from helpdesk.db import tortoise_config
 from models import OutboundMessage, OutboxEvent
 from models.enums import DeliveryStatus
+from services import sql
 from services.notifications import CUSTOMER_TEXT
+from services.outbox import encode_body
 from services.projects import create_project, update_project
-from services.webhooks import WebhookWorker, encode_body
+from services.webhooks import WebhookWorker
 from tests.fakes.telegram import FakeTelegram
 
 CONCURRENCY = 64
@@ -80,6 +83,7 @@ def event_row(project_id: uuid.UUID, ticket_id: uuid.UUID, seq: int) -> OutboxEv
         seq=seq,
         event="ticket.replied",
         payload=payload,
+        body=encode_body(payload),  # as `outbox.new_event` stores it
         occurred_at=now,
         next_attempt_at=now,
     )
@@ -123,6 +127,42 @@ async def run_worker_until(
     return elapsed
 
 
+async def database_ticks() -> dict[int, int] | None:
+    """CPU clock ticks used so far by each PostgreSQL backend of this database (None: not
+    PostgreSQL, or the server is not on this machine)."""
+    if sql.dialect() == "sqlite":
+        return None
+    ticks: dict[int, int] = {}
+    for row in await sql.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    ):
+        try:
+            with open(f"/proc/{row['pid']}/stat") as stat:  # noqa: ASYNC230 - procfs, instant
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        ticks[row["pid"]] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+class CpuMeter:
+    """CPU time of one phase: this process (client, worker and receiver alike) and, when it
+    can be read, the PostgreSQL backends serving this database."""
+
+    async def __aenter__(self) -> CpuMeter:
+        self.process = -time.process_time()
+        self._db = await database_ticks()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.process += time.process_time()
+        end = await database_ticks()
+        self.database: float | None = None
+        if self._db is not None and end is not None:
+            ticks = sum(t - self._db.get(pid, 0) for pid, t in end.items())
+            self.database = ticks / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -134,10 +174,11 @@ async def bench_webhooks(args: argparse.Namespace, rows: list[tuple[str, str]]) 
     await update_project(project.id, webhook_url=url)
     tickets = [uuid.uuid4() for _ in range(max(1, args.events // 5))]
     events = [event_row(project.id, tickets[i % len(tickets)], i) for i in range(args.events)]
-    bodies = [encode_body(e.payload) for e in events]
+    bodies = [str(e.body) for e in events]
     # the baseline runs before and after the worker: the machine's load drifts, and the
     # ratio is taken to their mean
-    base_before = await baseline(url, bodies)
+    async with CpuMeter() as cpu_base_before:
+        base_before = await baseline(url, bodies)
     receiver.arrived.clear()
     await OutboxEvent.bulk_create(events, batch_size=1000)
 
@@ -148,12 +189,14 @@ async def bench_webhooks(args: argparse.Namespace, rows: list[tuple[str, str]]) 
         ).count()
 
     worker = WebhookWorker(allow_private_networks=True, concurrency=CONCURRENCY, batch_size=500)
-    elapsed = await run_worker_until(
-        delivered, args.events, worker, arrived=lambda: len(receiver.arrived)
-    )
+    async with CpuMeter() as cpu_worker:
+        elapsed = await run_worker_until(
+            delivered, args.events, worker, arrived=lambda: len(receiver.arrived)
+        )
     rate = args.events / elapsed
     dupes = args.events - len(receiver.arrived)
-    base_after = await baseline(url, bodies)
+    async with CpuMeter() as cpu_base_after:
+        base_after = await baseline(url, bodies)
     base_rate = (base_before + base_after) / 2
     rows.append(
         (
@@ -168,6 +211,14 @@ async def bench_webhooks(args: argparse.Namespace, rows: list[tuple[str, str]]) 
         )
     )
     rows.append(("webhooks: duplicates / missing at receiver", f"{dupes}"))
+    # CPU per request is steadier than the rates on a shared machine (it does not count
+    # the time other programs take the cores), so it shows what the worker costs on top
+    per = 1e6 / args.events
+    base_cpu = (cpu_base_before.process + cpu_base_after.process) / 2 * per
+    cpu = f"bench process: baseline {base_cpu:,.0f} µs, worker {cpu_worker.process * per:,.0f} µs"
+    if cpu_worker.database is not None:
+        cpu += f"; PostgreSQL: {cpu_worker.database * per:,.0f} µs"
+    rows.append(("webhooks: CPU per event (client+receiver, database)", cpu))
 
     # paced: events keep arriving while the worker runs; lag = receipt - occurred_at
     receiver.arrived.clear()

@@ -24,6 +24,9 @@ class OutboxEvent(Model):
     seq = fields.BigIntField(default=0)  # order of events within a ticket
     event = fields.CharField(max_length=64)
     payload: fields.Field[dict[str, Any]] = fields.JSONField()
+    # the webhook body as sent and signed (the payload encoded once, when the event is
+    # written); NULL on rows written before it existed: those are encoded from `payload`
+    body = fields.TextField(null=True)
     occurred_at = fields.DatetimeField()
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)
     attempts = fields.IntField(default=0)
@@ -34,7 +37,9 @@ class OutboxEvent(Model):
 
     class Meta:
         table = "outbox_events"
-        indexes = (("status", "next_attempt_at"), ("ticket_id", "occurred_at"))
+        # the webhook claim walks pending rows in `seq` order and looks up a ticket's pending
+        # rows (`delivery_queue.claim_events`); the ticket index also serves "its latest event"
+        indexes = (("status", "seq"), ("ticket_id", "status", "seq"))
 
 
 class WebhookAttempt(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from typing import Any
 
@@ -28,6 +29,11 @@ EVENTS = (
 )
 
 
+def encode_body(payload: dict[str, Any]) -> str:
+    """The webhook body of a payload: compact JSON, UTF-8 as is (the text signed and sent)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
 async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     """Store a webhook event for the ticket (its summary plus `data`)."""
     outbox_event = new_event(ticket, event, **data)
@@ -36,7 +42,9 @@ async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
 
 
 def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
-    """The webhook event `record_event` stores, not saved yet (for `sql.insert`)."""
+    """The webhook event `record_event` stores, not saved yet (for `sql.insert`). Its body is
+    encoded here, once: the worker sends and signs these very bytes on every attempt and
+    replay, without decoding or re-encoding the payload."""
     occurred = clock.now()
     event_id = uuid.uuid4()
     payload = {
@@ -55,6 +63,7 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
         seq=seq,
         event=event,
         payload=payload,
+        body=encode_body(payload),
         occurred_at=occurred,
         next_attempt_at=occurred,
     )

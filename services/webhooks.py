@@ -39,13 +39,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, Project, WebhookAttempt
 from models.enums import DeliveryStatus
 from services import clock, delivery_queue, sql
 from services.errors import NotFound
+from services.outbox import encode_body
 from services.projects import get_project, rotate_webhook_secret, update_project
 from services.serializers import iso
 from services.validation import parse_uuid
@@ -78,10 +79,6 @@ TIMEOUT_SECONDS = 15.0
 MAX_RETRY_AFTER = timedelta(hours=24)
 NO_URL = "no webhook_url"
 PIPELINE = 2  # batches in flight in `run`: one being sent while the next is claimed
-
-
-def encode_body(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
 def signing_secrets(project: Project, now: datetime) -> list[str]:
@@ -141,11 +138,30 @@ class _Outcome:
         self.gone = status_code == 410
 
 
+# a claimed event as plain columns (`delivery_queue.claim_events`): id, ticket_id,
+# project_id, seq, attempts, body (payload: only when body is NULL)
+EventRow = dict[str, Any]
+
 # one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
 AttemptRow = tuple[uuid.UUID, datetime, int | None, str | None, int]
 INSERT_ATTEMPTS = (
     "INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms) "
     "VALUES ($1, $2, $3, $4, $5)"
+)
+# PostgreSQL: a group commit of delivered events is this one statement (atomic on its own,
+# no BEGIN/COMMIT): the attempt rows from arrays, and the delivered events' new state
+COMMIT_DELIVERED_PG = """
+WITH logged AS (
+    INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms)
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::int[])
+)
+UPDATE outbox_events SET status = $6, attempts = attempts + 1, delivered_at = $7,
+    claimed_until = NULL, last_error = NULL
+WHERE id = ANY($8::uuid[])
+"""
+MARK_DELIVERED = (
+    "UPDATE outbox_events SET status = $1, attempts = attempts + 1, delivered_at = $2, "
+    "claimed_until = NULL, last_error = NULL WHERE id IN ({marks})"
 )
 
 
@@ -191,20 +207,37 @@ class GroupCommit:
 
     async def _commit(self, batch: list[_Attempt]) -> None:
         delivered = [a.event_id for a in batch if a.changes is None]
-        async with in_transaction():
-            await sql.execute_many(INSERT_ATTEMPTS, [a.log for a in batch])
-            if delivered:
-                await OutboxEvent.filter(id__in=delivered).update(
-                    status=DeliveryStatus.DELIVERED,
-                    attempts=F("attempts") + 1,
-                    delivered_at=clock.now(),
-                    claimed_until=None,
-                    last_error=None,
-                )
-            for attempt in batch:
-                if attempt.changes is not None:
-                    await OutboxEvent.filter(id=attempt.event_id).update(**attempt.changes)
+        others = [a for a in batch if a.changes is not None]
+        if not others and sql.dialect() != "sqlite":
+            await self._commit_delivered_pg(batch, delivered)  # the common case: one statement
+        else:
+            async with in_transaction():
+                if sql.dialect() == "sqlite":
+                    await sql.execute_many(INSERT_ATTEMPTS, [a.log for a in batch])
+                    if delivered:
+                        marks = ", ".join(f"${n + 3}" for n in range(len(delivered)))
+                        await sql.fetch(
+                            MARK_DELIVERED.format(marks=marks),
+                            DeliveryStatus.DELIVERED.value,
+                            clock.now(),
+                            *delivered,
+                        )
+                else:
+                    await self._commit_delivered_pg(batch, delivered)
+                for attempt in others:
+                    await OutboxEvent.filter(id=attempt.event_id).update(**attempt.changes)  # type: ignore[arg-type]
         self.commits += 1
+
+    @staticmethod
+    async def _commit_delivered_pg(batch: list[_Attempt], delivered: list[uuid.UUID]) -> None:
+        columns = list(zip(*(a.log for a in batch), strict=True))
+        await sql.fetch(
+            COMMIT_DELIVERED_PG,
+            *columns,
+            DeliveryStatus.DELIVERED.value,
+            clock.now(),
+            delivered,
+        )
 
     @property
     def broken(self) -> bool:
@@ -217,6 +250,16 @@ class GroupCommit:
         error, self._error = self._error, None
         if error is not None:
             raise error
+
+
+def _body(event: EventRow) -> str:
+    """The stored body; a row written before bodies were stored is encoded from its payload
+    (JSON text from the database, or already decoded by the driver)."""
+    body: str | None = event["body"]
+    if body is None:
+        payload = event["payload"]
+        body = encode_body(json.loads(payload) if isinstance(payload, str | bytes) else payload)
+    return body
 
 
 def _result(outcome: _Outcome, attempts: int) -> str:
@@ -315,55 +358,46 @@ class WebhookWorker:
             await self.commit.flush()
 
     async def _run_batch(self) -> int:
-        now = clock.now()
-        disabled = await Project.filter(webhook_disabled=True).values_list("id", flat=True)
-        events = await delivery_queue.claim(
-            OutboxEvent,
-            now=now,
-            lease=self.lease,
-            limit=self.batch_size,
-            group_field="ticket_id",
-            order_fields=("seq",),
-            exclude={"project_id__in": list(disabled)} if disabled else None,
-            fields=("project_id", "payload", "attempts"),  # what delivering reads
+        events = await delivery_queue.claim_events(
+            now=clock.now(), lease=self.lease, limit=self.batch_size
         )
         if not events:
             return 0
-        projects = {p.id: p for p in await Project.filter(id__in={e.project_id for e in events})}
-        groups: dict[Any, list[OutboxEvent]] = defaultdict(list)
+        projects = {p.id: p for p in await Project.filter(id__in={e["project_id"] for e in events})}
+        groups: dict[Any, list[EventRow]] = defaultdict(list)
         for event in events:
-            groups[event.ticket_id or event.id].append(event)
+            groups[event["ticket_id"] or event["id"]].append(event)
         counts = await asyncio.gather(
             *(self._deliver_group(group, projects) for group in groups.values())
         )
         return sum(counts)
 
     async def _deliver_group(
-        self, events: list[OutboxEvent], projects: dict[uuid.UUID, Project]
+        self, events: list[EventRow], projects: dict[uuid.UUID, Project]
     ) -> int:
         """Deliver one ticket's events in order; stop at the first that is not delivered."""
         attempted = 0
         for index, event in enumerate(events):
-            project = projects[event.project_id]
+            project = projects[event["project_id"]]
             if project.webhook_disabled:  # a 410 earlier in this batch
-                await delivery_queue.release(OutboxEvent, [e.id for e in events[index:]])
+                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index:]])
                 break
             if self.commit.broken:  # the bookkeeping failed: stop, the lease brings them back
                 break
             attempted += 1
             if not project.webhook_url:
-                await OutboxEvent.filter(id=event.id).update(
+                await OutboxEvent.filter(id=event["id"]).update(
                     status=DeliveryStatus.DISABLED, claimed_until=None, last_error=NO_URL
                 )
                 continue
             async with self._slots:
                 ok = await self.deliver(event, project)
             if not ok:
-                await delivery_queue.release(OutboxEvent, [e.id for e in events[index + 1 :]])
+                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index + 1 :]])
                 break
         return attempted
 
-    async def deliver(self, event: OutboxEvent, project: Project) -> bool:
+    async def deliver(self, event: EventRow, project: Project) -> bool:
         """One attempt: POST, then queue its record and the event's new state for the group
         commit (`run_once` waits for it). True when delivered."""
         started = clock.now()
@@ -372,24 +406,19 @@ class WebhookWorker:
         duration_ms = int((time.perf_counter() - began) * 1000)
         # the attempt and the event's new state commit together, so the log never
         # disagrees with the event
-        record: AttemptRow = (
-            event.id,
-            started,
-            outcome.status_code,
-            outcome.error,
-            duration_ms,
-        )
-        changes = await self._settle(event, project, outcome, started)
-        self.commit.add(_Attempt(event.id, record, changes))
+        event_id = event["id"]
+        record: AttemptRow = (event_id, started, outcome.status_code, outcome.error, duration_ms)
+        changes = await self._settle(event["attempts"] + 1, project, outcome, started)
+        self.commit.add(_Attempt(event_id, record, changes))
         return changes is None
 
     async def _settle(
-        self, event: OutboxEvent, project: Project, outcome: _Outcome, started: datetime
+        self, attempts: int, project: Project, outcome: _Outcome, started: datetime
     ) -> dict[str, Any] | None:
-        """The event's new columns; None when delivered (one UPDATE for all of those)."""
+        """The event's new columns after its `attempts`-th attempt; None when delivered (one
+        UPDATE for all of those)."""
         if self.observer is not None:
-            self.observer(_result(outcome, event.attempts + 1))
-        attempts = event.attempts + 1
+            self.observer(_result(outcome, attempts))
         if outcome.delivered:
             return None
         if outcome.gone:
@@ -421,15 +450,15 @@ class WebhookWorker:
         # jitter spreads retries of many events that failed together (receiver outage)
         return base * self._rng.uniform(0.9, 1.1)
 
-    async def _post(self, event: OutboxEvent, project: Project, now: datetime) -> _Outcome:
+    async def _post(self, event: EventRow, project: Project, now: datetime) -> _Outcome:
         url = project.webhook_url or ""
         if not self.allow_private_networks:
             refused = _literal_refusal(url)  # aiohttp skips the resolver for IP literals
             if refused is not None:
                 return _Outcome(error=refused)
-        body = encode_body(event.payload).encode()  # the bytes signed are the bytes sent
+        body = _body(event).encode()  # the bytes signed are the bytes sent
         headers = sign_headers(
-            signing_secrets(project, now), str(event.id), int(now.timestamp()), body
+            signing_secrets(project, now), str(event["id"]), int(now.timestamp()), body
         )
         try:
             async with self._client().post(
