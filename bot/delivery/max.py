@@ -88,7 +88,8 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
 async def send_text_and_files(
     job: SendJob, text: str, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    """Text in parts of ≤ 4000; the last part carries the files and the keyboard."""
+    """Text in parts of ≤ 4000; the last part carries the files and the keyboard. The
+    caller returns what this returns at once (its last call is `final`)."""
     bot: Bot = job.bot
     extras = attachments_for(payload)
     if not text:
@@ -96,6 +97,7 @@ async def send_text_and_files(
             "attachments",
             lambda: bot.send_message(chat_id=job.chat_id, attachments=extras),
             _message_id,
+            final=True,
         )
         return {"message_ids": [mid]}
 
@@ -104,7 +106,7 @@ async def send_text_and_files(
             chat_id=job.chat_id, text=part, attachments=extras if last and extras else None
         )
 
-    return {"message_ids": await job.send_text(text, send_part, _message_id)}
+    return {"message_ids": await job.send_text(text, send_part, _message_id, final=True)}
 
 
 def setup(sender: Any) -> None:

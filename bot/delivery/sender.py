@@ -126,15 +126,23 @@ class SendJob:
         name: str,
         call: Callable[[], Awaitable[T]],
         extract: Callable[[T], Any] = lambda _: True,
+        *,
+        final: bool = False,
     ) -> Any:
         """One platform call, done at most once per row: its result is saved before the
-        next step runs, and a retry returns the saved result instead of calling again."""
+        next step runs, and a retry returns the saved result instead of calling again.
+
+        `final=True`: the handler returns as soon as this step is done, so the sender's
+        "sent" mark is the record of it (one write after the platform's answer, not two:
+        under a burst of sends, the fewer writes queued, the sooner each answer is on disk).
+        """
         steps: dict[str, Any] = self.progress.setdefault("steps", {})
         if name in steps:
             return steps[name]
         value = extract(await self._paced(call))
         steps[name] = value
-        await self.save()
+        if not final:
+            await self.save()
         return value
 
     async def send_text(
@@ -142,12 +150,15 @@ class SendJob:
         text: str,
         send: Callable[[str, bool], Awaitable[T]],
         extract: Callable[[T], Any],
+        *,
+        final: bool = False,
     ) -> list[Any]:
         """Send `text` in parts that fit (paragraph, line, word, then hard cuts), in order.
 
         A cursor into the text is saved after each part; after a "too long" refusal the
         limit is halved and sending goes on from the cursor, never repeating a part.
-        `send(part, is_last)` makes the call for one part.
+        `send(part, is_last)` makes the call for one part. `final`: as for `step`, the last
+        part is recorded by the "sent" mark that follows at once.
         """
         offset = int(self.progress.get("text_offset", 0))
         ids: list[Any] = self.progress.setdefault("text_ids", [])
@@ -158,7 +169,8 @@ class SendJob:
                 ids.append(extract(await self._paced(partial(send, part, last))))
             offset += used
             self.progress["text_offset"] = offset
-            await self.save()
+            if not (last and final):
+                await self.save()
         return ids
 
 
@@ -324,6 +336,8 @@ class MessengerSender:
                     continue
                 self._observe(verdict)
                 return verdict == "failed"
+            # no await between the handler's last platform answer and this write (see
+            # SendJob.step's `final`): a kill -9 can only repeat a send still in that gap
             await outbound.mark_sent(row.id, result)
             self._observe("sent")
             hook = self._sent_hooks.get(row.kind)

@@ -157,7 +157,7 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
                 message_thread_id=thread_id,
             )
 
-        ids += await job.send_text(text, send_part, _message_id)
+        ids += await job.send_text(text, send_part, _message_id, final=not attachments)
     for index, attachment in enumerate(attachments):
         call = partial(
             send_attachment,
@@ -168,7 +168,8 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
             markup=markup if index == len(attachments) - 1 else None,
             thread_id=thread_id,
         )
-        ids.append(await job.step(f"attachment:{index}", call, _message_id))
+        last = index == len(attachments) - 1
+        ids.append(await job.step(f"attachment:{index}", call, _message_id, final=last))
     return {"message_ids": ids}
 
 
