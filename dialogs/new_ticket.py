@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import asdict
 from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import BaseDialogManager, Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
@@ -24,6 +26,12 @@ ID_CANCEL = "cancel"
 PARTS = "parts"
 ERROR = "error"
 MAX_PARTS = 30  # a generous album plus text; more is almost certainly a mistake
+# an album arrives as one update per photo, milliseconds apart; its window is shown once,
+# when no photo of it came for this long
+ALBUM_SETTLE_SECONDS = 0.8
+
+log = logging.getLogger(__name__)
+_album_redraws: dict[tuple[int, int], asyncio.Task[None]] = {}
 
 
 def _parts(manager: DialogManager) -> list[DraftPart]:
@@ -53,6 +61,33 @@ async def on_draft_message(message: Message, widget: MessageInput, manager: Dial
         manager.dialog_data[ERROR] = "error-too-many-parts"
         return
     parts.append(asdict(part))
+    if message.media_group_id is not None:
+        # not after each photo (that re-sent or edited the window once per photo)
+        manager.show_mode = ShowMode.NO_UPDATE
+        _redraw_after_album(manager.bg(), message.chat.id, message.from_user)
+
+
+def _redraw_after_album(bg: BaseDialogManager, chat_id: int, user: Any) -> None:
+    """One window below the album once it is complete: each photo postpones the redraw.
+
+    The redraw is a background dialog update for this dialog's intent: if the customer has
+    moved on meanwhile (pressed Send, Cancel), it is outdated and dropped (no message is
+    answered, see `dialogs.common.on_unknown_intent`)."""
+    key = (chat_id, user.id if user else chat_id)
+    pending = _album_redraws.pop(key, None)
+    if pending is not None:
+        pending.cancel()
+
+    async def redraw() -> None:
+        await asyncio.sleep(ALBUM_SETTLE_SECONDS)
+        if _album_redraws.get(key) is asyncio.current_task():
+            del _album_redraws[key]
+        try:
+            await bg.update({}, show_mode=ShowMode.SEND)
+        except Exception:  # the parts are stored; only the window is late
+            log.exception("could not show the new-ticket window after an album")
+
+    _album_redraws[key] = asyncio.create_task(redraw(), name=f"album-redraw-{chat_id}")
 
 
 async def on_send(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

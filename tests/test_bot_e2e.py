@@ -143,3 +143,48 @@ async def test_polling_mode_answers_updates_and_stops_cleanly(aiohttp_client, db
         await tg.wait_for(lambda call: call.method.lower() == "sendmessage", timeout=10)
         assert "Subscribe to get help from Acme Support" in last_text(tg)
         await client.close()
+
+
+async def test_an_album_shows_the_new_ticket_window_once(
+    aiohttp_client, db, project, monkeypatch
+):
+    """Telegram sends an album as one update per photo: the window is not re-sent (or
+    edited) per photo, but shown once below the album, counting all of it."""
+    import asyncio
+
+    from dialogs import new_ticket
+    from helpdesk.app import create_app
+
+    monkeypatch.setattr(new_ticket, "ALBUM_SETTLE_SECONDS", 0.1)
+    async with FakeTelegram() as tg:
+        settings = make_settings(
+            database_url=db,
+            telegram_bot_token="123456:ABC",
+            telegram_api_base=tg.base_url,
+            telegram_webhook_url="https://helpdesk.example" + PATH,
+            telegram_webhook_secret=SECRET,
+        )
+        client = await aiohttp_client(create_app(settings, role="bots"))
+        chat = Chat(client, tg)
+        await chat.say(f"/start help_{project.slug}")
+        await chat.click("✅ Subscribe")
+        await chat.click("📝 New ticket")
+        window_id, _ = find_button(tg, "Cancel")
+        tg.reset_calls()
+        for n in range(3):
+            update = tg.updates.message(
+                CHAT, CHAT, None, photo=f"AgACalbum{n}", media_group_id="album7"
+            )
+            assert await chat.post(update) == 200
+        assert [c.method for c in tg.calls if c.chat_id == CHAT] == []  # nothing per photo
+        await tg.wait_for(lambda call: call.method.lower() == "sendmessage", timeout=5)
+        await asyncio.sleep(0.3)  # and nothing after it
+        calls = [(c.method.lower(), c.ok) for c in tg.calls if c.chat_id == CHAT]
+        # the old window's buttons removed, one new window below the album
+        assert calls == [("editmessagereplymarkup", True), ("sendmessage", True)]
+        assert tg.calls_to("editMessageReplyMarkup")[0].params["message_id"] == window_id
+        assert "Received 3 messages with 3 files" in last_text(tg)
+        await chat.click("📨 Send")
+        ticket = await Ticket.get(project_id=project.id)
+        first = await ticket.messages.all().first()
+        assert first is not None and len(first.attachments) == 3

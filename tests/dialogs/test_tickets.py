@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
@@ -71,10 +73,24 @@ async def test_no_types_skips_picker_and_media_become_one_ticket(subscribed, pro
     assert events == ["ticket.created"]
 
 
-async def test_album_is_one_ticket(subscribed, project):
+async def test_album_is_one_ticket_and_one_window(subscribed, project, monkeypatch):
+    from dialogs import new_ticket
+
+    monkeypatch.setattr(new_ticket, "ALBUM_SETTLE_SECONDS", 0.05)
     await subscribed.click("📝 New ticket")
+    subscribed.mm.reset_history()
     for _ in range(3):
         await subscribed.send_photo(caption=None, media_group_id="album1")
+    assert subscribed.mm.sent_messages == []
+    for _ in range(200):  # the redraw is a background dialog update
+        if subscribed.mm.sent_messages:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # and nothing more comes
+    # one window below the album, counting all of it (the mock records no keyboard removal
+    # for a new message; the e2e test checks the Bot API calls)
+    [window] = subscribed.mm.sent_messages
+    assert "Received 3 messages with 3 files" in (window.text or "")
     await subscribed.click("📨 Send")
     assert await Ticket.all().count() == 1
     first = await TicketMessage.get()
