@@ -75,6 +75,14 @@ def create_app(
         from bot import setup_bots
 
         setup_bots(app, RESOURCES)
+    if role == "workers":
+        # the bots run elsewhere: their delivery hooks (thread re-render, agent-group kinds)
+        # still need each bot's dispatcher here, built without taking updates
+        from bot.max.runtime import setup_max_delivery
+        from bot.telegram.runtime import setup_telegram_delivery
+
+        setup_telegram_delivery(app, RESOURCES)
+        setup_max_delivery(app, RESOURCES)
     if role in ("all", "workers"):
         stop = WorkersStop()
         app[WORKERS_STOP] = stop

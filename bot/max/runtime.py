@@ -72,6 +72,38 @@ def setup_max(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     app.cleanup_ctx.append(_max_ctx(resources_key))
 
 
+def setup_max_delivery(app: web.Application, resources_key: web.AppKey[Any]) -> None:
+    """A workers-only process: the MAX dispatcher, taking no updates, so that after an
+    agent's answer the customer's screen is shown again below it, read from and saved to
+    the FSM storage the bots processes use (Redis). Add it before the workers' context."""
+    app.cleanup_ctx.append(_delivery_ctx(resources_key))
+
+
+def _delivery_ctx(
+    resources_key: web.AppKey[Any],
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        resources = app[resources_key]
+        settings = resources.settings
+        if settings.max_bot_token is None:
+            yield
+            return
+        bot = create_bot(settings)
+        dp = create_dispatcher(settings, resources.redis)
+        resources.extras[EXTRA_BOT] = bot  # the MAX sender sends with it
+        resources.extras[EXTRA_DISPATCHER] = dp
+        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+            delivery_setup(dp, bot, settings.default_locale)
+        )
+        try:
+            yield
+        finally:
+            await bot.close_session()
+
+    return ctx
+
+
 def _max_ctx(
     resources_key: web.AppKey[Any],
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:

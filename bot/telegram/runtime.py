@@ -33,6 +33,9 @@ EXTRA_BG_FACTORY = "telegram_bg_factory"
 # bot's hooks on the Telegram sender (thread re-render, agent-group kinds); a list, so the
 # MAX bot can append its own
 EXTRA_DELIVERY_SETUP = "delivery_setup"
+# (storage, events isolation) to use instead of building them from REDIS_URL: two apps in
+# one process (a test's "bots" and "workers" processes) share one memory storage this way
+EXTRA_FSM = "telegram_fsm"
 
 
 def delivery_setup(bg_factory: Any, bot: Bot, locale: str) -> Callable[[Any], None]:
@@ -59,6 +62,64 @@ def setup_telegram(app: web.Application, resources_key: web.AppKey[Any]) -> None
     app.cleanup_ctx.append(_telegram_ctx(resources_key))
 
 
+def setup_telegram_delivery(app: web.Application, resources_key: web.AppKey[Any]) -> None:
+    """A workers-only process: the bot's dispatcher and dialog registry, taking no updates.
+
+    The Telegram sender's hooks need them: after an agent's answer is delivered, the
+    customer's thread window is sent again below it through aiogram-dialog's background
+    manager, which reads and writes the dialog stack in the FSM storage that the bots
+    processes use (Redis), so the bots process handles the next click on that window as if
+    it had sent it. The agent-group kinds (topics, cards) are registered here too. Add it
+    before the workers' context: it hands them the bot.
+    """
+    app.cleanup_ctx.append(_delivery_ctx(resources_key))
+
+
+def _fsm(resources: Any) -> tuple[Any, Any, bool]:
+    """(storage, isolation, whether this process owns and closes them)."""
+    shared = resources.extras.get(EXTRA_FSM)
+    if shared is not None:
+        return shared[0], shared[1], False
+    storage, isolation = create_storage(resources.redis)
+    return storage, isolation, True
+
+
+def _delivery_ctx(
+    resources_key: web.AppKey[Any],
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        resources = app[resources_key]
+        settings = resources.settings
+        if settings.telegram_bot_token is None:
+            yield
+            return
+        if resources.redis is None and EXTRA_FSM not in resources.extras:
+            log.warning(
+                "workers without REDIS_URL: dialogs live in the bots process's memory, so a "
+                "thread window re-sent from here is not the one that process knows"
+            )
+        bot = create_bot(settings)
+        storage, isolation, owned = _fsm(resources)
+        dp, bg_factory = create_dispatcher(settings, storage, isolation)
+        resources.extras[EXTRA_BOT] = bot  # the Telegram sender sends with it
+        resources.extras[EXTRA_DISPATCHER] = dp
+        resources.extras[EXTRA_BG_FACTORY] = bg_factory
+        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+            delivery_setup(bg_factory, bot, settings.default_locale)
+        )
+        await dp.emit_startup(bot=bot)
+        try:
+            yield
+        finally:
+            await dp.emit_shutdown(bot=bot)
+            if owned:
+                await storage.close()
+            await bot.session.close()
+
+    return ctx
+
+
 def _telegram_ctx(
     resources_key: web.AppKey[Any],
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
@@ -70,7 +131,7 @@ def _telegram_ctx(
             yield
             return
         bot = create_bot(settings)
-        storage, isolation = create_storage(resources.redis)
+        storage, isolation, owned = _fsm(resources)
         dp, bg_factory = create_dispatcher(settings, storage, isolation)
         observe_updates(dp, resources.extras.get("metrics"), "telegram")  # count + update_id
         resources.extras[EXTRA_BOT] = bot
@@ -94,7 +155,8 @@ def _telegram_ctx(
             else:
                 await dp.emit_shutdown(bot=bot)
             app.pop(WEBHOOK_HANDLER, None)
-            await storage.close()
+            if owned:
+                await storage.close()
             await bot.session.close()
 
     return ctx
