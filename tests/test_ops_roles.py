@@ -21,8 +21,12 @@ from models.enums import DeliveryStatus, TicketStatus
 from services import tickets
 from tests.conftest import TEST_REDIS_URL
 from tests.dialogs.conftest import make_settings
+from tests.fakes.max import FakeMax
 from tests.fakes.telegram import FakeTelegram
 from tests.test_bot_e2e import PATH, SECRET
+from tests.test_max_env import buttons_of
+from tests.test_max_runtime import PATH as MAX_PATH
+from tests.test_max_runtime import SECRET as MAX_SECRET
 
 BOUND = 15.0
 
@@ -53,12 +57,14 @@ async def test_workers_process_re_sends_the_thread_window_the_bots_process_knows
 ) -> None:
     from helpdesk.app import RESOURCES, create_app
 
-    chat = random.randint(10**6, 10**9)  # Redis may hold other tests' dialogs
+    # Redis may hold earlier runs' dialogs and seen update ids: a bot and a chat of our own
+    chat = random.randint(10**6, 10**9)
+    token = f"{random.randint(10**6, 10**9)}:ABC"
     async with FakeTelegram() as tg:
         common: dict[str, Any] = dict(
             database_url=db,
             redis_url=TEST_REDIS_URL,
-            telegram_bot_token="123456:ABC",
+            telegram_bot_token=token,
             telegram_api_base=tg.base_url,
         )
         bots_app = create_app(
@@ -128,5 +134,86 @@ async def test_workers_process_re_sends_the_thread_window_the_bots_process_knows
         await click("Yes, close it")
         assert (await Ticket.get(id=ticket.id)).status == TicketStatus.CLOSED
         assert not any("Something went wrong" in t for t in tg.sent_texts(chat))
+        await workers.close()
+        await bots.close()
+
+
+async def test_workers_process_re_shows_the_max_thread_the_bots_process_knows(
+    aiohttp_client, db, project
+) -> None:
+    """The same for MAX: the workers' dispatcher reads and saves the customer's screen in
+    the storage the bots process uses (Redis; in memory, the bots app's own storage)."""
+    from helpdesk.app import RESOURCES, create_app
+
+    chat = random.randint(10**6, 10**9)
+    async with FakeMax() as mx:
+        common: dict[str, Any] = dict(
+            database_url=db,
+            redis_url=TEST_REDIS_URL,
+            max_bot_token="max-test-token",
+            max_api_base=mx.base_url,
+        )
+        bots = await aiohttp_client(
+            create_app(
+                make_settings(
+                    **common,
+                    max_webhook_url="https://helpdesk.example" + MAX_PATH,
+                    max_webhook_secret=MAX_SECRET,
+                ),
+                role="bots",
+            )
+        )
+
+        async def post(update: dict[str, Any]) -> None:
+            headers = {"X-Max-Bot-Api-Secret": MAX_SECRET}
+            assert (await bots.post(MAX_PATH, json=update, headers=headers)).status == 200
+
+        def newest_with(label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+            for message in reversed(mx.messages_in(chat)):
+                for button in buttons_of(message):
+                    if button["text"] == label:
+                        return message, button
+            raise AssertionError(f"no button {label!r} in {mx.messages_in(chat)}")
+
+        async def click(label: str) -> None:
+            message, button = newest_with(label)
+            mid = message["body"]["mid"]
+            await post(mx.updates.message_callback(chat, chat, button["payload"], mid=mid))
+
+        await post(mx.updates.bot_started(chat, chat, f"help_{project.slug}", first_name="Ann"))
+        await click("✅ Subscribe")
+        await click("📝 New ticket")
+        await post(mx.updates.message_created(chat, chat, "My order is late", None))
+        await click("📨 Send")
+        ticket = await Ticket.get(project_id=project.id)
+        before, _ = newest_with("✅ Close ticket")
+
+        workers_app = create_app(make_settings(**common), role="workers")
+        if TEST_REDIS_URL is None:  # one process: the workers read the bots app's memory
+
+            async def share(app: web.Application) -> AsyncIterator[None]:
+                mine, theirs = (a[RESOURCES].extras["max_dispatcher"] for a in (app, bots.app))
+                mine.contexts = theirs.contexts  # the memory contexts, per chat
+                yield
+
+            workers_app.cleanup_ctx.append(share)  # after the MAX context built the dispatcher
+        workers = await aiohttp_client(workers_app)
+        assert mx.subscriptions and len(mx.subscriptions) == 1  # only the bots subscribed
+        await tickets.agent_reply(project, ticket.id, "It ships tomorrow")
+
+        def redrawn() -> bool:
+            texts = [(m.get("body") or {}).get("text") or "" for m in mx.messages_in(chat)]
+            replies = [i for i, t in enumerate(texts) if t.startswith("💬") or "Reply" in t]
+            return bool(replies) and any(
+                "Ticket #1" in t and "It ships tomorrow" in t for t in texts[replies[-1] + 1 :]
+            )
+
+        await mx.wait_until(redrawn, timeout=BOUND)
+        after, _ = newest_with("✅ Close ticket")
+        assert after["body"]["mid"] != before["body"]["mid"]  # a new message below the answer
+
+        await click("✅ Close ticket")
+        await click("Yes, close it")
+        assert (await Ticket.get(id=ticket.id)).status == TicketStatus.CLOSED
         await workers.close()
         await bots.close()
