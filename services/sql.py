@@ -135,3 +135,14 @@ def insert_from(source: str, instance: Any, first: int) -> tuple[str, list[Any]]
         f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) SELECT {marks} FROM {source}',
         values,
     )
+
+
+async def fetch_tuples(query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """`fetch` for a statement that returns rows (SELECT, or WITH … RETURNING), each row a
+    plain tuple in the order of its select list: no dict per row, and a tuple of plain
+    values (text, numbers) is soon left alone by the cyclic garbage collector — for hot
+    paths that hold many rows for a while."""
+    db = _db()
+    text, values = _prepare(db, query, args)
+    _, rows = await db.execute_query(text, values)
+    return [tuple(row) for row in rows]

@@ -32,10 +32,10 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -138,12 +138,17 @@ class _Outcome:
         self.gone = status_code == 410
 
 
-# a claimed event as plain columns (`delivery_queue.claim_events`): id, ticket_id,
-# project_id, seq, attempts, body (payload: only when body is NULL)
-EventRow = dict[str, Any]
+# a claimed event as a plain tuple (`delivery_queue.claim_events`), read by position
+EventRow = delivery_queue.ClaimedEvent
+_ID: Final = 0
+_TICKET: Final = 1
+_PROJECT: Final = 2
+_ATTEMPTS: Final = 4
+_BODY: Final = 5
+_PAYLOAD: Final = 6
 
 # one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
-AttemptRow = tuple[uuid.UUID, datetime, int | None, str | None, int]
+AttemptRow = tuple[str, datetime, int | None, str | None, int]
 INSERT_ATTEMPTS = (
     "INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms) "
     "VALUES ($1, $2, $3, $4, $5)"
@@ -171,9 +176,7 @@ class _Attempt:
 
     __slots__ = ("changes", "event_id", "log")
 
-    def __init__(
-        self, event_id: uuid.UUID, log: AttemptRow, changes: dict[str, Any] | None
-    ) -> None:
+    def __init__(self, event_id: str, log: AttemptRow, changes: dict[str, Any] | None) -> None:
         self.event_id = event_id
         self.log = log
         self.changes = changes
@@ -229,7 +232,7 @@ class GroupCommit:
         self.commits += 1
 
     @staticmethod
-    async def _commit_delivered_pg(batch: list[_Attempt], delivered: list[uuid.UUID]) -> None:
+    async def _commit_delivered_pg(batch: list[_Attempt], delivered: list[str]) -> None:
         columns = list(zip(*(a.log for a in batch), strict=True))
         await sql.fetch(
             COMMIT_DELIVERED_PG,
@@ -255,9 +258,9 @@ class GroupCommit:
 def _body(event: EventRow) -> str:
     """The stored body; a row written before bodies were stored is encoded from its payload
     (JSON text from the database, or already decoded by the driver)."""
-    body: str | None = event["body"]
+    body = event[_BODY]
     if body is None:
-        payload = event["payload"]
+        payload = event[_PAYLOAD]
         body = encode_body(json.loads(payload) if isinstance(payload, str | bytes) else payload)
     return body
 
@@ -295,6 +298,7 @@ class WebhookWorker:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._resolve = resolve
         self._rng = rng or random.Random()
+        self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.commit = GroupCommit()
@@ -363,37 +367,46 @@ class WebhookWorker:
         )
         if not events:
             return 0
-        projects = {p.id: p for p in await Project.filter(id__in={e["project_id"] for e in events})}
-        groups: dict[Any, list[EventRow]] = defaultdict(list)
+        projects = {
+            str(p.id): p for p in await Project.filter(id__in={e[_PROJECT] for e in events})
+        }
+        groups: dict[str, list[EventRow]] = defaultdict(list)
         for event in events:
-            groups[event["ticket_id"] or event["id"]].append(event)
+            groups[event[_TICKET] or event[_ID]].append(event)
+        # a few consumers take the tickets in turn (the slots bound the POSTs in flight):
+        # fewer tasks than one per ticket, and fewer objects alive while a batch is sent
+        queue = iter(groups.values())
         counts = await asyncio.gather(
-            *(self._deliver_group(group, projects) for group in groups.values())
+            *(self._consume(queue, projects) for _ in range(min(self._concurrency, len(groups))))
         )
         return sum(counts)
 
-    async def _deliver_group(
-        self, events: list[EventRow], projects: dict[uuid.UUID, Project]
-    ) -> int:
+    async def _consume(self, queue: Iterator[list[EventRow]], projects: dict[str, Project]) -> int:
+        attempted = 0
+        for group in queue:  # shared by the consumers: each ticket goes to one of them
+            attempted += await self._deliver_group(group, projects)
+        return attempted
+
+    async def _deliver_group(self, events: list[EventRow], projects: dict[str, Project]) -> int:
         """Deliver one ticket's events in order; stop at the first that is not delivered."""
         attempted = 0
         for index, event in enumerate(events):
-            project = projects[event["project_id"]]
+            project = projects[event[_PROJECT]]
             if project.webhook_disabled:  # a 410 earlier in this batch
-                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index:]])
+                await delivery_queue.release(OutboxEvent, [e[_ID] for e in events[index:]])
                 break
             if self.commit.broken:  # the bookkeeping failed: stop, the lease brings them back
                 break
             attempted += 1
             if not project.webhook_url:
-                await OutboxEvent.filter(id=event["id"]).update(
+                await OutboxEvent.filter(id=event[_ID]).update(
                     status=DeliveryStatus.DISABLED, claimed_until=None, last_error=NO_URL
                 )
                 continue
             async with self._slots:
                 ok = await self.deliver(event, project)
             if not ok:
-                await delivery_queue.release(OutboxEvent, [e["id"] for e in events[index + 1 :]])
+                await delivery_queue.release(OutboxEvent, [e[_ID] for e in events[index + 1 :]])
                 break
         return attempted
 
@@ -406,9 +419,9 @@ class WebhookWorker:
         duration_ms = int((time.perf_counter() - began) * 1000)
         # the attempt and the event's new state commit together, so the log never
         # disagrees with the event
-        event_id = event["id"]
+        event_id = event[_ID]
         record: AttemptRow = (event_id, started, outcome.status_code, outcome.error, duration_ms)
-        changes = await self._settle(event["attempts"] + 1, project, outcome, started)
+        changes = await self._settle(event[_ATTEMPTS] + 1, project, outcome, started)
         self.commit.add(_Attempt(event_id, record, changes))
         return changes is None
 
@@ -458,7 +471,7 @@ class WebhookWorker:
                 return _Outcome(error=refused)
         body = _body(event).encode()  # the bytes signed are the bytes sent
         headers = sign_headers(
-            signing_secrets(project, now), str(event["id"]), int(now.timestamp()), body
+            signing_secrets(project, now), event[_ID], int(now.timestamp()), body
         )
         try:
             async with self._client().post(
