@@ -141,3 +141,95 @@ async def test_the_screen_survives_a_restart_with_redis(db: str, project) -> Non
             if keys:
                 await redis.delete(*keys)
             await redis.aclose()
+
+
+async def test_webhook_redelivery_is_handled_once(
+    db: str, project, aiohttp_client: Any, monkeypatch: Any
+) -> None:
+    """MAX redelivers an update it got no 200 for (or sends one twice): each is handled once,
+    also when the copy reaches another bots process (Redis, with TEST_REDIS_URL). An update
+    whose handling failed is let through again."""
+    from helpdesk.app import create_app
+
+    chat = random.randint(10**6, 10**9)  # Redis keeps earlier runs' update identities
+    async with FakeMax() as mx:
+        url = "https://helpdesk.example" + PATH
+        settings = settings_for(
+            mx, db, max_webhook_url=url, max_webhook_secret=SECRET, redis_url=TEST_REDIS_URL
+        )
+        first = await aiohttp_client(create_app(settings, role="bots"))
+        # a second process behind the load balancer shares the identities through Redis
+        second = (
+            await aiohttp_client(create_app(settings, role="bots")) if TEST_REDIS_URL else first
+        )
+        headers = {"X-Max-Bot-Api-Secret": SECRET}
+
+        async def post(client: Any, update: dict[str, Any]) -> None:
+            assert (await client.post(PATH, json=update, headers=headers)).status == 200
+
+        start = mx.updates.bot_started(chat, chat, f"help_{project.slug}", first_name="Ann")
+        await post(first, start)
+        await post(second, start)
+        assert len(mx.messages_in(chat)) == 1  # one consent screen
+
+        consent = last_message(mx, chat)
+        subscribe = buttons_of(consent)[0]
+        press = mx.updates.message_callback(
+            chat, chat, subscribe["payload"], mid=consent["body"]["mid"]
+        )
+        await post(second, press)
+        await post(first, press)
+        assert len(mx.calls_to("POST /answers")) == 1  # the press was answered once
+
+        await post(first, mx.updates.bot_started(chat, chat, None, first_name="Ann"))
+        menus = len(mx.messages_in(chat))
+        say = mx.updates.message_created(chat, chat, "/menu", None)
+        await post(first, say)
+        await post(second, say)
+        assert len(mx.messages_in(chat)) == menus + 1
+
+        # handling fails (500): the redelivery is handled
+        from maxapi import Dispatcher
+
+        real = Dispatcher.handle
+        failures = [RuntimeError("database down")]
+
+        async def flaky(self: Any, event: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return await real(self, event)
+
+        monkeypatch.setattr(Dispatcher, "handle", flaky)
+        again = mx.updates.message_created(chat, chat, "/menu", None)
+        assert (await first.post(PATH, json=again, headers=headers)).status == 500
+        assert len(mx.messages_in(chat)) == menus + 1
+        await post(second, again)
+        assert len(mx.messages_in(chat)) == menus + 2
+
+        metrics = await (await first.get("/metrics")).text()
+        duplicates = [
+            line for line in metrics.splitlines()
+            if line.startswith("helpdesk_updates_total{") and 'channel="max"' in line
+            and 'result="duplicate"' in line
+        ]
+        counted = float(duplicates[0].rsplit(" ", 1)[1]) if duplicates else 0.0
+        assert counted == (1 if TEST_REDIS_URL else 3)  # each app counts what it dropped
+        if second is not first:
+            await second.close()
+        await first.close()
+
+
+def test_update_identity_is_stable_per_update_and_distinct_between_updates() -> None:
+    from bot.max.seen import update_identity
+    from tests.fakes.max import MaxUpdateFactory
+
+    updates = MaxUpdateFactory()
+    created = updates.message_created(CHAT, CHAT, "hi", None)
+    # the same update, its keys in another order (a redelivery re-serialised)
+    assert update_identity(dict(reversed(list(created.items())))) == update_identity(created)
+    mid = created["message"]["body"]["mid"]
+    edits = [updates.message_edited(CHAT, CHAT, text, mid) for text in ("a", "b")]
+    keys = {update_identity(u) for u in [created, *edits]}
+    assert len(keys) == 3  # one message, edited twice: three updates
+    presses = [updates.message_callback(CHAT, CHAT, "x", mid=mid) for _ in range(2)]
+    assert update_identity(presses[0]) != update_identity(presses[1])

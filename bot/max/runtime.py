@@ -16,7 +16,8 @@ from maxapi.methods.types.getted_updates import process_update_webhook
 
 from bot.max.delivery import delivery_setup
 from bot.max.factory import create_bot, create_dispatcher
-from helpdesk.metrics import observe_max_updates
+from bot.max.seen import SeenMaxUpdates, update_identity
+from helpdesk.metrics import count_update, observe_max_updates
 from services.requests import BotLinks
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,13 @@ class MaxWebhook:
     """Checks the secret MAX sends with every update, then hands the update to the
     dispatcher and answers after it was handled (a crash is not acknowledged as done)."""
 
-    def __init__(self, dp: Dispatcher, bot: Bot, secret: str | None) -> None:
+    def __init__(
+        self, dp: Dispatcher, bot: Bot, secret: str | None, seen: SeenMaxUpdates | None = None
+    ) -> None:
         self.dp = dp
         self.bot = bot
         self.secret = secret
+        self.seen = seen or SeenMaxUpdates(None)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.secret is not None:
@@ -48,11 +52,22 @@ class MaxWebhook:
             update = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return web.json_response({"ok": False}, status=400)
-        event = await process_update_webhook(event_json=update, bot=self.bot)
-        if event is None:  # an update kind maxapi does not know: acknowledged, ignored
-            log.info("unprocessable MAX update: %s", str(update)[:200])
-        else:
-            await self.dp.handle(event)
+        if not isinstance(update, dict):
+            return web.json_response({"ok": False}, status=400)
+        key = update_identity(update)
+        if not await self.seen.claim(key):  # MAX sent it again: it was (or is being) handled
+            log.info("duplicate MAX update %s ignored", update.get("update_type"))
+            count_update(request.app, "max", "duplicate")
+            return web.json_response({"ok": True})
+        try:
+            event = await process_update_webhook(event_json=update, bot=self.bot)
+            if event is None:  # an update kind maxapi does not know: acknowledged, ignored
+                log.info("unprocessable MAX update: %s", str(update)[:200])
+            else:
+                await self.dp.handle(event)
+        except BaseException:
+            await self.seen.release(key)  # not handled: MAX's redelivery must get through
+            raise
         return web.json_response({"ok": True})
 
 
@@ -127,7 +142,7 @@ def _max_ctx(
         polling: asyncio.Task[None] | None = None
         try:
             if settings.max_webhook_url:
-                await _start_webhook(app, dp, bot, settings)
+                await _start_webhook(app, dp, bot, settings, SeenMaxUpdates(resources.redis))
             else:
                 polling = asyncio.create_task(dp.start_polling(bot), name="max-polling")
             yield
@@ -152,10 +167,12 @@ async def _username(bot: Bot, configured: str | None) -> str | None:
     return me.username or configured
 
 
-async def _start_webhook(app: web.Application, dp: Dispatcher, bot: Bot, settings: Any) -> None:
+async def _start_webhook(
+    app: web.Application, dp: Dispatcher, bot: Bot, settings: Any, seen: SeenMaxUpdates
+) -> None:
     secret = settings.max_webhook_secret.get_secret_value() if settings.max_webhook_secret else None
     await dp.startup(bot)
-    app[WEBHOOK_HANDLER] = MaxWebhook(dp, bot, secret)
+    app[WEBHOOK_HANDLER] = MaxWebhook(dp, bot, secret, seen)
     await bot.subscribe_webhook(url=settings.max_webhook_url, secret=secret)
 
 
