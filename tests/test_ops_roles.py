@@ -18,7 +18,7 @@ from aiohttp import web
 
 from models import OutboundMessage, Ticket
 from models.enums import DeliveryStatus, TicketStatus
-from services import tickets
+from services import agent_chat, tickets
 from tests.conftest import TEST_REDIS_URL
 from tests.dialogs.conftest import make_settings
 from tests.fakes.max import FakeMax
@@ -95,6 +95,12 @@ async def test_workers_process_re_sends_the_thread_window_the_bots_process_knows
             message_id, data = find_button(tg, chat, pattern)
             await post(tg.updates.callback(chat, chat, data, message_id=message_id))
 
+        # the project's agents work in a forum group
+        group = -1000000000 - random.randint(1, 10**6)
+        tg.add_chat(group, is_forum=True)
+        code = await agent_chat.create_binding_code(project.id)
+        await agent_chat.bind_chat(code.code, group, is_forum=True)
+
         # the customer opens a ticket through the bots process
         await say(f"/start help_{project.slug}")
         await click("✅ Subscribe")
@@ -127,6 +133,11 @@ async def test_workers_process_re_sends_the_thread_window_the_bots_process_knows
         # a new message below the answer (the customer is notified), sent by the workers
         window_after, _ = find_button(tg, chat, "✅ Close ticket")
         assert window_after > window_before
+        # and the agent chat kinds are the workers' too: the ticket got its topic and card
+        await tg.wait_until(lambda: bool(tg.topics.get(group)), timeout=BOUND)
+        ticket = await Ticket.get(id=ticket.id)
+        assert ticket.agent_chat_id == group and ticket.agent_topic_id in tg.topics[group]
+        assert await OutboundMessage.filter(status=DeliveryStatus.PENDING).count() == 0
 
         # the bots process takes the click on the window the workers sent: it knows it
         tg.reset_calls()
