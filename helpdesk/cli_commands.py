@@ -40,7 +40,16 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     def announce(_: object) -> None:
         sys.stderr.write(f"helpdesk serving role={args.role} on http://{host}:{port}\n")
 
-    web.run_app(app, host=host, port=port, shutdown_timeout=5, print=announce)
+    import uvloop  # libuv's event loop: less per-callback and per-socket-write overhead
+
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        shutdown_timeout=5,
+        print=announce,
+        loop=uvloop.new_event_loop(),
+    )
     return 0
 
 
