@@ -405,9 +405,19 @@ async def _history(ticket: Ticket, limit: int) -> ThreadView:
     return _view(ticket, [_thread_message(row) for row in reversed(rows)], total)
 
 
+_ATTACHMENTS = Message._meta.fields_map["attachments"]
+_CREATED_AT = Message._meta.fields_map["created_at"]
+
+
 def _thread_message(row: dict[str, Any]) -> ThreadMessage:
-    m = Message._init_from_db(**{k: v for k, v in row.items() if k != "total"})
-    return _as_thread_message(m)
+    # the two columns that need it converted as the ORM converts them (no model built)
+    attachments = _ATTACHMENTS.to_python_value(row["attachments"]) or []
+    return ThreadMessage(
+        author=Author(row["author"]),
+        text=row["text"],
+        attachment_kinds=[str(a.get("kind", "file")) for a in attachments],
+        created_at=_CREATED_AT.to_python_value(row["created_at"]),
+    )
 
 
 def _as_thread_message(m: Message) -> ThreadMessage:

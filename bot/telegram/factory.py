@@ -6,6 +6,7 @@ import secrets
 import time
 from typing import Any, ClassVar
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -58,11 +59,19 @@ class BotSession(AiohttpSession):
         return super().check_response(bot, method, status_code, content)
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_bot(settings: Settings) -> Bot:
+    """The Bot API client; orjson encodes the requests' JSON fields (reply markup) and
+    decodes the answers and the webhook's updates (`TelegramWebhook` uses the same loads)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base = settings.telegram_api_base
-    session = BotSession(api=TelegramAPIServer.from_base(base)) if base else BotSession()
+    session = BotSession(json_loads=orjson.loads, json_dumps=_json_dumps)
+    if base:
+        session.api = TelegramAPIServer.from_base(base)
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 
