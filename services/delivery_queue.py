@@ -96,14 +96,19 @@ WHERE id IN (
     WHERE blocker.seq IS NULL OR cand.seq < blocker.seq
 )
 RETURNING CAST(id AS TEXT), CAST(ticket_id AS TEXT), CAST(project_id AS TEXT), seq, attempts,
-    body, CASE WHEN body IS NULL THEN payload END
+    body, {payload}
 """
-_CLAIM_EVENTS_PG = _CLAIM_EVENTS.format(lock=" FOR UPDATE SKIP LOCKED")
-_CLAIM_EVENTS_SQLITE = _CLAIM_EVENTS.format(lock="")  # one worker, one statement at a time
+_CLAIM_EVENTS_PG = _CLAIM_EVENTS.format(
+    lock=" FOR UPDATE SKIP LOCKED", payload="CASE WHEN body IS NULL THEN payload END"
+)
+# SQLite: one worker, one statement at a time; the payload comes along always (in-process,
+# cheap), as SQLite 3.40 evaluates `body IS NULL` wrongly in this RETURNING clause
+_CLAIM_EVENTS_SQLITE = _CLAIM_EVENTS.format(lock="", payload="payload")
 
 
 # a claimed webhook event: (id, ticket_id, project_id, seq, attempts, body, payload); the
-# UUIDs as text, `payload` (JSON text or decoded) only where `body` is NULL (older rows)
+# UUIDs as text; `payload` (JSON text, or decoded) is read only where `body` is NULL (rows
+# written before bodies were stored)
 ClaimedEvent = tuple[str, str | None, str, int, int, str | None, Any]
 
 
