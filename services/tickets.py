@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -613,6 +614,52 @@ _EARLIER = (
 )
 
 
+# The joined ticket rows the PostgreSQL path last read or wrote, with the row versions
+# (`xmin`) of the ticket, its type, assignee and project. A cached row is used only as far
+# as the write's own statement confirms every version is still current; the next message in
+# a thread then needs no read. Per process; any change anywhere makes the check fail.
+_SNAPSHOTS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_SNAPSHOTS_MAX = 10_000
+_VERSIONS = (
+    ", t.xmin AS v_ticket, tt.xmin AS v_type, a.xmin AS v_agent, p.xmin AS v_project"
+)
+
+
+async def _read_for_customer(
+    tid: uuid.UUID, project_id: uuid.UUID | None, subscriber_id: uuid.UUID | None
+) -> dict[str, Any]:
+    args: list[Any] = [tid]
+    where = " WHERE t.id = $1"
+    if project_id is not None:
+        args.append(project_id)
+        where += f" AND t.project_id = ${len(args)}"
+    if subscriber_id is not None:
+        args.append(subscriber_id)
+        where += f" AND t.subscriber_id = ${len(args)}"
+    row = await sql.fetch_one(
+        f"SELECT {_touch_columns()}{_VERSIONS} FROM tickets t{_TOUCH_JOINS}{where}", *args
+    )
+    if row is None:
+        raise NotFound("ticket not found")
+    return row
+
+
+def _version_checks(row: dict[str, Any], values: list[Any]) -> str:
+    """`AND …` conditions: the ticket, its type, assignee and project are as in `row`."""
+    values.append(row["v_ticket"])
+    where = f" AND xmin = ${len(values)}"
+    for table, key, version in (
+        ("ticket_types", "tt_id", "v_type"),
+        ("agents", "a_id", "v_agent"),
+        ("projects", "p_id", "v_project"),
+    ):
+        if row[key] is not None:
+            values.extend((row[key], row[version]))
+            where += f" AND (SELECT xmin FROM {table} WHERE id = ${len(values) - 1})"
+            where += f" = ${len(values)}"
+    return where
+
+
 async def _customer_write_unlocked(
     project_id: uuid.UUID | None,
     ticket_id: object,
@@ -625,20 +672,33 @@ async def _customer_write_unlocked(
 ) -> CustomerWrite | None:
     """The PostgreSQL path of `customer_write`; None: take the locked path."""
     tid = parse_uuid(ticket_id, what="ticket")
-    args: list[Any] = [tid]
-    where = " WHERE t.id = $1"
-    if project_id is not None:
-        args.append(project_id)
-        where += f" AND t.project_id = ${len(args)}"
-    if subscriber_id is not None:
-        args.append(subscriber_id)
-        where += f" AND t.subscriber_id = ${len(args)}"
-    row = await sql.fetch_one(
-        f"SELECT {_touch_columns()}, t.xmin AS row_version FROM tickets t{_TOUCH_JOINS}{where}",
-        *args,
-    )
-    if row is None:
-        raise NotFound("ticket not found")
+    key = (tid, project_id, subscriber_id)
+    cached = _SNAPSHOTS.pop(key, None)
+    args = (tid, body, attachments, source, customer_message_id, history)
+    written = await _write_if_current(cached, *args) if cached is not None else None
+    if written is None:  # nothing cached, or it is stale: read afresh and try once more
+        row = await _read_for_customer(tid, project_id, subscriber_id)
+        written = await _write_if_current(row, *args)
+    if written is None:
+        return None  # changed since the fresh read too, or a status change: locked path
+    new_row, result = written
+    _SNAPSHOTS[key] = new_row
+    if len(_SNAPSHOTS) > _SNAPSHOTS_MAX:
+        _SNAPSHOTS.popitem(last=False)
+    return result
+
+
+async def _write_if_current(
+    row: dict[str, Any],
+    tid: uuid.UUID,
+    body: str,
+    attachments: list[dict[str, Any]],
+    source: MessageSource,
+    customer_message_id: str | None,
+    history: int,
+) -> tuple[dict[str, Any], CustomerWrite] | None:
+    """One statement: the message, its event and agent chat row stored and the ticket
+    touched — only if every version in `row` is current (else nothing is written: None)."""
     ticket = _ticket_from_row(row)
     _check_customer_write(ticket, source)
     if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
@@ -654,10 +714,11 @@ async def _customer_write_unlocked(
     )
     if agent_event is not None:
         rows.append(agent_event)
-    values: list[Any] = [_UPDATED_AT.to_db_value(now, Ticket), tid, row["row_version"]]
+    stamp = _UPDATED_AT.to_db_value(now, Ticket)
+    values: list[Any] = [stamp, tid]
     ctes = [
         "t AS (UPDATE tickets SET last_customer_message_at = $1, updated_at = $1"
-        " WHERE id = $2 AND xmin = $3 RETURNING id)"
+        f" WHERE id = $2{_version_checks(row, values)} RETURNING xmin AS v_ticket)"
     ]
     for n, instance in enumerate(rows):
         text, row_values = sql.insert_from("t", instance, len(values) + 1)
@@ -665,16 +726,25 @@ async def _customer_write_unlocked(
         values.extend(row_values)
     if history > 0:
         values.append(history)
-        tail = f"SELECT h.* FROM t LEFT JOIN LATERAL ({_EARLIER.format(n=len(values))}) h ON true"
+        tail = (
+            f"SELECT t.v_ticket, h.* FROM t"
+            f" LEFT JOIN LATERAL ({_EARLIER.format(n=len(values))}) h ON true"
+        )
     else:
-        tail = "SELECT 1 AS written FROM t"
+        tail = "SELECT t.v_ticket FROM t"
     result = await sql.fetch(f"WITH {', '.join(ctes)} {tail}", *values)
     if not result:
-        return None  # the ticket changed since it was read: nothing was written
+        return None  # something changed since `row` was read: nothing was written
     for instance in rows:
         instance._saved_in_db = True
     earlier = [r for r in result if r["author"] is not None] if history > 0 else None
-    return CustomerWrite(message, earlier)
+    new_row = {
+        **row,
+        "t_last_customer_message_at": stamp,
+        "t_updated_at": stamp,
+        "v_ticket": result[0]["v_ticket"],
+    }
+    return new_row, CustomerWrite(message, earlier)
 
 
 async def _customer_write_locked(

@@ -302,7 +302,7 @@ async def test_customer_message_into_a_ticket_changed_meanwhile_takes_the_locked
 
     async def fetch_one(query: str, *args: object) -> object:
         row = await real_fetch_one(query, *args)
-        if "row_version" in query:  # the read outside a transaction
+        if "v_ticket" in query:  # the read outside a transaction
             reads.append(query)
             await tickets.change_status(project, ticket.id, "closed")
         return row
@@ -329,3 +329,55 @@ async def test_customer_message_into_a_ticket_changed_meanwhile_takes_the_locked
     if ON_POSTGRES:
         expected += [("open", "closed"), ("closed", "open")]
     assert [(e.payload["data"]["from"], e.payload["data"]["to"]) for e in changes] == expected
+
+
+async def test_messages_in_a_row_reuse_the_ticket_read_only_while_nothing_changed(
+    project, monkeypatch
+):
+    """PostgreSQL keeps the ticket as last written (with its type and project) and checks
+    their row versions in the write itself: the next message needs no read, and a renamed
+    type or an unbound agent chat is seen at once (the write refused, the ticket read)."""
+    from services import sql
+
+    ticket_type = await catalog.create_ticket_type(project, name="Billing")
+    ticket = await _telegram_ticket(project)
+    await Ticket.filter(id=ticket.id).update(ticket_type_id=ticket_type.id)
+    reads: list[str] = []
+    real_fetch_one = sql.fetch_one
+
+    async def fetch_one(query: str, *args: object) -> object:
+        if "v_ticket" in query:
+            reads.append(query)
+        return await real_fetch_one(query, *args)
+
+    monkeypatch.setattr(sql, "fetch_one", fetch_one)
+
+    async def say(text: str) -> OutboxEvent:
+        message = await tickets.customer_message(
+            None,
+            ticket.id,
+            text,
+            source=MessageSource.TELEGRAM,
+            subscriber_id=ticket.subscriber_id,
+        )
+        replied = OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied")
+        event = await replied.order_by("-seq").first()
+        assert event is not None and event.payload["data"]["message"]["id"] == str(message.id)
+        return event
+
+    first = await say("one")
+    await say("two")
+    assert len(reads) == (1 if ON_POSTGRES else 0)
+    await catalog.update_ticket_type(ticket_type.id, name="Payments")
+    renamed = await say("three")
+    assert renamed.payload["data"]["ticket"]["ticket_type_name"] == "Payments"
+    assert first.payload["data"]["ticket"]["ticket_type_name"] == "Billing"
+    project.agent_chat_id = None
+    await project.save()
+    await say("four")
+    assert len(reads) == (3 if ON_POSTGRES else 0)
+    relayed = await OutboundMessage.filter(ticket_id=ticket.id, kind="agent_event")
+    told = [r.payload["event"] for r in relayed if r.payload["event"] == "customer_message"]
+    assert len(told) == 3  # one, two, three: "four" came after the chat was unbound
+    fresh = await Ticket.get(id=ticket.id)
+    assert fresh.status == TicketStatus.OPEN and fresh.last_customer_message_at is not None
