@@ -300,6 +300,8 @@ class WebhookWorker:
         self._rng = rng or random.Random()
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
+        self._handed_out = asyncio.Event()  # the last claimed batch handed out its tickets
+        self._handed_out.set()
         self._session: aiohttp.ClientSession | None = None
         self.commit = GroupCommit()
         # called with "delivered" | "retry" | "failed" | "disabled" per attempt (metrics)
@@ -374,17 +376,36 @@ class WebhookWorker:
         for event in events:
             groups[event[_TICKET] or event[_ID]].append(event)
         # a few consumers take the tickets in turn (the slots bound the POSTs in flight):
-        # fewer tasks than one per ticket, and fewer objects alive while a batch is sent
+        # fewer tasks than one per ticket, and fewer objects alive while a batch is sent.
+        # Batches hand out their tickets in the order they were claimed: this one starts once
+        # the one before has handed out its last ticket (whose POSTs are still in flight), so
+        # the next claim and commit overlap the sending of a whole batch, instead of batches
+        # sharing the slots, finishing together and leaving them idle while both commit
         queue = iter(groups.values())
-        counts = await asyncio.gather(
-            *(self._consume(queue, projects) for _ in range(min(self._concurrency, len(groups))))
-        )
+        before, handed_out = self._handed_out, asyncio.Event()
+        self._handed_out = handed_out
+        try:
+            await before.wait()
+            counts = await asyncio.gather(
+                *(
+                    self._consume(queue, projects, handed_out)
+                    for _ in range(min(self._concurrency, len(groups)))
+                )
+            )
+        finally:
+            handed_out.set()
         return sum(counts)
 
-    async def _consume(self, queue: Iterator[list[EventRow]], projects: dict[str, Project]) -> int:
+    async def _consume(
+        self,
+        queue: Iterator[list[EventRow]],
+        projects: dict[str, Project],
+        handed_out: asyncio.Event,
+    ) -> int:
         attempted = 0
         for group in queue:  # shared by the consumers: each ticket goes to one of them
             attempted += await self._deliver_group(group, projects)
+        handed_out.set()  # the queue is empty: the next batch may start
         return attempted
 
     async def _deliver_group(self, events: list[EventRow], projects: dict[str, Project]) -> int:
