@@ -188,3 +188,31 @@ async def test_an_album_shows_the_new_ticket_window_once(
         ticket = await Ticket.get(project_id=project.id)
         first = await ticket.messages.all().first()
         assert first is not None and len(first.attachments) == 3
+
+
+async def test_the_product_bot_session_answers_keyboard_strips_without_parsing_them():
+    """`create_bot`'s session: editMessageReplyMarkup succeeds as True (aiogram-dialog never
+    reads it), its failures still raise as aiogram's do; other answers are parsed as usual."""
+    import pytest
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.telegram.factory import create_bot
+
+    async with FakeTelegram() as tg:
+        bot = create_bot(
+            make_settings(telegram_bot_token="123456:ABC", telegram_api_base=tg.base_url)
+        )
+        try:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="Ок ✓", callback_data="x")]]
+            )
+            sent = await bot.send_message(CHAT, "Привет", reply_markup=markup)
+            assert sent.text == "Привет" and sent.reply_markup is not None  # orjson both ways
+            assert sent.reply_markup.inline_keyboard[0][0].text == "Ок ✓"
+            assert await bot.edit_message_reply_markup(chat_id=CHAT, message_id=sent.message_id)
+            assert tg.message(CHAT, sent.message_id).get("reply_markup") in (None, {})
+            with pytest.raises(TelegramBadRequest):
+                await bot.edit_message_reply_markup(chat_id=CHAT, message_id=999_999)
+        finally:
+            await bot.session.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import orjson
@@ -14,7 +15,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import EditMessageReplyMarkup, Response, TelegramMethod
 from aiogram_dialog import BgManagerFactory, setup_dialogs
 from aiogram_dialog.api.entities import stack as stack_entities
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
@@ -56,6 +57,13 @@ class BotSession(AiohttpSession):
         returning = method.__returning__
         if returning not in self._response_types:
             self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
+        if isinstance(method, EditMessageReplyMarkup) and HTTPStatus.OK == status_code:
+            # aiogram-dialog strips the old window's buttons with this call before every new
+            # window and never reads the answer: a success is not parsed into a Message
+            # (True, the answer's other documented form); failures go the usual way
+            answer = self.json_loads(content)
+            if isinstance(answer, dict) and answer.get("ok") is True:
+                return Response[Any].model_construct(ok=True, result=True)
         return super().check_response(bot, method, status_code, content)
 
 
