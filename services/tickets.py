@@ -619,7 +619,7 @@ _EARLIER = (
 # as the write's own statement confirms every version is still current; the next message in
 # a thread then needs no read. Per process; any change anywhere makes the check fail.
 _SNAPSHOTS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_SNAPSHOTS_MAX = 10_000
+_SNAPSHOTS_MAX = 2_048  # ~45 columns a row: a few MB; a miss costs one read
 _VERSIONS = (
     ", t.xmin AS v_ticket, tt.xmin AS v_type, a.xmin AS v_agent, p.xmin AS v_project"
 )
