@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -123,7 +124,7 @@ async def test_rate_limit_waits_are_counted() -> None:
     asked: list[int] = []
 
     class Asking:
-        async def reserve(self, limits: list[Limit]) -> float:
+        async def reserve(self, limits: Sequence[Limit]) -> float:
             asked.append(1)
             return await inner.reserve(limits)
 
