@@ -407,8 +407,12 @@ if __name__ == "__main__":
         import uvloop
         from aiohttp import web
 
+        from helpdesk.cli_commands import freeze_startup_heap
+
+        echo = baseline_app()
+        echo.on_startup.append(freeze_startup_heap)  # as `helpdesk serve` does
         web.run_app(  # on the event loop `helpdesk serve` runs on, so the ratio stays fair
-            baseline_app(),
+            echo,
             host="127.0.0.1",
             port=arguments.serve_baseline,
             access_log=None,

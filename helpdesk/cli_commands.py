@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,14 @@ DEMO_SLUG = "demo"
 
 class CliError(Exception):
     """A user-facing failure: printed as one line on stderr, exit code 2."""
+
+
+async def freeze_startup_heap(_: object) -> None:
+    """Move what startup built (modules, models, routers, dialogs, pools) out of the garbage
+    collector's sight: it lives as long as the process, yet every full collection walked it
+    again (~0.3 s each with aiogram loaded), which made the GC a large cost per update."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -36,6 +45,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     app = create_app(settings, role=args.role)
+    app.on_startup.append(freeze_startup_heap)  # after the resources' startup (cleanup_ctx)
 
     def announce(_: object) -> None:
         sys.stderr.write(f"helpdesk serving role={args.role} on http://{host}:{port}\n")
