@@ -77,6 +77,12 @@ async def execute_many(query: str, rows: list[tuple[Any, ...]]) -> None:
 def _insert_statement(instance: Any, first: int) -> tuple[str, list[Any]]:
     """`INSERT` of every column of a new instance, values converted as Tortoise's own
     insert converts them (`to_db_value`: JSON text, UUIDs, `auto_now_add` stamps)."""
+    head, marks, values = _insert_parts(instance, first)
+    return f"{head} VALUES ({marks})", values
+
+
+def _insert_parts(instance: Any, first: int) -> tuple[str, str, list[Any]]:
+    """`INSERT INTO table (columns)`, the `$n` marks from `first` and the converted values."""
     meta = instance._meta
     if meta.generated_db_fields:
         raise ValueError(f"{meta.db_table}: generated columns are not supported here")
@@ -86,7 +92,7 @@ def _insert_statement(instance: Any, first: int) -> tuple[str, list[Any]]:
         values.append(meta.fields_map[name].to_db_value(getattr(instance, name), instance))
         columns.append(f'"{column}"')
     marks = ", ".join(f"${first + i}" for i in range(len(values)))
-    return f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) VALUES ({marks})', values
+    return f'INSERT INTO "{meta.db_table}" ({", ".join(columns)})', marks, values
 
 
 async def insert(*instances: Any) -> None:
@@ -122,19 +128,8 @@ def insert_from(source: str, instance: Any, first: int) -> tuple[str, list[Any]]
     """`INSERT … SELECT $first, … FROM source` of a new instance, values converted as `insert`
     converts them: for a data-modifying CTE that stores the row only when `source` (another
     CTE's name) has a row. PostgreSQL takes each parameter's type from its target column."""
-    meta = instance._meta
-    if meta.generated_db_fields:
-        raise ValueError(f"{meta.db_table}: generated columns are not supported here")
-    columns: list[str] = []
-    values: list[Any] = []
-    for name, column in meta.fields_db_projection.items():
-        values.append(meta.fields_map[name].to_db_value(getattr(instance, name), instance))
-        columns.append(f'"{column}"')
-    marks = ", ".join(f"${first + i}" for i in range(len(values)))
-    return (
-        f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) SELECT {marks} FROM {source}',
-        values,
-    )
+    head, marks, values = _insert_parts(instance, first)
+    return f"{head} SELECT {marks} FROM {source}", values
 
 
 async def fetch_tuples(query: str, *args: Any) -> list[tuple[Any, ...]]:
