@@ -82,26 +82,36 @@ async def webhook_view(request: web.Request) -> web.StreamResponse:
     return await handler.handle(request)
 
 
+# what a bot's cleanup context runs once the bot is built: (app, resources, dispatcher, bot)
+# -> a context that takes updates or not and, on exit, stops the dispatcher it started
+_Run = Callable[
+    [web.Application, Any, Dispatcher, Bot], contextlib.AbstractAsyncContextManager[None]
+]
+
+
 def setup_max(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     app.router.add_post(WEBHOOK_PATH, webhook_view)
-    app.cleanup_ctx.append(_max_ctx(resources_key))
+    app.cleanup_ctx.append(_bot_ctx(resources_key, _take_updates))
 
 
 def setup_max_delivery(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     """A workers-only process: the MAX dispatcher, taking no updates, so that after an
     agent's answer the customer's screen is shown again below it, read from and saved to
     the FSM storage the bots processes use (Redis). Add it before the workers' context."""
-    app.cleanup_ctx.append(_delivery_ctx(resources_key))
+    app.cleanup_ctx.append(_bot_ctx(resources_key, _deliver_only))
 
 
-def _delivery_ctx(
-    resources_key: web.AppKey[Any],
+def _bot_ctx(
+    resources_key: web.AppKey[Any], run: _Run
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    """What both roles share: the bot and its dispatcher, put in the extras with the
+    delivery hooks; `run` goes inside. The bot's session closes after `run` has stopped."""
+
     @contextlib.asynccontextmanager
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         resources = app[resources_key]
         settings = resources.settings
-        if settings.max_bot_token is None:
+        if settings.max_bot_token is None:  # a bot without a token is simply not started
             yield
             return
         bot = create_bot(settings)
@@ -112,49 +122,44 @@ def _delivery_ctx(
             delivery_setup(dp, bot, settings.default_locale)
         )
         try:
-            yield
+            async with run(app, resources, dp, bot):
+                yield
         finally:
             await bot.close_session()
 
     return ctx
 
 
-def _max_ctx(
-    resources_key: web.AppKey[Any],
-) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
-    @contextlib.asynccontextmanager
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        resources = app[resources_key]
-        settings = resources.settings
-        if settings.max_bot_token is None:  # a bot without a token is simply not started
-            yield
-            return
-        bot = create_bot(settings)
-        dp = create_dispatcher(settings, resources.redis)
-        observe_max_updates(dp, resources.extras.get("metrics"))
-        resources.extras[EXTRA_BOT] = bot
-        resources.extras[EXTRA_DISPATCHER] = dp
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
-            delivery_setup(dp, bot, settings.default_locale)
-        )
-        username = await _username(bot, settings.max_bot_username)
-        resources.links = BotLinks(telegram=resources.links.telegram, max=username)
-        polling: asyncio.Task[None] | None = None
-        try:
-            if settings.max_webhook_url:
-                await _start_webhook(app, dp, bot, settings, SeenMaxUpdates(resources.redis))
-            else:
-                polling = asyncio.create_task(dp.start_polling(bot), name="max-polling")
-            yield
-        finally:
-            if polling is not None:
-                await _stop_polling(dp, polling)
-            else:
-                await dp.shutdown()
-            app.pop(WEBHOOK_HANDLER, None)
-            await bot.close_session()
+@contextlib.asynccontextmanager
+async def _deliver_only(
+    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
+) -> AsyncIterator[None]:
+    """Workers only: the delivery hooks need the dispatcher built, not started."""
+    yield
 
-    return ctx
+
+@contextlib.asynccontextmanager
+async def _take_updates(
+    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
+) -> AsyncIterator[None]:
+    """The bots role: updates by webhook when MAX_WEBHOOK_URL is set, else by long polling."""
+    settings = resources.settings
+    observe_max_updates(dp, resources.extras.get("metrics"))
+    username = await _username(bot, settings.max_bot_username)
+    resources.links = BotLinks(telegram=resources.links.telegram, max=username)
+    polling: asyncio.Task[None] | None = None
+    try:
+        if settings.max_webhook_url:
+            await _start_webhook(app, dp, bot, settings, SeenMaxUpdates(resources.redis))
+        else:
+            polling = asyncio.create_task(dp.start_polling(bot), name="max-polling")
+        yield
+    finally:
+        if polling is not None:
+            await _stop_polling(dp, polling)
+        else:
+            await dp.shutdown()
+        app.pop(WEBHOOK_HANDLER, None)
 
 
 async def _username(bot: Bot, configured: str | None) -> str | None:

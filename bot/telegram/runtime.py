@@ -57,9 +57,16 @@ async def webhook_view(request: web.Request) -> web.StreamResponse:
     return await handler.handle(request)
 
 
+# what a bot's cleanup context runs once the bot is built: (app, resources, dispatcher, bot)
+# -> a context that starts the dispatcher and, on exit, stops it
+_Run = Callable[
+    [web.Application, Any, Dispatcher, Bot], contextlib.AbstractAsyncContextManager[None]
+]
+
+
 def setup_telegram(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     app.router.add_post(WEBHOOK_PATH, webhook_view)
-    app.cleanup_ctx.append(_telegram_ctx(resources_key))
+    app.cleanup_ctx.append(_bot_ctx(resources_key, _take_updates))
 
 
 def setup_telegram_delivery(app: web.Application, resources_key: web.AppKey[Any]) -> None:
@@ -72,7 +79,7 @@ def setup_telegram_delivery(app: web.Application, resources_key: web.AppKey[Any]
     it had sent it. The agent-group kinds (topics, cards) are registered here too. Add it
     before the workers' context: it hands them the bot.
     """
-    app.cleanup_ctx.append(_delivery_ctx(resources_key))
+    app.cleanup_ctx.append(_bot_ctx(resources_key, _deliver_only))
 
 
 def _fsm(resources: Any) -> tuple[Any, Any, bool]:
@@ -84,45 +91,13 @@ def _fsm(resources: Any) -> tuple[Any, Any, bool]:
     return storage, isolation, True
 
 
-def _delivery_ctx(
-    resources_key: web.AppKey[Any],
+def _bot_ctx(
+    resources_key: web.AppKey[Any], run: _Run
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
-    @contextlib.asynccontextmanager
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        resources = app[resources_key]
-        settings = resources.settings
-        if settings.telegram_bot_token is None:
-            yield
-            return
-        if resources.redis is None and EXTRA_FSM not in resources.extras:
-            log.warning(
-                "workers without REDIS_URL: dialogs live in the bots process's memory, so a "
-                "thread window re-sent from here is not the one that process knows"
-            )
-        bot = create_bot(settings)
-        storage, isolation, owned = _fsm(resources)
-        dp, bg_factory = create_dispatcher(settings, storage, isolation)
-        resources.extras[EXTRA_BOT] = bot  # the Telegram sender sends with it
-        resources.extras[EXTRA_DISPATCHER] = dp
-        resources.extras[EXTRA_BG_FACTORY] = bg_factory
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
-            delivery_setup(bg_factory, bot, settings.default_locale)
-        )
-        await dp.emit_startup(bot=bot)
-        try:
-            yield
-        finally:
-            await dp.emit_shutdown(bot=bot)
-            if owned:
-                await storage.close()
-            await bot.session.close()
+    """What both roles share: the bot, its FSM storage and dispatcher, put in the extras with
+    the delivery hooks; `run` starts the dispatcher inside and stops it. The storage (when
+    this process made it) and then the bot's session close after `run` has stopped."""
 
-    return ctx
-
-
-def _telegram_ctx(
-    resources_key: web.AppKey[Any],
-) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         resources = app[resources_key]
@@ -133,33 +108,63 @@ def _telegram_ctx(
         bot = create_bot(settings)
         storage, isolation, owned = _fsm(resources)
         dp, bg_factory = create_dispatcher(settings, storage, isolation)
-        observe_updates(dp, resources.extras.get("metrics"), "telegram")  # count + update_id
-        resources.extras[EXTRA_BOT] = bot
+        resources.extras[EXTRA_BOT] = bot  # the Telegram sender sends with it
         resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras[EXTRA_BG_FACTORY] = bg_factory
         resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
             delivery_setup(bg_factory, bot, settings.default_locale)
         )
-        username = await _username(bot, settings.telegram_bot_username)
-        resources.links = BotLinks(telegram=username, max=resources.links.max)
-        polling: asyncio.Task[None] | None = None
         try:
-            if settings.telegram_webhook_url:
-                await _start_webhook(app, dp, bot, resources, settings)
-            else:
-                polling = asyncio.create_task(_poll(dp, bot), name="telegram-polling")
-            yield
+            async with run(app, resources, dp, bot):
+                yield
         finally:
-            if polling is not None:
-                await _stop_polling(dp, polling)
-            else:
-                await dp.emit_shutdown(bot=bot)
-            app.pop(WEBHOOK_HANDLER, None)
             if owned:
                 await storage.close()
             await bot.session.close()
 
     return ctx
+
+
+@contextlib.asynccontextmanager
+async def _deliver_only(
+    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
+) -> AsyncIterator[None]:
+    """Workers only: the dispatcher starts (the dialog registry) but takes no updates."""
+    if resources.redis is None and EXTRA_FSM not in resources.extras:
+        log.warning(
+            "workers without REDIS_URL: dialogs live in the bots process's memory, so a "
+            "thread window re-sent from here is not the one that process knows"
+        )
+    await dp.emit_startup(bot=bot)
+    try:
+        yield
+    finally:
+        await dp.emit_shutdown(bot=bot)
+
+
+@contextlib.asynccontextmanager
+async def _take_updates(
+    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
+) -> AsyncIterator[None]:
+    """The bots role: updates by webhook when TELEGRAM_WEBHOOK_URL is set, else by polling
+    (either one emits the dispatcher's startup and shutdown)."""
+    settings = resources.settings
+    observe_updates(dp, resources.extras.get("metrics"), "telegram")  # count + update_id
+    username = await _username(bot, settings.telegram_bot_username)
+    resources.links = BotLinks(telegram=username, max=resources.links.max)
+    polling: asyncio.Task[None] | None = None
+    try:
+        if settings.telegram_webhook_url:
+            await _start_webhook(app, dp, bot, resources, settings)
+        else:
+            polling = asyncio.create_task(_poll(dp, bot), name="telegram-polling")
+        yield
+    finally:
+        if polling is not None:
+            await _stop_polling(dp, polling)
+        else:
+            await dp.emit_shutdown(bot=bot)
+        app.pop(WEBHOOK_HANDLER, None)
 
 
 async def _username(bot: Bot, configured: str | None) -> str | None:
