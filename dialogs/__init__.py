@@ -16,13 +16,15 @@ def create_dialogs() -> list[Dialog]:
     from dialogs.thread import thread_dialog
     from dialogs.type_picker import type_picker_dialog
 
+    # a dialog's router takes only its own states, so order is free: the ticket thread, where
+    # customers write most, is tried first (each router passed costs every update its checks)
     return [
+        thread_dialog(),
         consent_dialog(),
         notice_dialog(),
         projects_dialog(),
         menu_dialog(),
         type_picker_dialog(),
         new_ticket_dialog(),
-        thread_dialog(),
         my_tickets_dialog(),
     ]

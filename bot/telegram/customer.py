@@ -54,7 +54,8 @@ def fallback_router() -> Router:
 def customer_router() -> Router:
     router = Router(name=__name__)
     # the helpdesk talks to customers in private chats only (groups are the agents' side)
-    router.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    # only commands here: other messages (most of them, in ticket threads) skip the checks
+    router.message.filter(Magic((F.chat.type == ChatType.PRIVATE) & F.text.startswith("/")))
     router.callback_query.filter(Magic(F.message.chat.type == ChatType.PRIVATE))
     # deep links first: plain CommandStart() would also match "/start payload"
     router.message.register(on_start_link, CommandStart(deep_link=True))
