@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -83,16 +83,25 @@ def _insert_statement(instance: Any, first: int) -> tuple[str, list[Any]]:
 
 def _insert_parts(instance: Any, first: int) -> tuple[str, str, list[Any]]:
     """`INSERT INTO table (columns)`, the `$n` marks from `first` and the converted values."""
-    meta = instance._meta
+    head, fields = _insert_shape(instance.__class__)
+    values = [field.to_db_value(getattr(instance, name), instance) for name, field in fields]
+    return head, _marks(first, len(values)), values
+
+
+@cache
+def _insert_shape(model: Any) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """A model's `INSERT INTO table (columns)` and its fields in that order (built once)."""
+    meta = model._meta
     if meta.generated_db_fields:
         raise ValueError(f"{meta.db_table}: generated columns are not supported here")
-    columns: list[str] = []
-    values: list[Any] = []
-    for name, column in meta.fields_db_projection.items():
-        values.append(meta.fields_map[name].to_db_value(getattr(instance, name), instance))
-        columns.append(f'"{column}"')
-    marks = ", ".join(f"${first + i}" for i in range(len(values)))
-    return f'INSERT INTO "{meta.db_table}" ({", ".join(columns)})', marks, values
+    columns = ", ".join(f'"{column}"' for column in meta.fields_db_projection.values())
+    fields = tuple((name, meta.fields_map[name]) for name in meta.fields_db_projection)
+    return f'INSERT INTO "{meta.db_table}" ({columns})', fields
+
+
+@lru_cache(maxsize=1024)
+def _marks(first: int, count: int) -> str:
+    return ", ".join(f"${first + i}" for i in range(count))
 
 
 async def insert(*instances: Any) -> None:
