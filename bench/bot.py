@@ -23,7 +23,9 @@ serialised by the dialog's event isolation, as with Telegram), alternating betwe
 servers in rounds so that other load on the machine falls on both alike. A request's latency
 is POST to 200 (the update is handled, the answer sent to the fake, before the 200). At the
 end the helpdesk's rows are counted: each measured update must have become one customer
-Message, one ticket.replied OutboxEvent and one agent_event OutboundMessage.
+Message, one ticket.replied OutboxEvent and one agent_event OutboundMessage, and the
+customer's message must have got its 👌 receipt (`setMessageReaction`) — the thread window is
+sent again only when its status changes, which these messages never do.
 """
 
 from __future__ import annotations
@@ -354,6 +356,7 @@ async def main(args: argparse.Namespace) -> None:
                     await drive(target, chats, 3, Result())
                 before = await counts(project.id)
                 sends_before = len(tg.successful_sends())
+                receipts_before = len(tg.calls_to("setMessageReaction", ok=True))
                 results: dict[str, dict[int, Result]] = {"helpdesk": {}, "echo": {}}
                 for c in levels:
                     per_client = max(1, args.count // (args.rounds * c))
@@ -368,6 +371,7 @@ async def main(args: argparse.Namespace) -> None:
                     )
                 after = await counts(project.id)
                 sends = len(tg.successful_sends()) - sends_before
+                receipts = len(tg.calls_to("setMessageReaction", ok=True)) - receipts_before
                 errors = ours.errors + echo.errors
     finally:
         await Tortoise.close_connections()
@@ -381,10 +385,10 @@ async def main(args: argparse.Namespace) -> None:
     print(table(levels, results["helpdesk"], results["echo"]))
     print(
         f"\nstored for {measured} helpdesk updates: {delta[0]} customer messages, "
-        f"{delta[1]} ticket.replied events, {delta[2]} agent_event rows; "
-        f"{sends} successful sends on the fake; non-200 answers: {errors}"
+        f"{delta[1]} ticket.replied events, {delta[2]} agent_event rows, {receipts} receipts "
+        f"(👌); {sends} successful sends on the fake; non-200 answers: {errors}"
     )
-    if delta != [measured] * 3 or errors:
+    if delta != [measured] * 3 or receipts != measured or errors:
         raise SystemExit("MISMATCH: not every update was stored and relayed")
 
 

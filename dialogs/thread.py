@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from aiogram.enums import ContentType
-from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
@@ -22,13 +24,17 @@ from services.customers import ThreadView
 from services.errors import HelpdeskError
 from services.i18n import Translator, translator
 
+log = logging.getLogger(__name__)
+
 ID_INPUT = "say"
 ID_CLOSE = "close"
 ID_CLOSE_YES = "close_yes"
 ID_CLOSE_NO = "close_no"
 ID_BACK = "back"
 ERROR = "error"
-FRESH_VIEW = "helpdesk_thread_view"  # middleware data key: the thread just written to
+ERROR_SHOWN = "error_shown"  # the window on screen shows an error: the next message redraws it
+ALBUM = "album"  # dialog data: the media group whose first part got the receipt
+RECEIVED = "👌"  # the reaction on a customer's message once it is stored in the ticket
 HISTORY_LIMIT = 20  # messages fetched; fewer are shown when they do not fit
 HISTORY_BUDGET = 3300  # characters of history; the header and buttons fit in the rest of 4096
 LINE_LIMIT = 600  # one long message must not push every other one out
@@ -80,15 +86,16 @@ def render_history(view: ThreadView, t: Translator, budget: int = HISTORY_BUDGET
 
 async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     t = translator_of(dialog_manager)
-    # the message handler of this same update may have left the thread as it now stands
-    view = kwargs.get(FRESH_VIEW)
-    if not isinstance(view, ThreadView):
-        view = await customers.thread(
-            start_value(dialog_manager, SUBSCRIBER),
-            start_value(dialog_manager, TICKET),
-            limit=HISTORY_LIMIT,
-        )
+    view = await customers.thread(
+        start_value(dialog_manager, SUBSCRIBER),
+        start_value(dialog_manager, TICKET),
+        limit=HISTORY_LIMIT,
+    )
     error = dialog_manager.dialog_data.pop(ERROR, None)
+    if error:
+        dialog_manager.dialog_data[ERROR_SHOWN] = True
+    else:
+        dialog_manager.dialog_data.pop(ERROR_SHOWN, None)
     return {
         "number": view.number,
         "status": t(f"status-{view.status}"),
@@ -102,24 +109,39 @@ async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
 
 
 async def on_thread_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    """The customer writes in the thread: added to the ticket (a closed one is reopened)."""
+    """The customer writes in the thread: added to the ticket (a closed one is reopened).
+
+    A stored message gets a 👌 reaction, and the window stays where it is: sending it again
+    below every message echoed the customer's own words back in a 20-line window (two Bot
+    API calls each, against Telegram's one message a second per chat). The window is sent
+    again when something in it changed: the status, or an error to show."""
     part = part_of(message)
     if not part.text and not part.attachments:
         manager.dialog_data[ERROR] = "error-unsupported-content"
         return
     try:
-        view = await customers.write_in_thread(
-            customer(manager),
-            start_value(manager, SUBSCRIBER),
-            start_value(manager, TICKET),
-            part,
-            limit=HISTORY_LIMIT,
+        status_changed = await customers.write(
+            customer(manager), start_value(manager, SUBSCRIBER), start_value(manager, TICKET), part
         )
     except HelpdeskError as exc:
         manager.dialog_data[ERROR] = f"error-{exc.code}"
-    else:
-        # for this update's redraw only (middleware data is per update, never stored)
-        manager.middleware_data[FRESH_VIEW] = view
+        return
+    if status_changed or manager.dialog_data.pop(ERROR_SHOWN, False):
+        return  # redrawn below the message: the new status and buttons, or without the error
+    manager.show_mode = ShowMode.NO_UPDATE
+    album = message.media_group_id
+    if album is not None:
+        if manager.dialog_data.get(ALBUM) == album:
+            return  # an album is one receipt, on its first part
+        manager.dialog_data[ALBUM] = album
+    await _mark_received(message)
+
+
+async def _mark_received(message: Message) -> None:
+    try:
+        await message.react([ReactionTypeEmoji(emoji=RECEIVED)])
+    except TelegramAPIError as exc:  # stored all the same; a receipt is not worth a retry
+        log.info("no receipt on message %s: %s", message.message_id, exc)
 
 
 async def on_close(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -134,6 +156,7 @@ def thread_dialog() -> Dialog:
             # history is assembled from per-message keys; Fluent refuses placeables > 2500 chars
             Format("{history}", when="history"),
             T("thread-closed-hint", when="closed"),
+            T("thread-write-hint", when="open"),
             T("error-line", when="error"),
             MessageInput(on_thread_message, content_types=ContentType.ANY),
             Row(

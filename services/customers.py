@@ -420,15 +420,6 @@ def _thread_message(row: dict[str, Any]) -> ThreadMessage:
     )
 
 
-def _as_thread_message(m: Message) -> ThreadMessage:
-    return ThreadMessage(
-        author=Author(m.author),
-        text=m.text,
-        attachment_kinds=[str(a.get("kind", "file")) for a in (m.attachments or [])],
-        created_at=m.created_at,
-    )
-
-
 def _view(ticket: Ticket, messages: list[ThreadMessage], total: int) -> ThreadView:
     return ThreadView(
         id=str(ticket.id),
@@ -446,12 +437,12 @@ async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> Thre
     return await _history(await _own_ticket(subscriber_id, ticket_id), limit)
 
 
-async def _write(
-    customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart, history: int = 0
-) -> tickets.CustomerWrite:
+async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart) -> bool:
+    """A message in the ticket's thread; a closed ticket is reopened by it. True when it
+    changed the ticket's status (closed → open, waiting → in progress)."""
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
     # the ticket is found (owned by this subscriber) and written to in the use case
-    return await tickets.customer_write(
+    written = await tickets.customer_write(
         None,
         parse_uuid(ticket_id, what="ticket"),
         part.text,
@@ -459,41 +450,8 @@ async def _write(
         attachments=part.attachments,
         subscriber_id=parse_uuid(subscriber_id, what="subscriber"),
         customer_message_id=part.message_id,
-        history=history,
     )
-
-
-async def write(
-    customer: Customer,
-    subscriber_id: str,
-    ticket_id: str,
-    part: DraftPart,
-) -> None:
-    """A message in the ticket's thread; a closed ticket is reopened by it."""
-    await _write(customer, subscriber_id, ticket_id, part)
-
-
-async def write_in_thread(
-    customer: Customer,
-    subscriber_id: str,
-    ticket_id: str,
-    part: DraftPart,
-    *,
-    limit: int = 20,
-) -> ThreadView:
-    """`write`, then the thread as it now stands (for the window redrawn below the message):
-    the ticket as the write left it; the earlier messages read by the write's own statement
-    where it could (PostgreSQL), else in one more statement."""
-    written = await _write(customer, subscriber_id, ticket_id, part, history=limit)
-    message = written.message
-    ticket: Ticket = message.ticket
-    if written.earlier is None or limit <= 0:
-        return await _history(ticket, limit)
-    earlier = written.earlier[: limit - 1]
-    total = int(written.earlier[0]["total"]) + 1 if written.earlier else 1
-    messages = [_thread_message(row) for row in reversed(earlier)]
-    messages.append(_as_thread_message(message))
-    return _view(ticket, messages, total)
+    return written.status_changed
 
 
 async def close(subscriber_id: str, ticket_id: str) -> None:

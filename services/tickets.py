@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -93,9 +94,7 @@ async def _locked(
     if with_project:
         related.append("project")
     ticket = (
-        await query.select_related(*related)
-        .select_for_update(of=(Ticket._meta.db_table,))
-        .first()
+        await query.select_related(*related).select_for_update(of=(Ticket._meta.db_table,)).first()
     )
     if ticket is None:
         raise NotFound("ticket not found")
@@ -494,12 +493,11 @@ async def agent_reply(
 
 @dataclass
 class CustomerWrite:
-    """A customer's message as stored, and — when asked for and read in the same statement —
-    the thread's latest visible messages before it (rows newest first: author, text,
-    attachments, created_at and `total`, the count of them all; [] when there are none)."""
+    """A customer's message as stored, and whether it changed the ticket's status (a closed
+    ticket reopened, a waiting one back in progress): the thread window then shows it."""
 
     message: Message
-    earlier: list[dict[str, Any]] | None = None
+    status_changed: bool = False
 
 
 async def customer_message(
@@ -540,10 +538,8 @@ async def customer_write(
     attachments: list[dict[str, Any]] | None = None,
     subscriber_id: uuid.UUID | None = None,
     customer_message_id: str | None = None,
-    history: int = 0,
 ) -> CustomerWrite:
-    """`customer_message`, and on PostgreSQL up to `history` earlier thread messages read in
-    the same statement (`earlier`; None where they were not: the caller reads them).
+    """`customer_message`, telling whether the status changed.
 
     On PostgreSQL a ticket that keeps its status is written in two statements and no
     transaction: the ticket read with its relations and row version (`xmin`), then one
@@ -566,14 +562,12 @@ async def customer_write(
             attachments,
             source,
             customer_message_id,
-            history,
         )
         if written is not None:
             return written
-    message = await _customer_write_locked(
+    return await _customer_write_locked(
         project_id, ticket_id, subscriber_id, body, attachments, source, customer_message_id
     )
-    return CustomerWrite(message)
 
 
 def _check_customer_write(ticket: Ticket, source: MessageSource) -> None:
@@ -606,23 +600,13 @@ def _new_customer_message(
     return message, event
 
 
-# the thread's latest visible messages, in the write's statement ($2 is the ticket id); the
-# statement's snapshot does not hold the message it inserts: the caller adds it
-_EARLIER = (
-    "SELECT author, text, attachments, created_at, COUNT(*) OVER () AS total FROM messages"
-    " WHERE ticket_id = $2 AND internal = false ORDER BY created_at DESC, id DESC LIMIT ${n}"
-)
-
-
 # The joined ticket rows the PostgreSQL path last read or wrote, with the row versions
 # (`xmin`) of the ticket, its type, assignee and project. A cached row is used only as far
 # as the write's own statement confirms every version is still current; the next message in
 # a thread then needs no read. Per process; any change anywhere makes the check fail.
-_SNAPSHOTS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_SNAPSHOTS: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], Ticket]] = OrderedDict()
 _SNAPSHOTS_MAX = 2_048  # ~45 columns a row: a few MB; a miss costs one read
-_VERSIONS = (
-    ", t.xmin AS v_ticket, tt.xmin AS v_type, a.xmin AS v_agent, p.xmin AS v_project"
-)
+_VERSIONS = ", t.xmin AS v_ticket, tt.xmin AS v_type, a.xmin AS v_agent, p.xmin AS v_project"
 
 
 async def _read_for_customer(
@@ -668,21 +652,22 @@ async def _customer_write_unlocked(
     attachments: list[dict[str, Any]],
     source: MessageSource,
     customer_message_id: str | None,
-    history: int,
 ) -> CustomerWrite | None:
     """The PostgreSQL path of `customer_write`; None: take the locked path."""
     tid = parse_uuid(ticket_id, what="ticket")
     key = (tid, project_id, subscriber_id)
     cached = _SNAPSHOTS.pop(key, None)
-    args = (tid, body, attachments, source, customer_message_id, history)
-    written = await _write_if_current(cached, *args) if cached is not None else None
+    args = (tid, body, attachments, source, customer_message_id)
+    written = None
+    if cached is not None:  # the models as well: a copy, so the kept one is never changed
+        written = await _write_if_current(cached[0], copy.copy(cached[1]), *args)
     if written is None:  # nothing cached, or it is stale: read afresh and try once more
         row = await _read_for_customer(tid, project_id, subscriber_id)
-        written = await _write_if_current(row, *args)
+        written = await _write_if_current(row, _ticket_from_row(row), *args)
     if written is None:
         return None  # changed since the fresh read too, or a status change: locked path
     new_row, result = written
-    _SNAPSHOTS[key] = new_row
+    _SNAPSHOTS[key] = new_row, copy.copy(result.message.ticket)
     if len(_SNAPSHOTS) > _SNAPSHOTS_MAX:
         _SNAPSHOTS.popitem(last=False)
     return result
@@ -690,24 +675,22 @@ async def _customer_write_unlocked(
 
 async def _write_if_current(
     row: dict[str, Any],
+    ticket: Ticket,
     tid: uuid.UUID,
     body: str,
     attachments: list[dict[str, Any]],
     source: MessageSource,
     customer_message_id: str | None,
-    history: int,
 ) -> tuple[dict[str, Any], CustomerWrite] | None:
     """One statement: the message, its event and agent chat row stored and the ticket
-    touched — only if every version in `row` is current (else nothing is written: None)."""
-    ticket = _ticket_from_row(row)
+    touched — only if every version in `row` is current (else nothing is written: None).
+    `ticket`: the row's models (the ticket with its type, assignee and project)."""
     _check_customer_write(ticket, source)
     if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
         return None  # a status change: its events and notifications under the row lock
     now = clock.now()
     ticket.last_customer_message_at = ticket.updated_at = now
-    message, event = _new_customer_message(
-        ticket, body, attachments, source, customer_message_id
-    )
+    message, event = _new_customer_message(ticket, body, attachments, source, customer_message_id)
     rows: list[Any] = [message, event]
     agent_event = notifications.agent_event(
         ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
@@ -724,27 +707,18 @@ async def _write_if_current(
         text, row_values = sql.insert_from("t", instance, len(values) + 1)
         ctes.append(f"i{n} AS ({text})")
         values.extend(row_values)
-    if history > 0:
-        values.append(history)
-        tail = (
-            f"SELECT t.v_ticket, h.* FROM t"
-            f" LEFT JOIN LATERAL ({_EARLIER.format(n=len(values))}) h ON true"
-        )
-    else:
-        tail = "SELECT t.v_ticket FROM t"
-    result = await sql.fetch(f"WITH {', '.join(ctes)} {tail}", *values)
+    result = await sql.fetch(f"WITH {', '.join(ctes)} SELECT t.v_ticket FROM t", *values)
     if not result:
         return None  # something changed since `row` was read: nothing was written
     for instance in rows:
         instance._saved_in_db = True
-    earlier = [r for r in result if r["author"] is not None] if history > 0 else None
     new_row = {
         **row,
         "t_last_customer_message_at": stamp,
         "t_updated_at": stamp,
         "v_ticket": result[0]["v_ticket"],
     }
-    return new_row, CustomerWrite(message, earlier)
+    return new_row, CustomerWrite(message)
 
 
 async def _customer_write_locked(
@@ -755,7 +729,7 @@ async def _customer_write_locked(
     attachments: list[dict[str, Any]],
     source: MessageSource,
     customer_message_id: str | None,
-) -> Message:
+) -> CustomerWrite:
     async with in_transaction():
         # one statement on PostgreSQL: the ticket updated (and so locked), its summary's
         # relations and the project's agent chat read fresh in this transaction
@@ -766,7 +740,8 @@ async def _customer_write_locked(
             ticket, body, attachments, source, customer_message_id
         )
         rows: list[Any] = [message, event]
-        if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
+        status_changed = ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING)
+        if status_changed:
             await sql.insert(*rows)
             rows = []
             if ticket.status == TicketStatus.CLOSED:
@@ -779,7 +754,7 @@ async def _customer_write_locked(
         if agent_event is not None:
             rows.append(agent_event)
         await sql.insert(*rows)
-    return message
+    return CustomerWrite(message, status_changed)
 
 
 async def change_status(project: Project, ticket_id: object, status: str) -> Ticket:

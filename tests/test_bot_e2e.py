@@ -116,10 +116,22 @@ async def test_deep_link_to_ticket_reply_and_customer_answer(aiohttp_client, db,
         authors = [e.payload["data"]["author"] for e in replied]
         assert authors == ["agent", "customer"]
         assert (await Ticket.get(id=ticket.id)).status == TicketStatus.IN_PROGRESS
+        # its status changed (waiting → in progress): the window is sent below it
+        assert "Thanks, and the invoice?" in last_text(tg)
 
         # Telegram redelivering the same update changes nothing
         assert await chat.post(update) == 200
         assert await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").count() == 2
+
+        # a message that changes nothing in the window: stored, and a 👌 on it, no window
+        sends = len(tg.sent_texts(CHAT))
+        update = await chat.say("Invoice number is 77")
+        [reaction] = tg.calls_to("setMessageReaction")
+        assert reaction.params["chat_id"] == CHAT
+        assert reaction.params["message_id"] == update["message"]["message_id"]
+        assert "👌" in str(reaction.params["reaction"])
+        assert len(tg.sent_texts(CHAT)) == sends
+        assert await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").count() == 3
 
 
 async def test_webhook_route_is_404_in_polling_mode_and_no_token_means_no_bot(aiohttp_client, db):

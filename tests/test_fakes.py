@@ -237,6 +237,20 @@ async def test_edit_and_delete(tg: FakeTelegram, bot: Bot) -> None:
         await bot.edit_message_text(text="v3", chat_id=USER, message_id=sent.message_id)
 
 
+async def test_reactions_are_checked_like_telegram(tg: FakeTelegram, bot: Bot) -> None:
+    from aiogram.types import ReactionTypeCustomEmoji, ReactionTypeEmoji, ReactionTypePaid
+
+    sent = await bot.send_message(USER, "hi")
+    ok: list[ReactionTypeEmoji | ReactionTypeCustomEmoji | ReactionTypePaid]
+    ok = [ReactionTypeEmoji(emoji="👌")]
+    assert await bot.set_message_reaction(USER, sent.message_id, ok)
+    with pytest.raises(TelegramBadRequest, match="REACTION_INVALID"):
+        await bot.set_message_reaction(USER, sent.message_id, [ReactionTypeEmoji(emoji="✅")])
+    with pytest.raises(TelegramBadRequest, match="REACTIONS_TOO_MANY"):
+        await bot.set_message_reaction(USER, sent.message_id, ok * 2)
+    assert [c.ok for c in tg.calls_to("setMessageReaction")] == [True, False, False]
+
+
 async def test_retry_after(tg: FakeTelegram, bot: Bot) -> None:
     tg.fail_next("sendMessage", 429, retry_after=7)
     with pytest.raises(TelegramRetryAfter) as caught:

@@ -90,7 +90,7 @@ thread-earlier = { $count ->
        *[other] … { $count } earlier messages
     }
 thread-closed-hint = This ticket is closed. Write here to reopen it.
-thread-write-hint = Write here to add to the ticket.
+thread-write-hint = Write here to add to the ticket: 👌 on your message means we have it.
 button-close-ticket = ✅ Close ticket
 close-confirm = Close ticket #{ $number }? You can reopen it by writing in its thread.
 button-close-yes = Yes, close it

@@ -142,6 +142,16 @@ async def test_thread_write_close_with_confirmation_and_reopen(subscribed, proje
     assert (await Ticket.get(id=ticket.id)).status == TicketStatus.IN_PROGRESS
     replied = await OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied").all()
     assert [e.payload["data"]["author"] for e in replied] == ["agent", "customer"]
+    # the status changed (waiting → in progress): the window came again, with no receipt
+    assert subscribed.mm.sent_messages and subscribed.bot.reactions == []
+    window = subscribed.last()
+
+    # a message that changes nothing in the window: stored, a 👌 receipt, no new window
+    await subscribed.send("One more detail")
+    assert subscribed.mm.sent_messages == []
+    assert subscribed.bot.reactions == [(subscribed.client.last_message_id, "👌")]
+    assert await TicketMessage.filter(ticket_id=ticket.id, text="One more detail").exists()
+    assert subscribed.last() is window and "Write here to add to the ticket" in window.text
 
     await subscribed.click("✅ Close ticket")
     assert "Close ticket #1?" in subscribed.text()
@@ -155,10 +165,44 @@ async def test_thread_write_close_with_confirmation_and_reopen(subscribed, proje
 
     await subscribed.send("It broke again")
     assert (await Ticket.get(id=ticket.id)).status == TicketStatus.OPEN
-    assert "🔄 open" in subscribed.text()
+    assert "🔄 open" in subscribed.text() and "It broke again" in subscribed.text()
+    assert subscribed.buttons() == ["✅ Close ticket", "⬅️ Back"]
+    assert len(subscribed.bot.reactions) == 1  # reopening showed the window instead
     await subscribed.click("⬅️ Back")
     assert "You have 1 open ticket." in subscribed.text()
     assert "📂 My tickets (1)" in subscribed.buttons()
+
+
+async def test_thread_receipts_album_errors_and_a_refused_reaction(subscribed, project):
+    from aiogram.types import Location
+
+    ticket = await open_new_ticket(subscribed)
+    # an album in the thread: every part stored, one receipt on its first part, no window
+    parts = []
+    for caption in (None, None, "all three"):
+        parts.append(await subscribed.send_photo(caption=caption, media_group_id="a1"))
+        assert subscribed.mm.sent_messages == []
+    assert await TicketMessage.filter(ticket_id=ticket.id).count() == 4
+    assert subscribed.bot.reactions == [(parts[0].message_id, "👌")]
+
+    # content that cannot be stored: the window comes again with the error ...
+    await subscribed.send_message(location=Location(latitude=1.0, longitude=2.0))
+    assert "cannot be added" in subscribed.text()
+    # ... and the next stored message redraws it without the error (no receipt then)
+    await subscribed.send("ok, text then")
+    assert "cannot be added" not in subscribed.text() and "ok, text then" in subscribed.text()
+    assert len(subscribed.bot.reactions) == 1
+    await subscribed.send("and more")
+    assert subscribed.mm.sent_messages == [] and len(subscribed.bot.reactions) == 2
+
+    # Telegram refusing the reaction loses nothing and breaks nothing
+    subscribed.bot.refuse = True
+    await subscribed.send("still stored")
+    assert await TicketMessage.filter(ticket_id=ticket.id, text="still stored").exists()
+    assert subscribed.mm.sent_messages == [] and len(subscribed.bot.reactions) == 2
+    subscribed.bot.refuse = False
+    await subscribed.send("and after")
+    assert len(subscribed.bot.reactions) == 3
 
 
 async def test_long_history_fits_in_one_telegram_message(subscribed, project):

@@ -175,6 +175,12 @@ _BLOCKABLE = SEND_METHODS | frozenset(
         "sendchataction",
     }
 )
+# ReactionTypeEmoji: the emoji a bot may react with (Bot API 10).
+REACTION_EMOJI = frozenset(
+    "❤ 👍 👎 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 🌭 💯 🤣 ⚡ 🍌"
+    " 🏆 💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿"
+    " 🆒 💘 🙉 🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡".split()
+)
 # Methods that just answer ``true``.
 _TRUE_METHODS = frozenset(
     {
@@ -190,7 +196,6 @@ _TRUE_METHODS = frozenset(
         "unpinchatmessage",
         "unpinallchatmessages",
         "leavechat",
-        "setmessagereaction",
         "deletemessages",
         "unpinallforumtopicmessages",
         "setmydefaultadministratorrights",
@@ -516,9 +521,24 @@ class FakeTelegram:
             "getfile": self._get_file,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
+            "setmessagereaction": self._set_message_reaction,
         }
         for name in _TRUE_METHODS:
             self._handlers.setdefault(name, lambda token, p: True)
+
+    def _set_message_reaction(self, token: str, params: dict[str, Any]) -> bool:
+        """Bots may set one reaction, from Telegram's list of emoji (ReactionTypeEmoji)."""
+        if params.get("chat_id") is None or params.get("message_id") is None:
+            raise TelegramFault(400, "Bad Request: chat_id and message_id are required")
+        reaction = params.get("reaction") or []
+        if isinstance(reaction, str):
+            reaction = json.loads(reaction)
+        if len(reaction) > 1:
+            raise TelegramFault(400, "Bad Request: REACTIONS_TOO_MANY")
+        for item in reaction:
+            if item.get("type") != "emoji" or item.get("emoji") not in REACTION_EMOJI:
+                raise TelegramFault(400, "Bad Request: REACTION_INVALID")
+        return True
 
     # ------------------------------------------------------------------ lifecycle
 
