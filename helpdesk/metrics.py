@@ -46,15 +46,25 @@ class Metrics:
     ttl: float = DB_TTL_SECONDS
     _refreshed_at: float | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    # labelled children by (metric, labels): `labels()` validates and locks on every call,
+    # and the hot paths (every request, every update) reuse a handful of label sets
+    _children: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False)
+
+    def child(self, metric: Any, *values: str) -> Any:
+        key = (id(metric), *values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     # -- hooks for the workers and the bots ------------------------------------------------
     def count_update(self, channel: str, result: str) -> None:
         """One incoming messenger update: handled | unhandled | error | duplicate."""
-        self.updates.labels(channel, result).inc()
+        self.child(self.updates, channel, result).inc()
 
     def delivery_observer(self, queue: str) -> Callable[[str], None]:
         """`observer(result)` for a delivery worker of `queue` (webhooks, telegram, max)."""
-        return lambda result: self.deliveries.labels(queue, result).inc()
+        return lambda result: self.child(self.deliveries, queue, result).inc()
 
     def counting_limiter(self, limiter: RateLimiter, channel: str) -> RateLimiter:
         return _CountingLimiter(limiter, self, channel)
@@ -163,8 +173,8 @@ def metrics_middleware(metrics: Metrics) -> Any:
             status = exc.status
             raise
         finally:
-            metrics.http_requests.labels(request.method, route, str(status)).inc()
-            metrics.http_latency.labels(request.method, route).observe(
+            metrics.child(metrics.http_requests, request.method, route, str(status)).inc()
+            metrics.child(metrics.http_latency, request.method, route).observe(
                 time.perf_counter() - started
             )
             request_id_var.reset(token)

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from models import OutboundMessage, OutboxEvent, Ticket
-from services import clock
+from services import clock, sql
 from services.serializers import iso, ticket_summary
 
 _sequence = itertools.count()
@@ -56,7 +56,8 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     }
     # microseconds plus a process-wide counter: events of one change keep their order
     seq = int(occurred.timestamp() * 1_000_000) * 1000 + next(_sequence) % 1000
-    return OutboxEvent(
+    return sql.new(  # type: ignore[no-any-return]
+        OutboxEvent,
         id=event_id,
         project_id=ticket.project_id,
         ticket_id=ticket.id,
@@ -104,7 +105,8 @@ def new_message(
     message_id: uuid.UUID | None = None,
 ) -> OutboundMessage:
     """The messenger call `enqueue_message` stores, not saved yet (for `sql.insert`)."""
-    return OutboundMessage(
+    return sql.new(  # type: ignore[no-any-return]
+        OutboundMessage,
         project_id=project_id,
         channel=channel,
         chat_id=chat_id,

@@ -13,13 +13,16 @@ per backend as the ORM does.
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
+from copy import deepcopy
 from functools import cache, lru_cache
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError, ValidationError
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -72,6 +75,86 @@ async def execute_many(query: str, rows: list[tuple[Any, ...]]) -> None:
         return
     text, _ = _for_sqlite(query)
     await db.execute_many(text, [_prepare(db, query, r)[1] for r in rows])
+
+
+def new(model: Any, **values: Any) -> Any:
+    """`model(**values)` — the same unsaved instance, attributes and defaults (checked by
+    tests/test_sql_new.py) — without Tortoise's `__setattr__` per attribute, which made
+    building the three rows of a customer message a tenth of the bot's CPU. Foreign keys
+    are given as saved instances (`ticket=…`) or as ids (`ticket_id=…`)."""
+    relations, converters, defaults = _shape(model)
+    instance = model.__new__(model)
+    state = instance.__dict__
+    state["_partial"] = False
+    state["_saved_in_db"] = False
+    state["_custom_generated_pk"] = False
+    later: dict[str, Any] = {}
+    state["_await_when_save"] = later
+    passed = set(values)
+    for key, value in values.items():
+        relation = relations.get(key)
+        if relation is not None:
+            source, target, related = relation
+            if value is not None and type(value) is not related:
+                raise ValidationError(f"{key}: expected a {related.__name__}, got {value!r}")
+            if value and not value._saved_in_db:
+                raise OperationalError(
+                    f"You should first call .save() on {value} before referring to it"
+                )
+            state[source] = getattr(value, target) if value else None
+            state[f"_{key}"] = value
+            passed.add(source)
+        elif key in converters:
+            field, convert = converters[key]
+            if field.pk and field.generated:
+                state["_custom_generated_pk"] = True
+            if value is None and not field.null:
+                raise ValueError(f"{key} is non nullable field, but null was passed")
+            state[key] = convert(value)
+    for key, kind, default in defaults:
+        if key in passed:
+            continue
+        if kind == "later":
+            later[key] = default
+        elif kind == "call":
+            state[key] = default()
+        elif kind == "copy":
+            state[key] = deepcopy(default)
+        else:
+            state[key] = default
+    return instance
+
+
+@cache
+def _shape(model: Any) -> tuple[dict[str, Any], dict[str, Any], tuple[tuple[str, str, Any], ...]]:
+    """What `Model.__init__` does per field, worked out once: the foreign keys (source
+    column, target attribute), each column's value conversion, each default's kind."""
+    meta = model._meta
+    relations = {}
+    for name in (*meta.fk_fields, *meta.o2o_fields):
+        relation = meta.fields_map[name]
+        target = relation.to_field_instance.model_field_name
+        relations[name] = (relation.source_field, target, relation.related_model)
+    converters = {
+        name: (meta.fields_map[name], meta.fields_map[name].to_python_value)
+        for name in meta.fields_db_projection
+    }
+    defaults: list[tuple[str, str, Any]] = []
+    for name in meta.fields - meta.fetch_fields:
+        field = meta.fields_map[name]
+        default = field.default
+        if inspect.iscoroutinefunction(default):
+            defaults.append((name, "later", default))
+        elif callable(default):
+            defaults.append((name, "call", default))
+        elif default is not None:
+            immutable = isinstance(default, (int, float, str, bool, bytes))
+            defaults.append((name, "value" if immutable else "copy", default))
+        elif field.has_db_default():
+            defaults.append((name, "value", field.get_db_default_value()))
+        else:
+            defaults.append((name, "value", None))
+    return relations, converters, tuple(defaults)
 
 
 def _insert_statement(instance: Any, first: int) -> tuple[str, list[Any]]:

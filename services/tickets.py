@@ -584,7 +584,8 @@ def _new_customer_message(
     source: MessageSource,
     customer_message_id: str | None,
 ) -> tuple[Message, OutboxEvent]:
-    message = Message(
+    message: Message = sql.new(
+        Message,
         ticket=ticket,
         author=Author.CUSTOMER,
         text=body,
@@ -659,7 +660,7 @@ async def _customer_write_unlocked(
     cached = _SNAPSHOTS.pop(key, None)
     args = (tid, body, attachments, source, customer_message_id)
     written = None
-    if cached is not None:  # the models as well: a copy, so the kept one is never changed
+    if cached is not None:  # the models as well: each write changes a copy of them
         written = await _write_if_current(cached[0], copy.copy(cached[1]), *args)
     if written is None:  # nothing cached, or it is stale: read afresh and try once more
         row = await _read_for_customer(tid, project_id, subscriber_id)
@@ -667,7 +668,7 @@ async def _customer_write_unlocked(
     if written is None:
         return None  # changed since the fresh read too, or a status change: locked path
     new_row, result = written
-    _SNAPSHOTS[key] = new_row, copy.copy(result.message.ticket)
+    _SNAPSHOTS[key] = new_row, result.message.ticket
     if len(_SNAPSHOTS) > _SNAPSHOTS_MAX:
         _SNAPSHOTS.popitem(last=False)
     return result
