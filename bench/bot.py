@@ -4,7 +4,8 @@ webhook route, beside a bare aiogram echo handler in the same run (on demand, no
     .venv/bin/python -m bench.bot                                  # temp SQLite, ~1 min
     .venv/bin/python -m bench.bot --database-url postgres://postgres@127.0.0.1:5432/hd_bench_bot
     flags: --count N (updates per concurrency level and server), --concurrency 1,8,32,
-           --rounds R (alternations per level), --redis-url URL (FSM + update dedup in Redis)
+           --rounds R (alternations per level), --redis-url URL (FSM + update dedup in Redis;
+           that database is emptied first: chat and update ids repeat from run to run)
 
 What it does: migrates the database (`helpdesk migrate`; a PostgreSQL database must exist,
 each run adds its own project), creates a project and binds an agent forum chat to it (so
@@ -318,6 +319,11 @@ async def main(args: argparse.Namespace) -> None:
         env.pop(name, None)
     subprocess.run([HELPDESK, "migrate"], env=env, check=True, capture_output=True)  # noqa: ASYNC221
 
+    if args.redis_url:  # the chats and update ids repeat in every run: no earlier state
+        from redis.asyncio import Redis
+
+        async with Redis.from_url(args.redis_url) as redis:
+            await redis.flushdb()
     await Tortoise.init(config=tortoise_config(args.database_url), _enable_global_fallback=True)
     try:
         project, _ = await create_project(name=f"Bench bot {uuid.uuid4().hex[:6]}")
@@ -395,7 +401,11 @@ async def main(args: argparse.Namespace) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--database-url", default="", help="default: a temp SQLite file")
-    parser.add_argument("--redis-url", default="", help='"" (default): memory FSM and dedup')
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help='a Redis database the run empties first (FLUSHDB); "" (default): memory FSM and dedup',
+    )
     parser.add_argument(
         "--count", type=int, default=2000, help="updates per concurrency level and server"
     )

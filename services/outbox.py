@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+import orjson
+
 from models import OutboundMessage, OutboxEvent, Ticket
 from services import clock, sql
 from services.serializers import iso, ticket_summary
@@ -30,8 +32,15 @@ EVENTS = (
 
 
 def encode_body(payload: dict[str, Any]) -> str:
-    """The webhook body of a payload: compact JSON, UTF-8 as is (the text signed and sent)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    """The webhook body of a payload: compact JSON, UTF-8 as is (the text signed and sent).
+
+    orjson writes the same text as `json.dumps(…, separators=(",", ":"), ensure_ascii=False)`
+    for what payloads hold (str keys; str, int, bool, None, lists, dicts) at a fraction of
+    the cost; anything it refuses (a huge int, a lone surrogate) takes the standard encoder."""
+    try:
+        return orjson.dumps(payload).decode()
+    except (orjson.JSONEncodeError, UnicodeDecodeError):
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
 async def record_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:

@@ -15,6 +15,17 @@ from tests.test_webhooks import Receiver, hooked, new_ticket, receiver, worker  
 API_KEYS = ["id", "event", "occurred_at", "project_id", "data"]  # API.md, "Webhooks"
 
 
+def test_the_body_is_the_compact_standard_json_of_the_payload():
+    payloads = [
+        {"id": "x", "data": {"text": 'Привет ✓ \u2028 "q" \\ / \n\t\x01 😀', "n": -7}},
+        {"a": [1, 2**62, True, False, None, [], {}], "b": {"nested": {"deep": ["x"]}}},
+        {"big": 2**70, "text": "ok"},  # orjson refuses ints past 64 bits: standard encoder
+    ]
+    for payload in payloads:
+        standard = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        assert encode_body(payload) == standard
+
+
 async def test_every_writer_stores_the_body_of_its_payload(project: Project):
     ticket = await new_ticket(project, "Привет ✓")  # record_event (ORM save)
     await tickets.change_status(project, ticket.id, "waiting")
