@@ -442,7 +442,7 @@ async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: Dr
     changed the ticket's status (closed → open, waiting → in progress)."""
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
     # the ticket is found (owned by this subscriber) and written to in the use case
-    written = await tickets.customer_write(
+    written = await tickets.customer_message(
         None,
         parse_uuid(ticket_id, what="ticket"),
         part.text,

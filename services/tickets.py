@@ -509,37 +509,14 @@ async def customer_message(
     attachments: list[dict[str, Any]] | None = None,
     subscriber_id: uuid.UUID | None = None,
     customer_message_id: str | None = None,
-) -> Message:
+) -> CustomerWrite:
     """A customer writes in a ticket: from the virtual API, or from their messenger thread.
+    Returns the message as stored and whether the ticket's status changed.
 
     In a messenger a closed ticket is reopened; through the API it is refused. `project`
     None: the ticket is found by its subscriber alone (the bots know no project; one of
     `project` / `subscriber_id` is required). The message's `ticket` is the ticket as this
     left it (type and project loaded).
-    """
-    written = await customer_write(
-        project,
-        ticket_id,
-        text,
-        source=source,
-        attachments=attachments,
-        subscriber_id=subscriber_id,
-        customer_message_id=customer_message_id,
-    )
-    return written.message
-
-
-async def customer_write(
-    project: Project | None,
-    ticket_id: object,
-    text: str | None,
-    *,
-    source: MessageSource,
-    attachments: list[dict[str, Any]] | None = None,
-    subscriber_id: uuid.UUID | None = None,
-    customer_message_id: str | None = None,
-) -> CustomerWrite:
-    """`customer_message`, telling whether the status changed.
 
     On PostgreSQL a ticket that keeps its status is written in two statements and no
     transaction: the ticket read with its relations and row version (`xmin`), then one
@@ -654,7 +631,7 @@ async def _customer_write_unlocked(
     source: MessageSource,
     customer_message_id: str | None,
 ) -> CustomerWrite | None:
-    """The PostgreSQL path of `customer_write`; None: take the locked path."""
+    """The PostgreSQL path of `customer_message`; None: take the locked path."""
     tid = parse_uuid(ticket_id, what="ticket")
     key = (tid, project_id, subscriber_id)
     cached = _SNAPSHOTS.pop(key, None)

@@ -132,7 +132,7 @@ async def test_customer_message_rows_read_back_as_the_orm_writes_them(project):
     # the ORM's own insert, for the stored formats
     orm_message = await tickets.agent_reply(project, ticket.id, "ORM", agent_id=agent.id)
     attachments = [{"kind": "photo", "file_id": "f1", "name": "снимок ✓.jpg", "size": 3}]
-    message = await tickets.customer_message(
+    written = await tickets.customer_message(
         None,
         ticket.id,
         "Привет — \"quoted\" ✓",
@@ -141,6 +141,7 @@ async def test_customer_message_rows_read_back_as_the_orm_writes_them(project):
         subscriber_id=ticket.subscriber_id,
         customer_message_id="77",
     )
+    message = written.message
     # the returned ticket: locked row with its relations, as before
     ticket_type_read, assignee_read = message.ticket.ticket_type, message.ticket.assignee
     assert ticket_type_read is not None and ticket_type_read.name == "Billing"
@@ -235,7 +236,7 @@ async def test_customer_write_keeps_the_status_and_says_whether_it_changed(proje
     await tickets.agent_reply(project, ticket.id, "Agent says")
     await tickets.agent_reply(project, ticket.id, "note", internal=True)
     await tickets.change_status(project, ticket.id, "in_progress")
-    written = await tickets.customer_write(
+    written = await tickets.customer_message(
         None,
         ticket.id,
         "Second",
@@ -304,13 +305,14 @@ async def test_customer_message_into_a_ticket_changed_meanwhile_takes_the_locked
         return row
 
     monkeypatch.setattr(sql, "fetch_one", fetch_one)
-    message = await tickets.customer_message(
+    written = await tickets.customer_message(
         None,
         ticket.id,
         "Still there?",
         source=MessageSource.TELEGRAM,
         subscriber_id=ticket.subscriber_id,
     )
+    message = written.message
     assert len(reads) == (1 if ON_POSTGRES else 0)
     fresh = await Ticket.get(id=ticket.id)
     stored = await Message.filter(ticket_id=ticket.id, author=Author.CUSTOMER).count()
@@ -349,13 +351,14 @@ async def test_messages_in_a_row_reuse_the_ticket_read_only_while_nothing_change
     monkeypatch.setattr(sql, "fetch_one", fetch_one)
 
     async def say(text: str) -> OutboxEvent:
-        message = await tickets.customer_message(
+        written = await tickets.customer_message(
             None,
             ticket.id,
             text,
             source=MessageSource.TELEGRAM,
             subscriber_id=ticket.subscriber_id,
         )
+        message = written.message
         replied = OutboxEvent.filter(ticket_id=ticket.id, event="ticket.replied")
         event = await replied.order_by("-seq").first()
         assert event is not None and event.payload["data"]["message"]["id"] == str(message.id)

@@ -68,10 +68,10 @@ async def agent_reply(request: web.Request) -> web.Response:
 
 async def customer_reply(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.CustomerReply)
-    message = await tickets.customer_message(
+    written = await tickets.customer_message(
         project_of(request), request.match_info["id"], body.text, source=MessageSource.API
     )
-    return json(message_view(message), status=201)
+    return json(message_view(written.message), status=201)
 
 
 async def change_status(request: web.Request) -> web.Response:
