@@ -322,8 +322,8 @@ async def main(args: argparse.Namespace) -> None:
     if args.redis_url:  # the chats and update ids repeat in every run: no earlier state
         from redis.asyncio import Redis
 
-        async with Redis.from_url(args.redis_url) as redis:
-            await redis.flushdb()
+        async with Redis.from_url(args.redis_url) as client:
+            await client.flushdb()
     await Tortoise.init(config=tortoise_config(args.database_url), _enable_global_fallback=True)
     try:
         project, _ = await create_project(name=f"Bench bot {uuid.uuid4().hex[:6]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus, MessageSource
@@ -16,7 +17,7 @@ API_KEYS = ["id", "event", "occurred_at", "project_id", "data"]  # API.md, "Webh
 
 
 def test_the_body_is_the_compact_standard_json_of_the_payload():
-    payloads = [
+    payloads: list[dict[str, Any]] = [
         {"id": "x", "data": {"text": 'Привет ✓ \u2028 "q" \\ / \n\t\x01 😀', "n": -7}},
         {"a": [1, 2**62, True, False, None, [], {}], "b": {"nested": {"deep": ["x"]}}},
         {"big": 2**70, "text": "ok"},  # orjson refuses ints past 64 bits: standard encoder
