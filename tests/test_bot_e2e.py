@@ -157,9 +157,7 @@ async def test_polling_mode_answers_updates_and_stops_cleanly(aiohttp_client, db
         await client.close()
 
 
-async def test_an_album_shows_the_new_ticket_window_once(
-    aiohttp_client, db, project, monkeypatch
-):
+async def test_an_album_shows_the_new_ticket_window_once(aiohttp_client, db, project, monkeypatch):
     """Telegram sends an album as one update per photo: the window is not re-sent (or
     edited) per photo, but shown once below the album, counting all of it."""
     import asyncio
@@ -206,10 +204,11 @@ async def test_an_album_shows_the_new_ticket_window_once(
 
 async def test_the_product_bot_session_answers_keyboard_strips_without_parsing_them():
     """`create_bot`'s session: editMessageReplyMarkup succeeds as True (aiogram-dialog never
-    reads it), its failures still raise as aiogram's do; other answers are parsed as usual."""
+    reads it), its failures still raise as aiogram's do; other answers are parsed as usual;
+    requests go as JSON bodies, uploads as multipart forms."""
     import pytest
     from aiogram.exceptions import TelegramBadRequest
-    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+    from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
     from bot.telegram.factory import create_bot
 
@@ -229,5 +228,12 @@ async def test_the_product_bot_session_answers_keyboard_strips_without_parsing_t
             assert stripped is not None and stripped.get("reply_markup") in (None, {})
             with pytest.raises(TelegramBadRequest):
                 await bot.edit_message_reply_markup(chat_id=CHAT, message_id=999_999)
+            # calls go as JSON bodies; an upload keeps aiogram's multipart form
+            await bot.send_photo(CHAT, BufferedInputFile(b"\x89PNG...", "p.png"), caption="ü")
+            kinds = {c.method.lower(): c.content_type for c in tg.calls}
+            assert kinds["sendmessage"] == "application/json"
+            assert kinds["editmessagereplymarkup"] == "application/json"
+            assert kinds["sendphoto"] == "multipart/form-data"
+            assert tg.calls[-1].params["caption"] == "ü"
         finally:
             await bot.session.close()

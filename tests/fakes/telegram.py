@@ -245,6 +245,7 @@ class Call:
     error_code: int | None = None
     description: str | None = None
     result: Any = None
+    content_type: str = ""  # how the body came: application/json, a form, multipart
 
     @property
     def text(self) -> str | None:
@@ -876,6 +877,7 @@ class FakeTelegram:
         params = await self._parse(request)
         chat_id = params.get("chat_id")
         call = Call(method=method, params=params, chat_id=chat_id, at=self.clock(), token=token)
+        call.content_type = request.content_type
         try:
             if not _TOKEN_RE.match(token):
                 raise TelegramFault(401, "Unauthorized")
