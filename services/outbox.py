@@ -65,7 +65,7 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     }
     # microseconds plus a process-wide counter: events of one change keep their order
     seq = int(occurred.timestamp() * 1_000_000) * 1000 + next(_sequence) % 1000
-    return sql.new(  # type: ignore[no-any-return]
+    return sql.new(
         OutboxEvent,
         id=event_id,
         project_id=ticket.project_id,
@@ -114,7 +114,7 @@ def new_message(
     message_id: uuid.UUID | None = None,
 ) -> OutboundMessage:
     """The messenger call `enqueue_message` stores, not saved yet (for `sql.insert`)."""
-    return sql.new(  # type: ignore[no-any-return]
+    return sql.new(
         OutboundMessage,
         project_id=project_id,
         channel=channel,

@@ -45,6 +45,9 @@ ACTIVE_STATUSES = (
     TicketStatus.WAITING,
 )
 
+# statuses a customer's message changes: closed → open, waiting → in progress
+CHANGED_BY_CUSTOMER = (TicketStatus.CLOSED, TicketStatus.WAITING)
+
 
 @dataclass
 class NewTicket:
@@ -561,7 +564,7 @@ def _new_customer_message(
     source: MessageSource,
     customer_message_id: str | None,
 ) -> tuple[Message, OutboxEvent]:
-    message: Message = sql.new(
+    message = sql.new(
         Message,
         ticket=ticket,
         author=Author.CUSTOMER,
@@ -664,7 +667,7 @@ async def _write_if_current(
     touched — only if every version in `row` is current (else nothing is written: None).
     `ticket`: the row's models (the ticket with its type, assignee and project)."""
     _check_customer_write(ticket, source)
-    if ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING):
+    if ticket.status in CHANGED_BY_CUSTOMER:
         return None  # a status change: its events and notifications under the row lock
     now = clock.now()
     ticket.last_customer_message_at = ticket.updated_at = now
@@ -718,7 +721,7 @@ async def _customer_write_locked(
             ticket, body, attachments, source, customer_message_id
         )
         rows: list[Any] = [message, event]
-        status_changed = ticket.status in (TicketStatus.CLOSED, TicketStatus.WAITING)
+        status_changed = ticket.status in CHANGED_BY_CUSTOMER
         if status_changed:
             await sql.insert(*rows)
             rows = []
