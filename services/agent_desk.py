@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from models import Agent, Message, Project, Ticket
+from models import Agent, Project, Ticket
 from models.enums import Channel, MessageSource, Priority, TicketStatus
 from services import agent_chat, catalog, tickets
 from services.errors import NotFound, ValidationFailed
@@ -173,13 +173,13 @@ async def post(message: DeskMessage, is_member: IsMember) -> DeskResult:
     """An agent's message in a ticket's place: a reply to the customer, or a `!` note."""
     if message.as_chat or (not message.attachments and message.text.startswith(COMMAND_PREFIX)):
         return IGNORED  # channel posts, anonymous admins, commands this bot does not know
-    project = await _bound_project(message.platform, message.chat_id)
+    project = await _bound_project(message)
     if project is None:
         return IGNORED
     ticket = await _ticket_of(project, message)
     if ticket is None:
         return IGNORED  # ordinary talk between agents
-    agent = await _acting_agent(project, message.platform, message.chat_id, message.user, is_member)
+    agent = await _acting_agent(project, message, is_member)
     if agent is None:
         return IGNORED
     text, internal = _without_note_prefix(message.text)
@@ -189,12 +189,10 @@ async def post(message: DeskMessage, is_member: IsMember) -> DeskResult:
 
 async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
     """An agent edited a relayed message: within 48 hours the customer's copy follows."""
-    project = await _bound_project(message.platform, message.chat_id)
-    if project is None:
+    acting = await _project_and_agent(message, is_member)
+    if acting is None:
         return IGNORED
-    agent = await _acting_agent(project, message.platform, message.chat_id, message.user, is_member)
-    if agent is None:
-        return IGNORED
+    project, _agent = acting
     text, _ = _without_note_prefix(message.text)
     try:
         edited = await agent_chat.agent_edited(project, message.chat_id, message.message_id, text)
@@ -206,12 +204,10 @@ async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
 async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
     """/assign, /priority, /status, /close, /reopen, /note in a ticket's place."""
     message = request.message
-    project = await _bound_project(message.platform, message.chat_id)
-    if project is None:
+    acting = await _project_and_agent(message, is_member)
+    if acting is None:
         return IGNORED
-    agent = await _acting_agent(project, message.platform, message.chat_id, message.user, is_member)
-    if agent is None:
-        return IGNORED
+    project, agent = acting
     ticket = await _ticket_of(project, message)
     if ticket is None:
         return DeskResult(Outcome.NO_TICKET)
@@ -236,12 +232,12 @@ async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
 async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
     """A button on a ticket card: take it, set priority or status, close, reopen, or open a
     sub-menu. The result carries the card as it now stands, to redraw it at once."""
-    project = await _bound_project(button.platform, button.chat_id)
+    project = await _bound_project(button)
     if project is None:
         return IGNORED
     if not button.card_editable:
         return DeskResult(Outcome.STALE)
-    agent = await _acting_agent(project, button.platform, button.chat_id, button.user, is_member)
+    agent = await _acting_agent(project, button, is_member)
     if agent is None:
         return DeskResult(Outcome.NOT_ALLOWED)
     ticket = await agent_chat.ticket_of_project(project, button.ticket)
@@ -272,21 +268,28 @@ async def is_known_agent(
 
 
 async def _acting_agent(
-    project: Project,
-    platform: Channel,
-    chat_id: int,
-    user: DeskUser | None,
-    is_member: IsMember,
+    project: Project, update: DeskMessage | DeskPress, is_member: IsMember
 ) -> Agent | None:
     """The agent behind a chat member's action, registered on their first action; None for
     bots and for people who are not members of the bound chat."""
+    user = update.user
     if user is None or user.is_bot:
         return None
-    if not await is_known_agent(project, user.id, platform) and not await is_member(
-        chat_id, user.id
+    if not await is_known_agent(project, user.id, update.platform) and not await is_member(
+        update.chat_id, user.id
     ):
         return None
-    return await _registered(project, platform, user)
+    return await _registered(project, update.platform, user)
+
+
+async def _project_and_agent(
+    message: DeskMessage, is_member: IsMember
+) -> tuple[Project, Agent] | None:
+    project = await _bound_project(message)
+    if project is None:
+        return None
+    agent = await _acting_agent(project, message, is_member)
+    return (project, agent) if agent is not None else None
 
 
 async def _registered(project: Project, platform: Channel, user: DeskUser) -> Agent:
@@ -309,37 +312,29 @@ async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
 # --- which ticket ----------------------------------------------------------------------
 
 
-async def _bound_project(platform: Channel, chat_id: int) -> Project | None:
-    """The project this chat is the agent chat of (Telegram groups only, so far)."""
-    if platform != Channel.TELEGRAM:
+async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
+    """The project whose agent chat this is (only Telegram groups are bound, so far)."""
+    if update.platform != Channel.TELEGRAM:
         return None
-    return await agent_chat.project_for_chat(chat_id)
+    return await agent_chat.project_for_chat(update.chat_id)
 
 
 async def _ticket_of(project: Project, message: DeskMessage) -> Ticket | None:
     """A topic message → that topic's ticket; otherwise the ticket of the replied-to message
-    (its card, or a relayed message of it)."""
+    (its card, or a relayed message of it), looked up in this order."""
+    places: list[dict[str, Any]] = []
     if message.topic_id is not None:
+        places.append({"agent_topic_id": message.topic_id})
+    if message.reply_to_id is not None:
+        places.append({"agent_card_message_id": message.reply_to_id})
+        places.append({"messages__agent_chat_message_id": message.reply_to_id})
+    for place in places:
         ticket = await Ticket.filter(
-            project_id=project.id, agent_chat_id=message.chat_id, agent_topic_id=message.topic_id
+            project_id=project.id, agent_chat_id=message.chat_id, **place
         ).first()
         if ticket is not None:
             return ticket
-    if message.reply_to_id is None:
-        return None
-    ticket = await Ticket.filter(
-        project_id=project.id,
-        agent_chat_id=message.chat_id,
-        agent_card_message_id=message.reply_to_id,
-    ).first()
-    if ticket is not None:
-        return ticket
-    relayed = await Message.filter(
-        ticket__project_id=project.id,
-        ticket__agent_chat_id=message.chat_id,
-        agent_chat_message_id=message.reply_to_id,
-    ).first()
-    return await Ticket.get(id=relayed.ticket_id) if relayed is not None else None
+    return None
 
 
 # --- helpers ---------------------------------------------------------------------------
