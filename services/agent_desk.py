@@ -267,6 +267,13 @@ async def is_known_agent(
     return await Agent.filter(project_id=project.id, **platform_user).exists()
 
 
+async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
+    """The project whose agent chat this is (only Telegram groups are bound, so far)."""
+    if update.platform != Channel.TELEGRAM:
+        return None
+    return await agent_chat.project_for_chat(update.chat_id)
+
+
 async def _acting_agent(
     project: Project, update: DeskMessage | DeskPress, is_member: IsMember
 ) -> Agent | None:
@@ -310,13 +317,6 @@ async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
 
 
 # --- which ticket ----------------------------------------------------------------------
-
-
-async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
-    """The project whose agent chat this is (only Telegram groups are bound, so far)."""
-    if update.platform != Channel.TELEGRAM:
-        return None
-    return await agent_chat.project_for_chat(update.chat_id)
 
 
 async def _ticket_of(project: Project, message: DeskMessage) -> Ticket | None:
