@@ -1,7 +1,9 @@
-"""The Telegram agent group: binding a chat to a project, routing its messages to tickets.
+"""The Telegram agent group: binding a chat to a project, the ticket ↔ chat bookkeeping the
+agent-event sender keeps, and edits on either side.
 
-Handlers in `bot/telegram/agent_group/` parse an update and call these; every change to a
-ticket still goes through `services.tickets`, so webhooks fire exactly as for the REST API.
+What agents do in a bound chat (messages, commands, card buttons) goes through
+`services.agent_desk`; every change to a ticket still goes through `services.tickets`, so
+webhooks fire exactly as for the REST API.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import (
-    Agent,
     AgentChatCode,
     Message,
     OutboundMessage,
@@ -25,7 +26,7 @@ from models import (
     Ticket,
 )
 from models.enums import Author, Channel, TicketStatus
-from services import catalog, clock, notifications, outbox, tickets
+from services import clock, notifications, outbox, tickets
 from services.errors import NotFound, ValidationFailed
 from services.i18n import Translator, translator
 from services.outbox import enqueue_message
@@ -51,12 +52,18 @@ class EditTooLate(ValidationFailed):
 
 
 @dataclass(frozen=True)
-class GroupUser:
-    """A Telegram user acting in the agent group."""
+class BoundChat:
+    """A chat bound to a project as its agent chat."""
 
-    id: int
-    name: str
-    username: str | None = None
+    project_id: uuid.UUID
+    project_name: str
+    chat_id: int
+    is_forum: bool
+
+    @classmethod
+    def of(cls, project: Project) -> BoundChat:
+        assert project.agent_chat_id is not None
+        return cls(project.id, project.name, project.agent_chat_id, project.agent_chat_is_forum)
 
 
 # --- binding ---------------------------------------------------------------------------
@@ -71,7 +78,7 @@ async def create_binding_code(project_id: object) -> AgentChatCode:
     return await AgentChatCode.create(code=code, project=project, expires_at=clock.now() + CODE_TTL)
 
 
-async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> Project:
+async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> BoundChat:
     """Use the code: the chat becomes the project's agent chat (and no other project's)."""
     code = (code or "").strip()
     async with in_transaction():
@@ -90,14 +97,16 @@ async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> Project:
         await Project.filter(id=record.project_id).update(
             agent_chat_id=chat_id, agent_chat_is_forum=is_forum
         )
-    return await Project.get(id=record.project_id)
+    return BoundChat.of(await Project.get(id=record.project_id))
 
 
-async def unbind_chat(chat_id: int) -> Project | None:
+async def unbind_chat(chat_id: int) -> BoundChat | None:
+    """The binding removed, or None when the chat was not bound."""
     project = await project_for_chat(chat_id)
-    if project is not None:
-        await Project.filter(id=project.id).update(agent_chat_id=None, agent_chat_is_forum=False)
-    return project
+    if project is None:
+        return None
+    await Project.filter(id=project.id).update(agent_chat_id=None, agent_chat_is_forum=False)
+    return BoundChat.of(project)
 
 
 async def project_for_chat(chat_id: int) -> Project | None:
@@ -127,53 +136,7 @@ async def set_forum(project: Project, is_forum: bool) -> None:
         project.agent_chat_is_forum = is_forum
 
 
-# --- agents ----------------------------------------------------------------------------
-
-
-async def agent_for(project: Project, user: GroupUser) -> Agent:
-    """The project's agent for this group member, registered on their first action."""
-    return await catalog.register_telegram_agent(project.id, user.id, user.name, user.username)
-
-
-async def is_known_agent(project: Project, telegram_user_id: int) -> bool:
-    return await Agent.exists(project_id=project.id, telegram_user_id=telegram_user_id)
-
-
-async def find_agent(project: Project, ref: str, me: Agent) -> Agent:
-    """`/assign me` or `/assign @username` (an agent already seen in the group)."""
-    ref = ref.strip()
-    if ref.lower() in ("me", ""):
-        return me
-    agent = await Agent.filter(project_id=project.id, username__iexact=ref.lstrip("@")).first()
-    if agent is None:
-        raise NotFound(f"agent {ref} not found")
-    return agent
-
-
-# --- routing messages to tickets -----------------------------------------------------
-
-
-async def ticket_for_topic(project: Project, chat_id: int, topic_id: int) -> Ticket | None:
-    return await Ticket.filter(
-        project_id=project.id, agent_chat_id=chat_id, agent_topic_id=topic_id
-    ).first()
-
-
-async def ticket_for_reply(project: Project, chat_id: int, message_id: int) -> Ticket | None:
-    """The ticket whose card or relayed message an agent answered by reply (plain groups)."""
-    ticket = await Ticket.filter(
-        project_id=project.id, agent_chat_id=chat_id, agent_card_message_id=message_id
-    ).first()
-    if ticket is not None:
-        return ticket
-    message = await Message.filter(
-        ticket__project_id=project.id,
-        ticket__agent_chat_id=chat_id,
-        agent_chat_message_id=message_id,
-    ).first()
-    if message is None:
-        return None
-    return await Ticket.get(id=message.ticket_id)
+# --- tickets ----------------------------------------------------------------------------
 
 
 async def ticket_of_project(project: Project, ticket_id: object) -> Ticket:

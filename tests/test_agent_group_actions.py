@@ -7,7 +7,7 @@ from typing import Any
 from bot.telegram.agent_group.render import CardAction
 from models import Ticket
 from models.enums import Priority, TicketStatus
-from services import agent_chat, catalog, tickets
+from services import agent_desk, catalog, tickets
 from services.errors import ValidationFailed
 from tests.test_agent_group_env import (  # noqa: F401
     ADMIN,
@@ -179,4 +179,4 @@ async def test_unknown_agent_ids_are_refused_by_assign(env: AgentGroupEnv) -> No
         pass
     else:
         raise AssertionError("assign accepted an unknown agent")
-    assert await agent_chat.is_known_agent(env.project, AGENT) is False
+    assert await agent_desk.is_known_agent(env.project, AGENT) is False

@@ -10,7 +10,7 @@ from bot.delivery.text import split_text, utf16_len
 from bot.telegram.agent_group import publisher
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
-from services import agent_chat, tickets
+from services import agent_chat, agent_desk, tickets
 from services.notifications import AGENT_EVENT
 from tests.test_agent_group_env import (  # noqa: F401
     AGENT,
@@ -172,7 +172,7 @@ async def test_ordinary_talk_and_strangers_are_ignored(env: AgentGroupEnv) -> No
     env.tg.set_member(GROUP, 8888, "left")
     await env.say(GROUP, 8888, "let me in", message_thread_id=thread)
     assert [m.author for m in await env.messages(ticket)] == [Author.CUSTOMER]
-    assert await agent_chat.is_known_agent(env.project, 8888) is False
+    assert await agent_desk.is_known_agent(env.project, 8888) is False
 
 
 async def test_plain_group_routes_replies_to_the_ticket(env: AgentGroupEnv) -> None:

@@ -14,7 +14,6 @@ from aiogram.filters import ExceptionTypeFilter
 from bot.telegram.agent_group.binding import binding_router
 from bot.telegram.agent_group.callbacks import callbacks_router
 from bot.telegram.agent_group.commands import commands_router
-from bot.telegram.agent_group.context import bound_project
 from bot.telegram.agent_group.customer_edits import customer_edits_router
 from bot.telegram.agent_group.delivery import setup_agent_chat_delivery
 from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
@@ -39,12 +38,8 @@ def create_agent_group_router(locale: str = "en") -> Router:
     groups.callback_query.filter(Magic(F.message.chat.type.in_(GROUP_CHATS)))
     groups.include_router(binding_router())
 
-    bound = Router(name="agent_group.bound")
-    bound.message.filter(bound_project)
-    bound.edited_message.filter(bound_project)
-    bound.callback_query.filter(bound_project)
-    bound.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
-    groups.include_router(bound)
+    # what agents do in a group; the desk use cases ignore chats bound to no project
+    groups.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
     # group messages nobody above wanted end here: the customer routers never see them
     rest = Router(name="agent_group.rest")
     rest.message.register(_ignore)

@@ -34,7 +34,7 @@ async def on_connect(message: Message, command: CommandObject, bot: Bot) -> None
         await message.reply(t("agent-connect-no-topics"))
         return
     try:
-        project = await agent_chat.bind_chat(command.args, message.chat.id, is_forum=is_forum)
+        bound = await agent_chat.bind_chat(command.args, message.chat.id, is_forum=is_forum)
     except agent_chat.CodeExpired:
         await message.reply(t("agent-connect-expired"))
         return
@@ -42,7 +42,7 @@ async def on_connect(message: Message, command: CommandObject, bot: Bot) -> None
         await message.reply(t("agent-connect-unknown"))
         return
     key = "agent-connect-ok-forum" if is_forum else "agent-connect-ok"
-    await message.reply(t(key, project=project.name))
+    await message.reply(t(key, project=bound.project_name))
 
 
 async def on_disconnect(message: Message, bot: Bot) -> None:
@@ -51,11 +51,11 @@ async def on_disconnect(message: Message, bot: Bot) -> None:
     if user is None or not await is_admin(bot, message.chat.id, user.id):
         await message.reply(t("agent-disconnect-not-admin"))
         return
-    project = await agent_chat.unbind_chat(message.chat.id)
-    if project is None:
+    unbound = await agent_chat.unbind_chat(message.chat.id)
+    if unbound is None:
         await message.reply(t("agent-disconnect-not-bound"))
         return
-    await message.reply(t("agent-disconnect-ok", project=project.name))
+    await message.reply(t("agent-disconnect-ok", project=unbound.project_name))
 
 
 async def on_migrated(message: Message) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.types import ErrorEvent
+from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message, Update
 
 from bot.telegram.agent_group.context import reply, user_t
 from services.errors import HelpdeskError, NotFound, TicketClosed
@@ -10,36 +10,37 @@ from services.errors import HelpdeskError, NotFound, TicketClosed
 GROUP_TYPES = ("group", "supergroup")
 
 
+def _chat_of(update: Update) -> Chat | None:
+    """The chat a message, an edit or a card button came from."""
+    for message in (update.message, update.edited_message):
+        if message is not None:
+            return message.chat
+    query = update.callback_query
+    return query.message.chat if query is not None and query.message is not None else None
+
+
 def in_group(event: ErrorEvent) -> bool:
     """Only errors of agent-group updates (the customer bot maps its own)."""
-    update = event.update
-    chat = None
-    if update.message is not None:
-        chat = update.message.chat
-    elif update.edited_message is not None:
-        chat = update.edited_message.chat
-    elif update.callback_query is not None and update.callback_query.message is not None:
-        chat = update.callback_query.message.chat
+    chat = _chat_of(event.update)
     return chat is not None and chat.type in GROUP_TYPES
 
 
 async def on_helpdesk_error(event: ErrorEvent) -> None:
+    """A button gets an alert, a message a reply; errors of edits are not answered."""
     error = event.exception
     assert isinstance(error, HelpdeskError)
     update = event.update
-    user = None
-    if update.callback_query is not None:
-        user = update.callback_query.from_user
-    elif update.message is not None:
-        user = update.message.from_user
-    t = user_t(user)
+    source: CallbackQuery | Message | None = (
+        update.callback_query if update.callback_query is not None else update.message
+    )
+    t = user_t(source.from_user if source is not None else None)
     if isinstance(error, TicketClosed):
         text = t("agent-error-closed")
     elif isinstance(error, NotFound):
         text = t("agent-error-not-found", detail=error.message)
     else:
         text = t("agent-error-invalid", detail=error.message)
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.message is not None:
-        await reply(update.message, text)
+    if isinstance(source, CallbackQuery):
+        await source.answer(text, show_alert=True)
+    elif source is not None:
+        await reply(source, text)

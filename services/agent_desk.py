@@ -1,0 +1,391 @@
+"""The agent desk: one use case per update in a bound agent chat, whatever the messenger.
+
+A front end turns its update into a `DeskMessage` (a message or an edit), a `DeskCommand` or a
+`DeskPress` (a card button), hands over the one thing only it can answer — "is this user a
+member of that chat?" — as `is_member`, and renders the `DeskResult` it gets back. Everything
+else is decided here: whether the chat is bound, who may act (a known agent, or a member of the
+chat, registered on first action), which ticket the update is about (its topic, or the
+message it replies to), the `!` note rule, and the ticket use case it ends in.
+
+An agent's reply travels in four hops: the messenger handler (`bot/telegram/agent_group/
+relay.py`) → `post` here → `tickets.agent_reply`, which stores the message and writes the
+customer's `OutboundMessage` in the same transaction → the delivery worker, which sends it to
+the customer's chat.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from models import Agent, Project, Ticket
+from models.enums import Channel, MessageSource, Priority, TicketStatus
+from services import agent_chat, catalog, tickets
+from services.errors import NotFound, ValidationFailed
+
+IsMember = Callable[[int, int], Awaitable[bool]]
+"""The messenger's answer to "is user `user_id` a member of chat `chat_id`?" (a port)."""
+
+NOTE_PREFIX = "!"  # "!text" in a ticket's place is an internal note, not a reply
+COMMAND_PREFIX = "/"
+_USER_ID_FIELDS = {Channel.TELEGRAM: "telegram_user_id", Channel.MAX: "max_user_id"}
+
+
+class Outcome(StrEnum):
+    """What an update came to; the front end picks the words (if any) by it."""
+
+    IGNORED = "ignored"  # not for the desk: ordinary talk, a stranger, an unbound chat
+    NOT_ALLOWED = "not_allowed"  # a button pressed by someone who may not act
+    STALE = "stale"  # a button on a card the bot can no longer edit
+    NO_TICKET = "no_ticket"  # a command outside a ticket's place
+    USAGE = "usage"  # a command without its argument
+    REPLIED = "replied"  # a reply stored, the customer's copy queued
+    NOTE_SAVED = "note_saved"
+    EDITED = "edited"
+    EDIT_TOO_LATE = "edit_too_late"
+    ASSIGNED = "assigned"
+    PRIORITY_SET = "priority_set"
+    STATUS_SET = "status_set"
+    MENU = "menu"  # a card sub-menu opened or closed; nothing changed
+
+
+class Command(StrEnum):
+    ASSIGN = "assign"
+    PRIORITY = "priority"
+    STATUS = "status"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    NOTE = "note"
+
+
+class CardButton(StrEnum):
+    """The buttons of a ticket card (their values travel in the button data: keep them short)."""
+
+    TAKE = "take"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    PRIORITY_MENU = "pm"
+    STATUS_MENU = "sm"
+    BACK = "back"
+    SET_PRIORITY = "p"
+    SET_STATUS = "s"
+
+
+_TAKES_ARGUMENT = (Command.ASSIGN, Command.PRIORITY, Command.STATUS, Command.NOTE)
+# the close and reopen commands and buttons share their words
+_STATUS_OF: dict[str, TicketStatus] = {"close": TicketStatus.CLOSED, "reopen": TicketStatus.OPEN}
+_MENUS = (CardButton.PRIORITY_MENU, CardButton.STATUS_MENU)
+
+
+@dataclass(frozen=True)
+class DeskUser:
+    """Who acted in the agent chat, as their messenger names them."""
+
+    id: int
+    name: str
+    username: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class DeskMessage:
+    """A message (or an edit) in an agent chat, in messenger-neutral terms."""
+
+    platform: Channel
+    chat_id: int
+    message_id: int
+    user: DeskUser | None
+    text: str = ""
+    topic_id: int | None = None  # the forum topic it was written in (Telegram forums)
+    reply_to_id: int | None = None  # the message it answers
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    as_chat: bool = False  # sent on behalf of a chat (a channel post, an anonymous admin)
+
+
+@dataclass(frozen=True)
+class DeskCommand:
+    message: DeskMessage
+    command: Command
+    args: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskPress:
+    """A button pressed on a ticket card."""
+
+    platform: Channel
+    chat_id: int
+    user: DeskUser | None
+    ticket: str  # the ticket's id, as the button carries it
+    button: str
+    value: str = ""
+    card_editable: bool = True
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """What a ticket card shows (the attribute names match a fetched `Ticket`'s)."""
+
+    id: uuid.UUID
+    number: int
+    subject: str | None
+    status: TicketStatus
+    priority: Priority
+    channel: Channel
+    customer_first_name: str | None
+    customer_username: str | None
+    ticket_type: TypeRef | None
+    assignee: AgentRef | None
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    outcome: Outcome
+    command: Command | None = None  # the command a USAGE hint is for
+    assignee: str | None = None  # ASSIGNED: the new assignee's name
+    priority: Priority | None = None  # PRIORITY_SET
+    status: TicketStatus | None = None  # STATUS_SET
+    card: TicketCard | None = None  # a pressed card's ticket, as it now stands
+    menu: CardButton | None = None  # the sub-menu the card shows (None: the main buttons)
+
+
+IGNORED = DeskResult(Outcome.IGNORED)
+
+
+# --- the use cases: one per update ------------------------------------------------------
+
+
+async def post(message: DeskMessage, is_member: IsMember) -> DeskResult:
+    """An agent's message in a ticket's place: a reply to the customer, or a `!` note."""
+    if message.as_chat or (not message.attachments and message.text.startswith(COMMAND_PREFIX)):
+        return IGNORED  # channel posts, anonymous admins, commands this bot does not know
+    project = await _bound_project(message)
+    if project is None:
+        return IGNORED
+    ticket = await _ticket_of(project, message)
+    if ticket is None:
+        return IGNORED  # ordinary talk between agents
+    agent = await _acting_agent(project, message, is_member)
+    if agent is None:
+        return IGNORED
+    text, internal = _without_note_prefix(message.text)
+    await _save_reply(project, ticket, agent, message, text, internal=internal)
+    return DeskResult(Outcome.NOTE_SAVED if internal else Outcome.REPLIED)
+
+
+async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
+    """An agent edited a relayed message: within 48 hours the customer's copy follows."""
+    acting = await _project_and_agent(message, is_member)
+    if acting is None:
+        return IGNORED
+    project, _agent = acting
+    text, _ = _without_note_prefix(message.text)
+    try:
+        edited = await agent_chat.agent_edited(project, message.chat_id, message.message_id, text)
+    except agent_chat.EditTooLate:
+        return DeskResult(Outcome.EDIT_TOO_LATE)
+    return DeskResult(Outcome.EDITED) if edited is not None else IGNORED
+
+
+async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
+    """/assign, /priority, /status, /close, /reopen, /note in a ticket's place."""
+    message = request.message
+    acting = await _project_and_agent(message, is_member)
+    if acting is None:
+        return IGNORED
+    project, agent = acting
+    ticket = await _ticket_of(project, message)
+    if ticket is None:
+        return DeskResult(Outcome.NO_TICKET)
+    args = request.args
+    if request.command in _TAKES_ARGUMENT and not args:
+        return DeskResult(Outcome.USAGE, command=request.command)
+    if request.command == Command.ASSIGN:
+        assignee = await _assignee(project, args or "", agent)
+        await tickets.assign(project, ticket.id, assignee.id)
+        return DeskResult(Outcome.ASSIGNED, assignee=assignee.name)
+    if request.command == Command.PRIORITY:
+        changed = await tickets.set_priority(project, ticket.id, _word(args))
+        return DeskResult(Outcome.PRIORITY_SET, priority=Priority(changed.priority))
+    if request.command == Command.NOTE:
+        await _save_reply(project, ticket, agent, message, args, internal=True)
+        return DeskResult(Outcome.NOTE_SAVED)
+    status = _STATUS_OF.get(request.command) or _word(args)
+    changed = await tickets.change_status(project, ticket.id, status)
+    return DeskResult(Outcome.STATUS_SET, status=TicketStatus(changed.status))
+
+
+async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
+    """A button on a ticket card: take it, set priority or status, close, reopen, or open a
+    sub-menu. The result carries the card as it now stands, to redraw it at once."""
+    project = await _bound_project(button)
+    if project is None:
+        return IGNORED
+    if not button.card_editable:
+        return DeskResult(Outcome.STALE)
+    agent = await _acting_agent(project, button, is_member)
+    if agent is None:
+        return DeskResult(Outcome.NOT_ALLOWED)
+    ticket = await agent_chat.ticket_of_project(project, button.ticket)
+    result = DeskResult(Outcome.MENU)
+    if button.button == CardButton.TAKE:
+        ticket = await tickets.assign(project, ticket.id, agent.id)
+        result = DeskResult(Outcome.ASSIGNED, assignee=agent.name)
+    elif button.button in _MENUS:
+        result = DeskResult(Outcome.MENU, menu=CardButton(button.button))
+    elif button.button == CardButton.SET_PRIORITY:
+        ticket = await tickets.set_priority(project, ticket.id, button.value)
+        result = DeskResult(Outcome.PRIORITY_SET, priority=Priority(ticket.priority))
+    elif button.button in (CardButton.SET_STATUS, CardButton.CLOSE, CardButton.REOPEN):
+        status = _STATUS_OF.get(button.button) or button.value
+        ticket = await tickets.change_status(project, ticket.id, status)
+        result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
+    return replace(result, card=card_of(await tickets.load(ticket)))
+
+
+# --- who may act -----------------------------------------------------------------------
+
+
+async def is_known_agent(
+    project: Project, user_id: int, platform: Channel = Channel.TELEGRAM
+) -> bool:
+    platform_user = {_USER_ID_FIELDS[platform]: user_id}
+    return await Agent.filter(project_id=project.id, **platform_user).exists()
+
+
+async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
+    """The project whose agent chat this is (only Telegram groups are bound, so far)."""
+    if update.platform != Channel.TELEGRAM:
+        return None
+    return await agent_chat.project_for_chat(update.chat_id)
+
+
+async def _acting_agent(
+    project: Project, update: DeskMessage | DeskPress, is_member: IsMember
+) -> Agent | None:
+    """The agent behind a chat member's action, registered on their first action; None for
+    bots and for people who are not members of the bound chat."""
+    user = update.user
+    if user is None or user.is_bot:
+        return None
+    if not await is_known_agent(project, user.id, update.platform) and not await is_member(
+        update.chat_id, user.id
+    ):
+        return None
+    return await _registered(project, update.platform, user)
+
+
+async def _project_and_agent(
+    message: DeskMessage, is_member: IsMember
+) -> tuple[Project, Agent] | None:
+    project = await _bound_project(message)
+    if project is None:
+        return None
+    agent = await _acting_agent(project, message, is_member)
+    return (project, agent) if agent is not None else None
+
+
+async def _registered(project: Project, platform: Channel, user: DeskUser) -> Agent:
+    if platform != Channel.TELEGRAM:
+        raise ValidationFailed(f"agents are not registered from {platform} chats yet")
+    return await catalog.register_telegram_agent(project.id, user.id, user.name, user.username)
+
+
+async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
+    """`/assign me` or `/assign @username` (an agent already seen in the chat)."""
+    ref = ref.strip()
+    if ref.lower() in ("me", ""):
+        return me
+    agent = await Agent.filter(project_id=project.id, username__iexact=ref.lstrip("@")).first()
+    if agent is None:
+        raise NotFound(f"agent {ref} not found")
+    return agent
+
+
+# --- which ticket ----------------------------------------------------------------------
+
+
+async def _ticket_of(project: Project, message: DeskMessage) -> Ticket | None:
+    """A topic message → that topic's ticket; otherwise the ticket of the replied-to message
+    (its card, or a relayed message of it), looked up in this order."""
+    places: list[dict[str, Any]] = []
+    if message.topic_id is not None:
+        places.append({"agent_topic_id": message.topic_id})
+    if message.reply_to_id is not None:
+        places.append({"agent_card_message_id": message.reply_to_id})
+        places.append({"messages__agent_chat_message_id": message.reply_to_id})
+    for place in places:
+        ticket = await Ticket.filter(
+            project_id=project.id, agent_chat_id=message.chat_id, **place
+        ).first()
+        if ticket is not None:
+            return ticket
+    return None
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _without_note_prefix(text: str) -> tuple[str, bool]:
+    """("!text") → ("text", internal)."""
+    if text.startswith(NOTE_PREFIX):
+        return text[len(NOTE_PREFIX) :], True
+    return text, False
+
+
+def _word(args: str | None) -> str:
+    return (args or "").strip().lower()
+
+
+async def _save_reply(
+    project: Project,
+    ticket: Ticket,
+    agent: Agent,
+    message: DeskMessage,
+    text: str | None,
+    *,
+    internal: bool,
+) -> None:
+    """Store the agent's message; a public one also queues the customer's copy (the outbox
+    row is written in the same transaction, see `tickets.agent_reply`)."""
+    await tickets.agent_reply(
+        project,
+        ticket.id,
+        text,
+        internal=internal,
+        agent_id=agent.id,
+        source=MessageSource.AGENT_CHAT,
+        attachments=message.attachments,
+        agent_chat_message_id=message.message_id,
+    )
+
+
+def card_of(ticket: Ticket) -> TicketCard:
+    """The card view of a ticket whose type and assignee are fetched (`tickets.load`)."""
+    ticket_type, assignee = ticket.ticket_type, ticket.assignee
+    return TicketCard(
+        id=ticket.id,
+        number=ticket.number,
+        subject=ticket.subject,
+        status=TicketStatus(ticket.status),
+        priority=Priority(ticket.priority),
+        channel=Channel(ticket.channel),
+        customer_first_name=ticket.customer_first_name,
+        customer_username=ticket.customer_username,
+        ticket_type=TypeRef(ticket_type.name) if ticket_type else None,
+        assignee=AgentRef(assignee.name, assignee.username) if assignee else None,
+    )
