@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
-from helpdesk.settings import DEFAULT_DATABASE_URL
+from helpdesk.settings import DEFAULT_DATABASE_URL, SettingsError
 
 APP_LABEL = "helpdesk"
 MODEL_MODULES = ["models"]
@@ -31,13 +32,35 @@ async def _keep_session(connection: Any) -> None:
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    if database_url.startswith("postgresql://"):
-        database_url = "postgres://" + database_url.removeprefix("postgresql://")
+    database_url = _postgres_scheme(database_url)
     config = expand_db_url(database_url)
     if config["engine"] != ASYNCPG_ENGINE:
         return database_url
     config["credentials"]["reset"] = _keep_session
     return config
+
+
+def check_sqlite_file(database_url: str) -> None:
+    """Refuse, in one line naming the setting, an SQLite file that cannot be opened.
+
+    Tortoise's SQLite client keeps its connection lock when the first connect fails, so
+    every later query waits forever: a missing folder made `helpdesk migrate` hang."""
+    config = expand_db_url(_postgres_scheme(database_url))
+    path = config["credentials"].get("file_path", "")
+    if config["engine"] == ASYNCPG_ENGINE or path in ("", ":memory:"):
+        return
+    try:
+        sqlite3.connect(path, timeout=0).close()  # creates the file, as the first query would
+    except sqlite3.Error as error:
+        raise SettingsError(
+            f"invalid setting DATABASE_URL: cannot open the SQLite file {path!r} ({error})"
+        ) from None
+
+
+def _postgres_scheme(database_url: str) -> str:
+    if database_url.startswith("postgresql://"):
+        return "postgres://" + database_url.removeprefix("postgresql://")
+    return database_url
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -60,6 +83,7 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_U
 
 
 async def open_database(database_url: str) -> None:
+    check_sqlite_file(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
@@ -72,6 +96,7 @@ async def pending_migrations(database_url: str) -> list[str]:
     from tortoise.connection import get_connection
     from tortoise.migrations.executor import MigrationExecutor
 
+    check_sqlite_file(database_url)
     config = tortoise_config(database_url)
     await Tortoise.init(config=config)
     try:
