@@ -37,3 +37,13 @@ def test_compose_runs_api_x2_bots_and_workers_x2_on_one_postgres_and_redis() -> 
         assert service["stop_signal"] == "SIGTERM"
         assert int(service["stop_grace_period"].rstrip("s")) > 10
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
+
+
+def test_compose_publishes_ports_on_loopback_only_and_the_bots_can_take_webhooks() -> None:
+    found = services()
+    published = {name: found[name].get("ports", []) for name in found}
+    assert published["api"] and published["bots"]  # webhook mode needs the bots reachable
+    for name, ports in published.items():
+        for port in ports:
+            # /metrics shares the port: only a proxy on the host reaches it
+            assert str(port).startswith("127.0.0.1:"), (name, port)
