@@ -53,6 +53,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite://, postgres:// or postgresql://")
         return value
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # the shape aiogram's Bot checks (digits, a colon, the secret): refused here in one
+        # line instead of a TokenValidationError traceback when the bot is built
+        if value is not None:
+            bot_id, colon, secret = value.get_secret_value().partition(":")
+            if not (colon and bot_id.isdigit() and secret) or any(
+                c.isspace() for c in secret
+            ):
+                raise ValueError("must look like 123456789:AA… (the token @BotFather gave)")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _known_redis(cls, value: str | None) -> str | None:

@@ -38,3 +38,18 @@ def test_sqlite_file_in_a_missing_folder_is_one_line(tmp_path, command):
     assert "Traceback" not in err
     assert took < 30  # it hung for 10+ minutes before; the bound only catches a hang
     assert not (tmp_path / "missing_dir").exists()
+
+
+@pytest.mark.parametrize("token", ["notatoken", "123456:", "abc:def", "123: spaced"])
+def test_malformed_telegram_token_is_one_line_naming_the_setting(tmp_path, token):
+    code, err, took = run_helpdesk(
+        "serve", "--port", "1",
+        env_update={"TELEGRAM_BOT_TOKEN": token, "DATABASE_URL": f"sqlite://{tmp_path / 'x.db'}"},
+        cwd=tmp_path,
+    )
+    assert code == 2
+    assert err.strip().count("\n") == 0, err
+    assert err.startswith("helpdesk: error: invalid setting TELEGRAM_BOT_TOKEN")
+    secret = token.partition(":")[2] or token
+    assert secret.strip() not in err  # the token is not echoed into logs
+    assert took < 30
