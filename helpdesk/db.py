@@ -10,11 +10,13 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
 from helpdesk.settings import DEFAULT_DATABASE_URL, SettingsError
+from helpdesk.sqlite_engine import BUSY_TIMEOUT_MS
 
 APP_LABEL = "helpdesk"
 MODEL_MODULES = ["models"]
 MIGRATIONS_MODULE = "models.migrations"
 ASYNCPG_ENGINE = "tortoise.backends.asyncpg"
+SQLITE_ENGINE = "tortoise.backends.sqlite"
 
 
 async def _keep_session(connection: Any) -> None:
@@ -31,12 +33,13 @@ async def _keep_session(connection: Any) -> None:
     """
 
 
-def _connection(database_url: str) -> str | dict[str, Any]:
-    database_url = _postgres_scheme(database_url)
-    config = expand_db_url(database_url)
-    if config["engine"] != ASYNCPG_ENGINE:
-        return database_url
-    config["credentials"]["reset"] = _keep_session
+def _connection(database_url: str) -> dict[str, Any]:
+    config = expand_db_url(_postgres_scheme(database_url))
+    if config["engine"] == ASYNCPG_ENGINE:
+        config["credentials"]["reset"] = _keep_session
+    elif config["engine"] == SQLITE_ENGINE:
+        config["engine"] = "helpdesk.sqlite_engine"  # write transactions lock when they begin
+        config["credentials"].setdefault("busy_timeout", BUSY_TIMEOUT_MS)
     return config
 
 
