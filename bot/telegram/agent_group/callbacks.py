@@ -11,7 +11,7 @@ from bot.telegram.agent_group.context import acting_agent, user_t
 from bot.telegram.agent_group.render import CardAction
 from models import Project, Ticket
 from models.enums import TicketStatus
-from services import agent_chat, tickets
+from services import agent_chat, ticket_queries, tickets
 from services.i18n import Translator
 
 
@@ -62,7 +62,7 @@ async def handle_card_action(
 
 async def _show_card(card: Message, ticket: Ticket, t: Translator, menu: str | None) -> None:
     """Edit the pressed card right away (the queued agent event finds it up to date)."""
-    await tickets.load(ticket)
+    await ticket_queries.load(ticket)
     try:
         await card.edit_text(
             render.card_text(ticket, t), reply_markup=render.card_keyboard(ticket, t, menu)
