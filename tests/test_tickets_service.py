@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from models import OutboundMessage, OutboxEvent, Ticket
+from models import OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, MessageSource, TicketStatus
-from services import catalog, ticket_queries, tickets
+from services import agent_chat, catalog, ticket_queries, tickets
 from services.customer_messages import customer_message
 from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
 from services.projects import create_project
@@ -381,3 +381,29 @@ async def test_messages_in_a_row_reuse_the_ticket_read_only_while_nothing_change
     assert len(told) == 3  # one, two, three: "four" came after the chat was unbound
     fresh = await Ticket.get(id=ticket.id)
     assert fresh.status == TicketStatus.OPEN and fresh.last_customer_message_at is not None
+
+
+async def test_the_agent_chat_learns_a_status_change_from_its_own_event(project):
+    """`status_changed` agent events carry from/to; a row queued before they did (no keys)
+    is answered from the webhook outbox, as before."""
+    await Project.filter(id=project.id).update(agent_chat_id=-1001)
+    ticket = await tickets.create_ticket(project, tickets.NewTicket(text="Hi"))
+    await tickets.change_status(project, ticket.id, "closed")
+    await tickets.change_status(project, ticket.id, "in_progress")
+    await tickets.change_status(project, ticket.id, "waiting")
+    rows = await OutboundMessage.filter(ticket_id=ticket.id, kind="agent_event").order_by(
+        "created_at"
+    )
+    changes = [r.payload for r in rows if r.payload["event"] == "status_changed"]
+    assert [(c["from"], c["to"]) for c in changes] == [
+        ("new", "closed"),
+        ("closed", "in_progress"),
+        ("in_progress", "waiting"),
+    ]
+    assert [await agent_chat.closed_state_changed(ticket, c) for c in changes] == [
+        True,
+        True,
+        False,
+    ]
+    old_row = {"event": "status_changed", "ticket_id": str(ticket.id), "message_id": None}
+    assert await agent_chat.closed_state_changed(ticket, old_row) is False  # latest: → waiting
