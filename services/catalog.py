@@ -18,6 +18,15 @@ def ticket_type_view(ticket_type: TicketType) -> dict[str, Any]:
     }
 
 
+def ticket_type_admin_view(ticket_type: TicketType) -> dict[str, Any]:
+    """What the console shows of a ticket type: the public view, its switch and its place."""
+    return {
+        **ticket_type_view(ticket_type),
+        "active": ticket_type.active,
+        "position": ticket_type.position,
+    }
+
+
 def agent_view(agent: Agent) -> dict[str, Any]:
     return {"id": str(agent.id), "name": agent.name, "username": agent.username}
 
