@@ -180,22 +180,32 @@ async def demo(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _project_arguments(parser: Any, *, creating: bool) -> None:
+    """The settings `project create` and `project update` share (a name is required to create)."""
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--description")
+    parser.add_argument("--slug")
+    parser.add_argument(
+        "--webhook-url", help=None if creating else 'a URL, or "" to remove the webhook'
+    )
+
+
+def _ticket_type_arguments(parser: Any, *, creating: bool) -> None:
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--description")
+    parser.add_argument("--position", type=int)
+
+
 def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     project = sub.add_parser("project", help="projects (tenants)").add_subparsers(
         dest="action", required=True
     )
     create = project.add_parser("create", help="create a project and its first API key")
-    create.add_argument("--name", required=True)
-    create.add_argument("--description")
-    create.add_argument("--slug")
-    create.add_argument("--webhook-url")
+    _project_arguments(create, creating=True)
     create.set_defaults(handler=project_create)
     update = project.add_parser("update", help="change a project's settings")
     update.add_argument("id")
-    update.add_argument("--name")
-    update.add_argument("--description")
-    update.add_argument("--slug")
-    update.add_argument("--webhook-url", help='a URL, or "" to remove the webhook')
+    _project_arguments(update, creating=False)
     update.add_argument("--helpdesk-enabled", type=boolean)
     update.add_argument(
         "--allow-create", dest="helpdesk_allow_create", metavar="ALLOW_CREATE", type=boolean
@@ -218,16 +228,12 @@ def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     )
     type_create = types.add_parser("create")
     type_create.add_argument("--project", required=True)
-    type_create.add_argument("--name", required=True)
-    type_create.add_argument("--description")
-    type_create.add_argument("--position", type=int)
+    _ticket_type_arguments(type_create, creating=True)
     type_create.set_defaults(handler=ticket_type_create)
     type_update = types.add_parser("update")
     type_update.add_argument("id")
     type_update.add_argument("--active", type=boolean)
-    type_update.add_argument("--name")
-    type_update.add_argument("--description")
-    type_update.add_argument("--position", type=int)
+    _ticket_type_arguments(type_update, creating=False)
     type_update.set_defaults(handler=ticket_type_update)
 
     agents = sub.add_parser("agent", help="support agents").add_subparsers(

@@ -15,10 +15,10 @@ from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
 from services import clock, notifications, outbox, sql
 from services.catalog import active_type, project_agent
-from services.errors import NotFound, TicketClosed, ValidationFailed
+from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
 from services.subscribers import ensure_subscriber
-from services.validation import check_subject, check_text, invalid, parse_uuid
+from services.validation import check_subject, check_text, invalid, one_of, parse_uuid
 
 SETTABLE_STATUSES = (
     TicketStatus.OPEN,
@@ -204,18 +204,8 @@ async def agent_reply(
     return message
 
 
-
 async def change_status(project: Project, ticket_id: object, status: str) -> Ticket:
-    try:
-        target = TicketStatus(status)
-    except ValueError:
-        target = None
-    if target not in SETTABLE_STATUSES:
-        raise ValidationFailed(
-            "status must be one of: open, in_progress, waiting, closed",
-            details=[{"field": "status", "message": "must be open|in_progress|waiting|closed"}],
-        )
-    assert target is not None
+    target = one_of("status", status, SETTABLE_STATUSES)
     async with in_transaction():
         ticket = await _locked(project.id, ticket_id)
         await set_status(ticket, target)
@@ -239,13 +229,7 @@ async def assign(project: Project, ticket_id: object, agent_id: object) -> Ticke
 
 
 async def set_priority(project: Project, ticket_id: object, priority: str) -> Ticket:
-    try:
-        target = Priority(priority)
-    except ValueError:
-        raise ValidationFailed(
-            "priority must be one of: low, normal, high, urgent",
-            details=[{"field": "priority", "message": "must be low|normal|high|urgent"}],
-        ) from None
+    target = one_of("priority", priority, tuple(Priority))
     async with in_transaction():
         ticket = await _locked(project.id, ticket_id)
         before = Priority(ticket.priority)
