@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from models import Project
+from services.projects import ApiCaller
 from services.ratelimit import RateLimiter
 from services.requests import BotLinks
 
@@ -46,12 +46,12 @@ class ApiState:
 
 
 API_STATE = web.AppKey("api_state", ApiState)
-PROJECT = web.RequestKey("project", Project)
+CALLER = web.RequestKey("api_caller", ApiCaller)
 
 
-def project_of(request: web.Request) -> Project:
-    """The project of the request's API key (set by the auth middleware)."""
-    return request[PROJECT]
+def caller_of(request: web.Request) -> ApiCaller:
+    """Whom the request acts for: its API key's project (set by the auth middleware)."""
+    return request[CALLER]
 
 
 def links_of(request: web.Request) -> BotLinks:

@@ -9,7 +9,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.errors import HelpdeskError, RateLimited, ValidationFailed
+from services.errors import (
+    HelpdeskError,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ValidationFailed,
+)
 
 log = logging.getLogger("api")
 
@@ -18,10 +24,10 @@ REQUEST_ID = web.RequestKey("request_id", str)
 
 # aiohttp's own HTTP errors (routing, body size) in our vocabulary
 _HTTP_CODES = {
-    400: "validation_failed",
-    404: "not_found",
+    400: ValidationFailed.code,
+    404: NotFound.code,
     405: "method_not_allowed",
-    413: "payload_too_large",
+    413: PayloadTooLarge.code,
 }
 
 

@@ -7,13 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from api.context import API_STATE, PREFIX, PROJECT, Handler, operation_of
+from api.context import API_STATE, CALLER, PREFIX, Handler, operation_of
 from api.errors import error_response
 from services import idempotency
 from services.errors import HelpdeskError, RateLimited
-from services.projects import authenticate
+from services.projects import api_caller, ensure_helpdesk_enabled
 from services.ratelimit import Decision
-from services.tickets import ensure_helpdesk_enabled
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -33,13 +32,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not _is_api(request):
         return await handler(request)
     try:
-        project = await authenticate(_bearer(request))
+        caller = await api_caller(_bearer(request))
     except HelpdeskError as error:
         response = error_response(error)
         response.headers["WWW-Authenticate"] = 'Bearer realm="helpdesk"'
         return response
-    ensure_helpdesk_enabled(project)
-    request[PROJECT] = project
+    ensure_helpdesk_enabled(caller.project)
+    request[CALLER] = caller
     return await handler(request)
 
 
@@ -54,14 +53,15 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
     """Per project per minute; the status poll instead per request id (it is polled often)."""
     operation = operation_of(request)
     limiter = request.app[API_STATE].limiter
-    if operation is None or limiter is None or PROJECT not in request:
+    if operation is None or limiter is None or CALLER not in request:
         return await handler(request)
     if operation.limit == "poll":
         name = "poll"
         decision = await limiter.hit_poll(request.match_info["request_id"])
     else:
         name = "project"
-        decision = await limiter.hit_project(request[PROJECT].id, request[PROJECT].rate_limit)
+        project = request[CALLER].project
+        decision = await limiter.hit_project(project.id, project.rate_limit)
     if decision.limit == 0:  # rate_limit 0: no limit, nothing to advertise
         return await handler(request)
     response: web.StreamResponse
@@ -85,12 +85,12 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """POST + Idempotency-Key: run once, replay the stored response afterwards."""
     raw_key = request.headers.get(IDEMPOTENCY_HEADER)
-    if request.method != "POST" or raw_key is None or PROJECT not in request:
+    if request.method != "POST" or raw_key is None or CALLER not in request:
         return await handler(request)
     key = idempotency.check_key(raw_key)
     body = await request.read()
     fingerprint = idempotency.request_hash(request.method, request.path, body)
-    claim = await idempotency.begin(request[PROJECT].id, key, fingerprint)
+    claim = await idempotency.begin(request[CALLER].project.id, key, fingerprint)
     if isinstance(claim, idempotency.Stored):
         replay = web.json_response(claim.body, status=claim.status)
         replay.headers["Idempotent-Replayed"] = "true"

@@ -97,18 +97,24 @@ async def project_create(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The named options as a use case's keywords (each option's `dest` is the keyword); an
+    option not given is None, which the update use cases leave alone."""
+    return {name: getattr(args, name) for name in names}
+
+
 async def project_update(args: argparse.Namespace) -> dict[str, Any]:
-    project = await projects.update_project(
-        args.id,
-        name=args.name,
-        description=args.description,
-        slug=args.slug,
-        webhook_url=args.webhook_url,
-        helpdesk_enabled=args.helpdesk_enabled,
-        helpdesk_allow_create=args.allow_create,
-        rate_limit=args.rate_limit,
+    changes = _options(
+        args,
+        "name",
+        "description",
+        "slug",
+        "webhook_url",
+        "helpdesk_enabled",
+        "helpdesk_allow_create",
+        "rate_limit",
     )
-    return projects.project_view(project)
+    return projects.project_view(await projects.update_project(args.id, **changes))
 
 
 async def project_list(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -131,26 +137,12 @@ async def ticket_type_create(args: argparse.Namespace) -> dict[str, Any]:
     created = await catalog.create_ticket_type(
         project, name=args.name, description=args.description or "", position=args.position
     )
-    return {
-        **catalog.ticket_type_view(created),
-        "active": created.active,
-        "position": created.position,
-    }
+    return catalog.ticket_type_admin_view(created)
 
 
 async def ticket_type_update(args: argparse.Namespace) -> dict[str, Any]:
-    updated = await catalog.update_ticket_type(
-        args.id,
-        active=args.active,
-        name=args.name,
-        description=args.description,
-        position=args.position,
-    )
-    return {
-        **catalog.ticket_type_view(updated),
-        "active": updated.active,
-        "position": updated.position,
-    }
+    changes = _options(args, "active", "name", "description", "position")
+    return catalog.ticket_type_admin_view(await catalog.update_ticket_type(args.id, **changes))
 
 
 async def agent_add(args: argparse.Namespace) -> dict[str, Any]:
@@ -188,24 +180,36 @@ async def demo(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _project_arguments(parser: Any, *, creating: bool) -> None:
+    """The settings `project create` and `project update` share (a name is required to create)."""
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--description")
+    parser.add_argument("--slug")
+    parser.add_argument(
+        "--webhook-url", help=None if creating else 'a URL, or "" to remove the webhook'
+    )
+
+
+def _ticket_type_arguments(parser: Any, *, creating: bool) -> None:
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--description")
+    parser.add_argument("--position", type=int)
+
+
 def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     project = sub.add_parser("project", help="projects (tenants)").add_subparsers(
         dest="action", required=True
     )
     create = project.add_parser("create", help="create a project and its first API key")
-    create.add_argument("--name", required=True)
-    create.add_argument("--description")
-    create.add_argument("--slug")
-    create.add_argument("--webhook-url")
+    _project_arguments(create, creating=True)
     create.set_defaults(handler=project_create)
     update = project.add_parser("update", help="change a project's settings")
     update.add_argument("id")
-    update.add_argument("--name")
-    update.add_argument("--description")
-    update.add_argument("--slug")
-    update.add_argument("--webhook-url", help='a URL, or "" to remove the webhook')
+    _project_arguments(update, creating=False)
     update.add_argument("--helpdesk-enabled", type=boolean)
-    update.add_argument("--allow-create", type=boolean)
+    update.add_argument(
+        "--allow-create", dest="helpdesk_allow_create", metavar="ALLOW_CREATE", type=boolean
+    )
     update.add_argument("--rate-limit", type=int, help="requests per minute, 0 = no limit")
     update.set_defaults(handler=project_update)
     project.add_parser("list", help="all projects").set_defaults(handler=project_list)
@@ -224,16 +228,12 @@ def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     )
     type_create = types.add_parser("create")
     type_create.add_argument("--project", required=True)
-    type_create.add_argument("--name", required=True)
-    type_create.add_argument("--description")
-    type_create.add_argument("--position", type=int)
+    _ticket_type_arguments(type_create, creating=True)
     type_create.set_defaults(handler=ticket_type_create)
     type_update = types.add_parser("update")
     type_update.add_argument("id")
     type_update.add_argument("--active", type=boolean)
-    type_update.add_argument("--name")
-    type_update.add_argument("--description")
-    type_update.add_argument("--position", type=int)
+    _ticket_type_arguments(type_update, creating=False)
     type_update.set_defaults(handler=ticket_type_update)
 
     agents = sub.add_parser("agent", help="support agents").add_subparsers(

@@ -9,16 +9,14 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import DeliveryStatus
-from models.projects import Project
+from models.projects import Project, project_fk, uuid_pk
 
 
 class OutboxEvent(Model):
     """A webhook event, stored in the same transaction as the change that caused it."""
 
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="events", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("events")
     project_id: uuid.UUID
     ticket_id = fields.UUIDField(null=True)
     seq = fields.BigIntField(default=0)  # order of events within a ticket
@@ -59,7 +57,7 @@ class WebhookAttempt(Model):
 class OutboundMessage(Model):
     """A message (or other call) for a messenger chat, sent by the delivery worker."""
 
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    id = uuid_pk()
     project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
         "helpdesk.Project", related_name="outbound", null=True, on_delete=fields.CASCADE
     )
@@ -86,9 +84,7 @@ class OutboundMessage(Model):
 
 class IdempotencyRecord(Model):
     id = fields.BigIntField(primary_key=True)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="idempotency_records", on_delete=fields.CASCADE
-    )
+    project = project_fk("idempotency_records")
     key = fields.CharField(max_length=255)
     request_hash = fields.CharField(max_length=64)
     status_code = fields.IntField(null=True)  # null while the first request is running

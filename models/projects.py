@@ -10,8 +10,20 @@ from tortoise.models import Model
 from models.enums import Channel
 
 
+def uuid_pk() -> fields.UUIDField:
+    """A random UUID primary key (ids in URLs and buttons are not guessable)."""
+    return fields.UUIDField(primary_key=True, default=uuid.uuid4)
+
+
+def project_fk(related_name: str) -> fields.ForeignKeyRelation[Project]:
+    """The project a row belongs to; deleting the project deletes the row."""
+    return fields.ForeignKeyField(
+        "helpdesk.Project", related_name=related_name, on_delete=fields.CASCADE
+    )
+
+
 class Project(Model):
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    id = uuid_pk()
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     slug = fields.CharField(max_length=64, unique=True)
@@ -35,10 +47,8 @@ class Project(Model):
 
 class ApiKey(Model):
     project_id: uuid.UUID
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="api_keys", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("api_keys")
     prefix = fields.CharField(max_length=32, unique=True)
     key_hash = fields.CharField(max_length=128)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -51,10 +61,8 @@ class ApiKey(Model):
 
 class TicketType(Model):
     project_id: uuid.UUID
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="ticket_types", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("ticket_types")
     name = fields.CharField(max_length=100)
     description = fields.TextField(default="")
     active = fields.BooleanField(default=True)
@@ -68,10 +76,8 @@ class TicketType(Model):
 
 class Agent(Model):
     project_id: uuid.UUID
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="agents", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("agents")
     name = fields.CharField(max_length=200)
     username = fields.CharField(max_length=64, null=True)
     telegram_user_id = fields.BigIntField(null=True)
@@ -85,10 +91,8 @@ class Agent(Model):
 
 class Subscriber(Model):
     project_id: uuid.UUID
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="subscribers", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("subscribers")
     channel = fields.CharEnumField(Channel, max_length=16)
     chat_id = fields.BigIntField()
     first_name = fields.CharField(max_length=200, null=True)

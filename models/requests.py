@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import Channel, RequestStatus
-from models.projects import Project, Subscriber, TicketType
+from models.projects import Subscriber, TicketType, project_fk
 
 
 class HelpdeskRequest(Model):
@@ -16,9 +16,7 @@ class HelpdeskRequest(Model):
     subscriber_id: uuid.UUID | None
     ticket_type_id: uuid.UUID | None
     id = fields.CharField(max_length=16, primary_key=True)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="requests", on_delete=fields.CASCADE
-    )
+    project = project_fk("requests")
     preferred_channel = fields.CharEnumField(Channel, max_length=16, null=True)
     ticket_type: fields.ForeignKeyNullableRelation[TicketType] = fields.ForeignKeyField(
         "helpdesk.TicketType", related_name="requests", null=True, on_delete=fields.SET_NULL
@@ -40,9 +38,7 @@ class AgentChatCode(Model):
 
     project_id: uuid.UUID
     code = fields.CharField(max_length=32, primary_key=True)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="agent_chat_codes", on_delete=fields.CASCADE
-    )
+    project = project_fk("agent_chat_codes")
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
 

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from models.projects import Agent, Project, Subscriber, TicketType
+from models.projects import Agent, Subscriber, TicketType, project_fk, uuid_pk
 
 
 class Ticket(Model):
@@ -17,10 +17,8 @@ class Ticket(Model):
     subscriber_id: uuid.UUID | None
     ticket_type_id: uuid.UUID | None
     assignee_id: uuid.UUID | None
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "helpdesk.Project", related_name="tickets", on_delete=fields.CASCADE
-    )
+    id = uuid_pk()
+    project = project_fk("tickets")
     number = fields.IntField()
     subject = fields.CharField(max_length=200, null=True)
     status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.NEW)
@@ -63,7 +61,7 @@ class Ticket(Model):
 class Message(Model):
     ticket_id: uuid.UUID
     agent_id: uuid.UUID | None
-    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    id = uuid_pk()
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "helpdesk.Ticket", related_name="messages", on_delete=fields.CASCADE
     )

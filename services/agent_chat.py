@@ -26,7 +26,7 @@ from models import (
     Ticket,
 )
 from models.enums import Author, Channel, TicketStatus
-from services import clock, notifications, outbox, tickets
+from services import clock, notifications, outbox, ticket_queries
 from services.errors import NotFound, ValidationFailed
 from services.i18n import Translator, translator
 from services.outbox import enqueue_message
@@ -145,7 +145,7 @@ async def ticket_of_project(project: Project, ticket_id: object) -> Ticket:
     ).first()
     if ticket is None:
         raise NotFound("ticket not found")
-    return await tickets.load(ticket)
+    return await ticket_queries.load(ticket)
 
 
 # --- relay bookkeeping (used by the agent_event sender) ------------------------------
@@ -311,11 +311,18 @@ async def event_context(ticket_id: object, message_id: object | None) -> EventCo
     message = None
     if message_id:
         message = await Message.get_or_none(id=message_id).prefetch_related("agent")
-    return EventContext(await tickets.load(ticket), project, message)
+    return EventContext(await ticket_queries.load(ticket), project, message)
 
 
-async def closed_state_changed(ticket: Ticket) -> bool:
-    """Did the ticket's latest status change enter or leave `closed` (topic name and state)?"""
+async def closed_state_changed(ticket: Ticket, event: dict[str, Any]) -> bool:
+    """Did this `status_changed` agent event enter or leave `closed` (topic name and state)?
+
+    The event carries the change's `from`/`to`. A row queued before it did (still pending
+    when the new code starts) has neither: it falls back to the ticket's latest webhook
+    status event, as before — treating it as unchanged could leave a closed ticket's topic
+    open."""
+    if "from" in event and "to" in event:
+        return TicketStatus.CLOSED in (event["from"], event["to"])
     last = (
         await OutboxEvent.filter(ticket_id=ticket.id, event=outbox.TICKET_STATUS_CHANGED)
         .order_by("-seq")

@@ -23,7 +23,7 @@ from typing import Any
 
 from models import Agent, Project, Ticket
 from models.enums import Channel, MessageSource, Priority, TicketStatus
-from services import agent_chat, catalog, tickets
+from services import agent_chat, catalog, ticket_queries, tickets
 from services.errors import NotFound, ValidationFailed
 
 IsMember = Callable[[int, int], Awaitable[bool]]
@@ -254,7 +254,7 @@ async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
         status = _STATUS_OF.get(button.button) or button.value
         ticket = await tickets.change_status(project, ticket.id, status)
         result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
-    return replace(result, card=card_of(await tickets.load(ticket)))
+    return replace(result, card=card_of(await ticket_queries.load(ticket)))
 
 
 # --- who may act -----------------------------------------------------------------------
@@ -375,7 +375,7 @@ async def _save_reply(
 
 
 def card_of(ticket: Ticket) -> TicketCard:
-    """The card view of a ticket whose type and assignee are fetched (`tickets.load`)."""
+    """The card view of a ticket whose type and assignee are fetched (`ticket_queries.load`)."""
     ticket_type, assignee = ticket.ticket_type, ticket.assignee
     return TicketCard(
         id=ticket.id,

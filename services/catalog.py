@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from models import Agent, Project, TicketType
 from services.errors import NotFound
-from services.validation import invalid, parse_uuid
+from services.validation import field_uuid, invalid, parse_uuid
 
 
 def ticket_type_view(ticket_type: TicketType) -> dict[str, Any]:
@@ -14,6 +15,15 @@ def ticket_type_view(ticket_type: TicketType) -> dict[str, Any]:
         "id": str(ticket_type.id),
         "name": ticket_type.name,
         "description": ticket_type.description,
+    }
+
+
+def ticket_type_admin_view(ticket_type: TicketType) -> dict[str, Any]:
+    """What the console shows of a ticket type: the public view, its switch and its place."""
+    return {
+        **ticket_type_view(ticket_type),
+        "active": ticket_type.active,
+        "position": ticket_type.position,
     }
 
 
@@ -58,6 +68,24 @@ async def active_ticket_types(project_id: object) -> list[TicketType]:
     return list(
         await TicketType.filter(project_id=project_id, active=True).order_by("position", "name")
     )
+
+
+async def active_type(project_id: uuid.UUID, type_id: object) -> TicketType:
+    """The project's active ticket type `type_id` (else a `ticket_type_id` validation error)."""
+    tid = field_uuid(type_id, "ticket_type_id")
+    ticket_type = await TicketType.get_or_none(id=tid, project_id=project_id, active=True)
+    if ticket_type is None:
+        raise invalid("ticket_type_id", "is not an active ticket type of this project")
+    return ticket_type
+
+
+async def project_agent(project_id: uuid.UUID, agent_id: object, field: str) -> Agent:
+    """The project's agent `agent_id` (else a validation error on `field`)."""
+    aid = field_uuid(agent_id, field)
+    agent = await Agent.get_or_none(id=aid, project_id=project_id)
+    if agent is None:
+        raise invalid(field, "is not an agent of this project")
+    return agent
 
 
 async def add_agent(

@@ -15,7 +15,7 @@ from typing import Any
 
 from models import Message, Project, Subscriber, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import catalog, requests, sql, tickets
+from services import catalog, customer_messages, requests, sql, subscribers, ticket_queries, tickets
 from services.errors import Conflict, HelpdeskDisabled, NotFound
 from services.validation import parse_uuid, subject_from_text
 
@@ -274,7 +274,7 @@ async def accept(customer: Customer, project_id: str, request_id: str | None = N
     }
     type_id = None
     if request_id is None:
-        subscriber = await tickets.ensure_subscriber(
+        subscriber = await subscribers.ensure_subscriber(
             project.id, customer.channel, customer.chat_id, **profile
         )
     else:
@@ -325,7 +325,7 @@ async def menu_view(
         enabled=project.helpdesk_enabled,
         can_create=project.helpdesk_enabled and project.helpdesk_allow_create and subscribed,
         subscribed=subscribed,
-        active_tickets=await tickets.count_active(subscriber.id) if subscriber else 0,
+        active_tickets=await ticket_queries.count_active(subscriber.id) if subscriber else 0,
         has_types=bool(types),
         preselected_type=preselected_type if preselected_type in type_ids else None,
     )
@@ -442,7 +442,7 @@ async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: Dr
     changed the ticket's status (closed → open, waiting → in progress)."""
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
     # the ticket is found (owned by this subscriber) and written to in the use case
-    written = await tickets.customer_message(
+    written = await customer_messages.customer_message(
         None,
         parse_uuid(ticket_id, what="ticket"),
         part.text,
@@ -461,7 +461,7 @@ async def close(subscriber_id: str, ticket_id: str) -> None:
 
 async def my_tickets(subscriber_id: str, *, page: int, size: int) -> tuple[list[TicketRow], int]:
     """One page of the customer's tickets, active first; returns (rows, total)."""
-    found, total = await tickets.subscriber_tickets(
+    found, total = await ticket_queries.subscriber_tickets(
         parse_uuid(subscriber_id, what="subscriber"), limit=size, offset=max(page, 0) * size
     )
     return [TicketRow(str(t.id), t.number, TicketStatus(t.status), t.subject) for t in found], total

@@ -10,7 +10,9 @@ from services.i18n import translator
 from services.outbox import enqueue_message, new_message
 
 CUSTOMER_TEXT = "customer_text"  # payload: text, buttons, attachments
-AGENT_EVENT = "agent_event"  # payload: event, ticket_id, message_id (rendered by the agent chat)
+# payload: event, ticket_id, message_id (+ "from"/"to" for status_changed): the agent chat
+# renders it
+AGENT_EVENT = "agent_event"
 
 default_locale = "en"
 
@@ -76,35 +78,44 @@ async def notify_agents(
     message: Message | None = None,
     *,
     agent_chat_id: int | None = _UNREAD,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Queue an event for the project's agent chat, if one is bound.
 
     `agent_chat_id`: the project's agent chat as the caller read it in this transaction
-    (None = not bound); by default it is read here.
+    (None = not bound); by default it is read here. `data`: more keys for the payload.
     """
     if agent_chat_id is _UNREAD:
         project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
         agent_chat_id = project.agent_chat_id
-    outbound = agent_event(ticket, event, message, agent_chat_id=agent_chat_id)
+    outbound = agent_event(ticket, event, message, agent_chat_id=agent_chat_id, data=data)
     if outbound is not None:
         await outbound.save(force_create=True)
 
 
 def agent_event(
-    ticket: Ticket, event: str, message: Message | None, *, agent_chat_id: int | None
+    ticket: Ticket,
+    event: str,
+    message: Message | None,
+    *,
+    agent_chat_id: int | None,
+    data: dict[str, Any] | None = None,
 ) -> OutboundMessage | None:
     """The row `notify_agents` stores, not saved yet (None: no agent chat bound)."""
     if agent_chat_id is None:
         return None
+    payload: dict[str, Any] = {
+        "event": event,
+        "ticket_id": str(ticket.id),
+        "message_id": str(message.id) if message else None,
+    }
+    if data:
+        payload.update(data)
     return new_message(
         channel=str(Channel.TELEGRAM),
         chat_id=agent_chat_id,
         kind=AGENT_EVENT,
-        payload={
-            "event": event,
-            "ticket_id": str(ticket.id),
-            "message_id": str(message.id) if message else None,
-        },
+        payload=payload,
         project_id=ticket.project_id,
         ticket_id=ticket.id,
         message_id=message.id if message else None,

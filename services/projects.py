@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from models import ApiKey, Project
 from services import clock, sql
-from services.errors import InvalidApiKey, NotFound
+from services.errors import HelpdeskDisabled, InvalidApiKey, NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
 
@@ -180,6 +180,25 @@ async def authenticate(raw_key: str | None) -> Project:
         key.last_used_at = now
     # a fresh instance per request: callers may change theirs without touching the cache
     return Project._init_from_db(**key.project_row)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCaller:
+    """Whom a REST request acts for: the project its API key opens. The API keeps this for
+    the request and hands `project` to the use cases as it is."""
+
+    project: Project
+
+
+async def api_caller(raw_key: str | None) -> ApiCaller:
+    """`authenticate` for the REST API (any failure is the same 401)."""
+    return ApiCaller(await authenticate(raw_key))
+
+
+def ensure_helpdesk_enabled(project: Project) -> None:
+    """The project's helpdesk is switched on (the REST API checks this on every call)."""
+    if not project.helpdesk_enabled:
+        raise HelpdeskDisabled("the helpdesk is disabled for this project")
 
 
 async def create_project(

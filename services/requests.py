@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from tortoise.transactions import in_transaction
 
 from models import HelpdeskRequest, Project, Subscriber
 from models.enums import Channel, RequestStatus
 from services import clock
+from services.catalog import active_type
 from services.errors import Conflict, HelpdeskDisabled, NotFound
 from services.projects import random_token
-from services.tickets import active_type, ensure_subscriber
+from services.subscribers import ChatProfile, ensure_subscriber
 
 REQUEST_TTL = timedelta(minutes=15)
 DEEP_LINK_PREFIX = "hdreq_"
@@ -108,27 +109,12 @@ async def open_request(request_id: str) -> HelpdeskRequest:
 
 
 async def accept_request(
-    request_id: str,
-    channel: Channel,
-    chat_id: int,
-    *,
-    first_name: str | None = None,
-    last_name: str | None = None,
-    username: str | None = None,
-    language_code: str | None = None,
+    request_id: str, channel: Channel, chat_id: int, **profile: Unpack[ChatProfile]
 ) -> tuple[HelpdeskRequest, Subscriber]:
     """Consent given (or already subscribed): subscribe the chat and mark the request accepted."""
     async with in_transaction():
         request = await open_request(request_id)
-        subscriber = await ensure_subscriber(
-            request.project_id,
-            channel,
-            chat_id,
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            language_code=language_code,
-        )
+        subscriber = await ensure_subscriber(request.project_id, channel, chat_id, **profile)
         updated = await HelpdeskRequest.filter(
             id=request.id, status=RequestStatus.PENDING
         ).update(status=RequestStatus.ACCEPTED, subscriber_id=subscriber.id, channel=channel)

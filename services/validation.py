@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import TypeVar
 
 from services.errors import NotFound, ValidationFailed
 
 MAX_TEXT = 4000
 MAX_SUBJECT = 200
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
 def parse_uuid(value: object, *, what: str = "object") -> uuid.UUID:
@@ -64,3 +69,15 @@ def subject_from_text(text: str) -> str | None:
     if not first_line:
         return None
     return first_line if len(first_line) <= MAX_SUBJECT else first_line[: MAX_SUBJECT - 1] + "…"
+
+
+def one_of(field: str, value: object, allowed: Sequence[Choice]) -> Choice:
+    """`value` as one of the `allowed` members (else a validation error naming them all)."""
+    for choice in allowed:
+        if value == choice:
+            return choice
+    names = [str(choice) for choice in allowed]
+    raise ValidationFailed(
+        f"{field} must be one of: {', '.join(names)}",
+        details=[{"field": field, "message": f"must be {'|'.join(names)}"}],
+    )

@@ -7,7 +7,8 @@ import argparse
 from helpdesk import cli_agent_chat
 from models import AgentChatCode, Project
 from models.enums import MessageSource
-from services import agent_chat, tickets
+from services import agent_chat
+from services.customer_messages import customer_message
 from tests.test_agent_group_env import (  # noqa: F401
     ADMIN,
     AGENT,
@@ -106,7 +107,7 @@ async def test_group_migrated_to_a_supergroup_keeps_working(env: AgentGroupEnv) 
     project = await Project.get(id=env.project.id)
     assert project.agent_chat_id == new_id
     # the next event lands in the new chat, with a fresh card
-    await tickets.customer_message(project, ticket.id, "any news?", source=MessageSource.TELEGRAM)
+    await customer_message(project, ticket.id, "any news?", source=MessageSource.TELEGRAM)
     await env.drain()
     texts = env.tg.sent_texts(new_id)
     assert any("Ticket #1" in t for t in texts)

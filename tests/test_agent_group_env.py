@@ -16,7 +16,7 @@ from bot.delivery.sender import MessengerSender
 from bot.telegram.agent_group import create_agent_group_router, setup_agent_chat_delivery
 from models import Message, OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, DeliveryStatus, MessageSource
-from services import agent_chat, tickets
+from services import agent_chat, ticket_queries, tickets
 from services.notifications import CUSTOMER_TEXT
 from tests.fakes.telegram import FakeTelegram
 
@@ -80,7 +80,7 @@ class AgentGroupEnv:
         return await tickets.create_ticket(self.project, new)
 
     async def ticket(self, ticket: Ticket) -> Ticket:
-        return await tickets.load(await Ticket.get(id=ticket.id))
+        return await ticket_queries.load(await Ticket.get(id=ticket.id))
 
     def topic_texts(self, chat_id: int, thread_id: int | None) -> list[str]:
         return [

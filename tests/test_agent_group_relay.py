@@ -11,6 +11,7 @@ from bot.telegram.agent_group import publisher
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
 from services import agent_chat, agent_desk, tickets
+from services.customer_messages import customer_message
 from services.notifications import AGENT_EVENT
 from tests.test_agent_group_env import (  # noqa: F401
     AGENT,
@@ -79,7 +80,7 @@ async def test_topic_names_fit_telegram(env: AgentGroupEnv) -> None:
 async def test_customer_messages_with_media_are_copied_into_the_topic(env: AgentGroupEnv) -> None:
     await env.bind(GROUP)
     ticket = await env.telegram_ticket()
-    await tickets.customer_message(
+    await customer_message(
         env.project,
         ticket.id,
         "see the photo",
@@ -246,7 +247,7 @@ async def test_a_deleted_topic_is_recreated_and_nothing_is_lost(env: AgentGroupE
     old = await topic_of(env, ticket)
     env.tg.delete_topic(GROUP, old)
     for text in ("It is 123", "Hello?"):
-        await tickets.customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
+        await customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
     await env.drain()
     new = await topic_of(env, ticket)
     assert new != old and env.tg.topic(GROUP, new).state == "open"  # type: ignore[union-attr]
@@ -263,7 +264,7 @@ async def test_a_closed_topic_is_reopened_for_a_customer_message(env: AgentGroup
     await env.drain()
     thread = await topic_of(env, ticket)
     env.tg.close_topic(GROUP, thread)  # closed by hand in Telegram, ticket still open
-    await tickets.customer_message(
+    await customer_message(
         env.project, ticket.id, "still there?", source=MessageSource.TELEGRAM
     )
     await env.drain()
@@ -351,7 +352,7 @@ async def test_a_retry_after_a_failed_second_part_sends_no_part_twice(
     before = len(env.tg.messages_in(GROUP, thread))
     monkeypatch.setattr(publisher, "TEXT_LIMIT", 200)  # a long text, in small parts
     text = " ".join(f"w{i:04d}" for i in range(80))  # ~480 chars: three parts
-    await tickets.customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
+    await customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
     send_message = env.sender.bot.send_message
     calls = 0
 
@@ -381,7 +382,7 @@ async def test_a_retry_after_a_failed_photo_does_not_repeat_the_text(env: AgentG
     ticket = await env.telegram_ticket()
     await env.drain()
     thread = await topic_of(env, ticket)
-    await tickets.customer_message(
+    await customer_message(
         env.project,
         ticket.id,
         "two photos",

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
-from models import OutboundMessage, OutboxEvent, Ticket
+from models import OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, MessageSource, TicketStatus
-from services import catalog, tickets
+from services import agent_chat, catalog, ticket_queries, tickets
+from services.customer_messages import customer_message
 from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
 from services.projects import create_project
 from tests.conftest import ON_POSTGRES
@@ -62,14 +63,14 @@ async def test_reply_rules(project):
     await tickets.agent_reply(project, ticket.id, "Hello", agent_id=agent.id)
     fresh = await Ticket.get(id=ticket.id)
     assert fresh.status == TicketStatus.WAITING and fresh.first_response_at is not None
-    await tickets.customer_message(project, ticket.id, "more", source=MessageSource.API)
+    await customer_message(project, ticket.id, "more", source=MessageSource.API)
     assert (await Ticket.get(id=ticket.id)).status == TicketStatus.IN_PROGRESS
     await tickets.change_status(project, ticket.id, "closed")
     with pytest.raises(TicketClosed):
         await tickets.agent_reply(project, ticket.id, "late")
     with pytest.raises(TicketClosed):
-        await tickets.customer_message(project, ticket.id, "late", source=MessageSource.API)
-    await tickets.customer_message(project, ticket.id, "back", source=MessageSource.TELEGRAM)
+        await customer_message(project, ticket.id, "late", source=MessageSource.API)
+    await customer_message(project, ticket.id, "back", source=MessageSource.TELEGRAM)
     assert (await Ticket.get(id=ticket.id)).status == TicketStatus.OPEN
 
 
@@ -80,16 +81,16 @@ async def test_new_cannot_be_set_and_virtual_only_customer_reply(project):
     with pytest.raises(ValidationFailed):
         await tickets.change_status(project, ticket.id, "new")
     with pytest.raises(WrongChannel):
-        await tickets.customer_message(project, ticket.id, "x", source=MessageSource.API)
+        await customer_message(project, ticket.id, "x", source=MessageSource.API)
 
 
 async def test_other_projects_ticket_is_not_found(project):
     other, _ = await create_project(name="Other")
     ticket = await tickets.create_ticket(other, tickets.NewTicket(text="secret"))
     with pytest.raises(NotFound):
-        await tickets.get_ticket(project, ticket.id)
+        await ticket_queries.get_ticket(project, ticket.id)
     with pytest.raises(NotFound):
-        await tickets.get_ticket(project, "not-a-uuid")
+        await ticket_queries.get_ticket(project, "not-a-uuid")
 
 
 async def test_long_agent_reply_reaches_the_customer_whole(project):
@@ -132,7 +133,7 @@ async def test_customer_message_rows_read_back_as_the_orm_writes_them(project):
     # the ORM's own insert, for the stored formats
     orm_message = await tickets.agent_reply(project, ticket.id, "ORM", agent_id=agent.id)
     attachments = [{"kind": "photo", "file_id": "f1", "name": "снимок ✓.jpg", "size": 3}]
-    written = await tickets.customer_message(
+    written = await customer_message(
         None,
         ticket.id,
         "Привет — \"quoted\" ✓",
@@ -236,7 +237,7 @@ async def test_customer_write_keeps_the_status_and_says_whether_it_changed(proje
     await tickets.agent_reply(project, ticket.id, "Agent says")
     await tickets.agent_reply(project, ticket.id, "note", internal=True)
     await tickets.change_status(project, ticket.id, "in_progress")
-    written = await tickets.customer_message(
+    written = await customer_message(
         None,
         ticket.id,
         "Second",
@@ -305,7 +306,7 @@ async def test_customer_message_into_a_ticket_changed_meanwhile_takes_the_locked
         return row
 
     monkeypatch.setattr(sql, "fetch_one", fetch_one)
-    written = await tickets.customer_message(
+    written = await customer_message(
         None,
         ticket.id,
         "Still there?",
@@ -351,7 +352,7 @@ async def test_messages_in_a_row_reuse_the_ticket_read_only_while_nothing_change
     monkeypatch.setattr(sql, "fetch_one", fetch_one)
 
     async def say(text: str) -> OutboxEvent:
-        written = await tickets.customer_message(
+        written = await customer_message(
             None,
             ticket.id,
             text,
@@ -380,3 +381,29 @@ async def test_messages_in_a_row_reuse_the_ticket_read_only_while_nothing_change
     assert len(told) == 3  # one, two, three: "four" came after the chat was unbound
     fresh = await Ticket.get(id=ticket.id)
     assert fresh.status == TicketStatus.OPEN and fresh.last_customer_message_at is not None
+
+
+async def test_the_agent_chat_learns_a_status_change_from_its_own_event(project):
+    """`status_changed` agent events carry from/to; a row queued before they did (no keys)
+    is answered from the webhook outbox, as before."""
+    await Project.filter(id=project.id).update(agent_chat_id=-1001)
+    ticket = await tickets.create_ticket(project, tickets.NewTicket(text="Hi"))
+    await tickets.change_status(project, ticket.id, "closed")
+    await tickets.change_status(project, ticket.id, "in_progress")
+    await tickets.change_status(project, ticket.id, "waiting")
+    rows = await OutboundMessage.filter(ticket_id=ticket.id, kind="agent_event").order_by(
+        "created_at"
+    )
+    changes = [r.payload for r in rows if r.payload["event"] == "status_changed"]
+    assert [(c["from"], c["to"]) for c in changes] == [
+        ("new", "closed"),
+        ("closed", "in_progress"),
+        ("in_progress", "waiting"),
+    ]
+    assert [await agent_chat.closed_state_changed(ticket, c) for c in changes] == [
+        True,
+        True,
+        False,
+    ]
+    old_row = {"event": "status_changed", "ticket_id": str(ticket.id), "message_id": None}
+    assert await agent_chat.closed_state_changed(ticket, old_row) is False  # latest: → waiting

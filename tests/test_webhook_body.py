@@ -8,6 +8,7 @@ from typing import Any
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus, MessageSource
 from services import clock, tickets, webhooks
+from services.customer_messages import customer_message
 from services.outbox import encode_body
 
 # fixtures shared with the webhook tests
@@ -31,7 +32,7 @@ async def test_every_writer_stores_the_body_of_its_payload(project: Project):
     ticket = await new_ticket(project, "Привет ✓")  # record_event (ORM save)
     await tickets.change_status(project, ticket.id, "waiting")
     # the customer write path inserts its outbox row with hand-written SQL (sql.insert)
-    await tickets.customer_message(project, ticket.id, "more text ✓", source=MessageSource.API)
+    await customer_message(project, ticket.id, "more text ✓", source=MessageSource.API)
     events = await OutboxEvent.filter(ticket_id=ticket.id).order_by("seq")
     written = [e.event for e in events]
     assert written[:2] == ["ticket.created", "ticket.status_changed"]

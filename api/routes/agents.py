@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import schemas
-from api.context import Operation, project_of
+from api.context import Operation, caller_of
 from api.parsing import json
 from services import catalog
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    agents = await catalog.list_agents(project_of(request).id)
+    agents = await catalog.list_agents(caller_of(request).project.id)
     return json({"agents": [catalog.agent_view(a) for a in agents]})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import schemas
-from api.context import Operation, links_of, project_of
+from api.context import Operation, caller_of, links_of
 from api.parsing import json, parse_body
 from models.enums import Channel
 from services import requests
@@ -14,7 +14,7 @@ from services import requests
 async def create_request(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.CreateRequest, optional=True)
     created = await requests.create_request(
-        project_of(request),
+        caller_of(request).project,
         links_of(request),
         channel=Channel(body.channel) if body.channel else None,
         ticket_type_id=body.ticket_type_id,
@@ -23,7 +23,8 @@ async def create_request(request: web.Request) -> web.Response:
 
 
 async def request_status(request: web.Request) -> web.Response:
-    status = await requests.request_status(project_of(request), request.match_info["request_id"])
+    project = caller_of(request).project
+    status = await requests.request_status(project, request.match_info["request_id"])
     return json(status)
 
 

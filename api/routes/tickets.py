@@ -5,34 +5,25 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import schemas
-from api.context import Operation, project_of
+from api.context import Operation, caller_of
 from api.parsing import json, parse_body, parse_query
 from models.enums import MessageSource
-from services import tickets
+from services import customer_messages, ticket_queries, tickets
 from services.serializers import message_view, ticket_details, ticket_summary
 
 
 async def create_ticket(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.CreateTicket)
-    ticket = await tickets.create_ticket(
-        project_of(request),
-        tickets.NewTicket(
-            text=body.text,
-            subject=body.subject,
-            channel=body.channel,
-            chat_id=body.chat_id,
-            first_name=body.first_name,
-            username=body.username,
-            ticket_type_id=body.ticket_type_id,
-        ),
-    )
+    # the body's fields are NewTicket's own (the schema is the REST face of it)
+    new = tickets.NewTicket(**body.model_dump())
+    ticket = await tickets.create_ticket(caller_of(request).project, new)
     return json(ticket_summary(ticket), status=201)
 
 
 async def list_tickets(request: web.Request) -> web.Response:
     query = parse_query(request, schemas.ListQuery)
-    found, total = await tickets.list_ticket_summaries(
-        project_of(request),
+    found, total = await ticket_queries.list_ticket_summaries(
+        caller_of(request).project,
         statuses=query.statuses(),
         assigned_to=query.assigned_to,
         channel=query.channel,
@@ -50,14 +41,15 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 
 async def get_ticket(request: web.Request) -> web.Response:
-    ticket, messages = await tickets.get_ticket(project_of(request), request.match_info["id"])
+    project, ticket_id = caller_of(request).project, request.match_info["id"]
+    ticket, messages = await ticket_queries.get_ticket(project, ticket_id)
     return json(ticket_details(ticket, messages))
 
 
 async def agent_reply(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.AgentReply)
     message = await tickets.agent_reply(
-        project_of(request),
+        caller_of(request).project,
         request.match_info["id"],
         body.text,
         internal=body.internal,
@@ -68,29 +60,31 @@ async def agent_reply(request: web.Request) -> web.Response:
 
 async def customer_reply(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.CustomerReply)
-    written = await tickets.customer_message(
-        project_of(request), request.match_info["id"], body.text, source=MessageSource.API
+    project, ticket_id = caller_of(request).project, request.match_info["id"]
+    written = await customer_messages.customer_message(
+        project, ticket_id, body.text, source=MessageSource.API
     )
     return json(message_view(written.message), status=201)
 
 
 async def change_status(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.ChangeStatus)
-    ticket = await tickets.change_status(project_of(request), request.match_info["id"], body.status)
+    project, ticket_id = caller_of(request).project, request.match_info["id"]
+    ticket = await tickets.change_status(project, ticket_id, body.status)
     return json(ticket_summary(ticket))
 
 
 async def assign(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.Assign)
-    ticket = await tickets.assign(project_of(request), request.match_info["id"], body.user_id)
+    project, ticket_id = caller_of(request).project, request.match_info["id"]
+    ticket = await tickets.assign(project, ticket_id, body.user_id)
     return json(ticket_summary(ticket))
 
 
 async def set_priority(request: web.Request) -> web.Response:
     body = await parse_body(request, schemas.SetPriority)
-    ticket = await tickets.set_priority(
-        project_of(request), request.match_info["id"], body.priority
-    )
+    project, ticket_id = caller_of(request).project, request.match_info["id"]
+    ticket = await tickets.set_priority(project, ticket_id, body.priority)
     return json(ticket_summary(ticket))
 
 

@@ -186,7 +186,7 @@ class AgentChatPublisher:
         elif event in ("status_changed", "assigned", "priority_changed") and not created:
             await self.refresh_card(ticket, project)
             if event == "status_changed":
-                await self._sync_topic_state(ticket, project)
+                await self._sync_topic_state(ticket, project, payload)
         elif event == "customer_blocked":
             sent = await self._post_text(
                 ticket, project, self.t("agent-relay-blocked"), key="blocked"
@@ -283,11 +283,13 @@ class AgentChatPublisher:
 
         return send
 
-    async def _sync_topic_state(self, ticket: Ticket, project: Project) -> None:
+    async def _sync_topic_state(
+        self, ticket: Ticket, project: Project, event: dict[str, Any]
+    ) -> None:
         """Closing or reopening the ticket renames and closes/reopens its topic."""
         if not project.agent_chat_is_forum or ticket.agent_topic_id is None:
             return
-        if not await agent_chat.closed_state_changed(ticket):
+        if not await agent_chat.closed_state_changed(ticket, event):
             return
         chat_id, thread_id = project.agent_chat_id, ticket.agent_topic_id
         try:
