@@ -11,18 +11,18 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
 from models.enums import Channel
 from services import customers
-from services.customers import Customer, DraftPart, Route, Screen
+from services.customer_flow import PROJECT, SUBSCRIBER, landing
+from services.customer_views import Customer, DraftPart, Route, Screen
 
 log = logging.getLogger(__name__)
 
-# keys of start data passed between dialogs
-PROJECT = "project"
-SUBSCRIBER = "subscriber"
-TICKET = "ticket"
-TICKET_TYPE = "type"
-REQUEST = "request"
-NOTICE = "notice"
-NOTICE_ARGS = "notice_args"
+# the dialog each landing screen opens
+_DIALOG = {
+    Screen.CONSENT: ConsentSG.main,
+    Screen.MENU: MenuSG.main,
+    Screen.PICKER: ProjectsSG.main,
+    Screen.NOTICE: NoticeSG.main,
+}
 
 
 def customer_of(user: User | None, chat: Chat) -> Customer:
@@ -81,23 +81,7 @@ async def start_route(
     manager: DialogManager, route: Route, show_mode: ShowMode | None = None
 ) -> None:
     """Open the screen a use case chose; always on a fresh stack (no dead ends behind it)."""
-    notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
-    if route.screen == Screen.CONSENT:
-        data: dict[str, Any] = {PROJECT: route.project_id, REQUEST: route.request_id}
-        await manager.start(ConsentSG.main, data, StartMode.RESET_STACK, show_mode)
-    elif route.screen == Screen.MENU:
-        data = {
-            PROJECT: route.project_id,
-            SUBSCRIBER: route.subscriber_id,
-            TICKET_TYPE: route.ticket_type_id,
-            TICKET: route.ticket_id,
-            **notice,
-        }
-        await manager.start(MenuSG.main, data, StartMode.RESET_STACK, show_mode)
-    elif route.screen == Screen.PICKER:
-        await manager.start(ProjectsSG.main, notice, StartMode.RESET_STACK, show_mode)
-    else:
-        await manager.start(NoticeSG.main, notice, StartMode.RESET_STACK, show_mode)
+    await manager.start(_DIALOG[route.screen], landing(route), StartMode.RESET_STACK, show_mode)
 
 
 async def on_unknown_intent(event: ErrorEvent, dialog_manager: DialogManager) -> None:

@@ -5,29 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
-from dialogs.common import (
+from bot.presentation import notice_text
+from dialogs.common import ids, start_route, start_value
+from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, ThreadSG, TypePickerSG
+from dialogs.widgets import T, confirm_window, translator_of
+from services import customer_flow, customers
+from services.customer_flow import (
     NOTICE,
     NOTICE_ARGS,
     PROJECT,
     SUBSCRIBER,
     TICKET,
     TICKET_TYPE,
-    ids,
-    start_value,
+    TYPE_USED,
 )
-from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, NoticeSG, ThreadSG, TypePickerSG
-from dialogs.widgets import T, translator_of
-from services import customers
 
 ID_NEW = "new"
 ID_MINE = "mine"
 ID_UNSUBSCRIBE = "unsub"
 ID_UNSUBSCRIBE_YES = "unsub_yes"
 ID_UNSUBSCRIBE_NO = "unsub_no"
-TYPE_USED = "type_used"  # a preselected type (from the deep link) serves the first ticket only
 
 
 def _preselected(manager: DialogManager) -> str | None:
@@ -40,10 +40,13 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     view = await customers.menu_view(
         start_value(dialog_manager, PROJECT), start_value(dialog_manager, SUBSCRIBER)
     )
-    t = translator_of(dialog_manager)
-    notice = start_value(dialog_manager, NOTICE)
+    notice = notice_text(
+        translator_of(dialog_manager),
+        start_value(dialog_manager, NOTICE),
+        start_value(dialog_manager, NOTICE_ARGS),
+    )
     return {
-        "notice": t(notice, **(start_value(dialog_manager, NOTICE_ARGS) or {})) if notice else "",
+        "notice": notice,
         "project": view.name,
         "count": view.active_tickets,
         "enabled": view.enabled,
@@ -77,15 +80,10 @@ async def on_my_tickets(callback: CallbackQuery, button: Button, manager: Dialog
 
 
 async def on_unsubscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    view = await customers.menu_view(
+    route = await customer_flow.unsubscribe(
         start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
     )
-    await customers.unsubscribe(start_value(manager, SUBSCRIBER))
-    await manager.start(
-        NoticeSG.main,
-        {NOTICE: "notice-unsubscribed", NOTICE_ARGS: {"project": view.name}},
-        StartMode.RESET_STACK,
-    )
+    await start_route(manager, route)
 
 
 async def on_child_result(start_data: Data, result: Any, manager: DialogManager) -> None:
@@ -124,12 +122,10 @@ def menu_dialog() -> Dialog:
             state=MenuSG.main,
             getter=menu_getter,
         ),
-        Window(
+        confirm_window(
             T("unsubscribe-confirm"),
-            Row(
-                Button(T("button-unsubscribe-yes"), id=ID_UNSUBSCRIBE_YES, on_click=on_unsubscribe),
-                SwitchTo(T("button-back"), id=ID_UNSUBSCRIBE_NO, state=MenuSG.main),
-            ),
+            Button(T("button-unsubscribe-yes"), id=ID_UNSUBSCRIBE_YES, on_click=on_unsubscribe),
+            SwitchTo(T("button-back"), id=ID_UNSUBSCRIBE_NO, state=MenuSG.main),
             state=MenuSG.unsubscribe,
             getter=unsubscribe_getter,
         ),

@@ -9,10 +9,11 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import NOTICE, NOTICE_ARGS, customer, start_route, start_value
+from dialogs.common import customer, start_route, start_value
 from dialogs.states import NoticeSG
 from dialogs.widgets import translator_of
 from services import customers
+from services.customer_flow import NOTICE, NOTICE_ARGS
 
 
 async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:

@@ -10,10 +10,9 @@ from bot.max import payloads as p
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import open_route
-from bot.max.states import PROJECT, REQUEST, Screen
-from services import customers
-from services.customers import Route
-from services.customers import Screen as Landing
+from bot.max.states import Screen
+from services import customer_flow, customers
+from services.customer_flow import PROJECT, REQUEST
 
 
 async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
@@ -23,8 +22,7 @@ async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
 
 
 async def on_decline(event: MessageCallback, chat: MaxChat) -> None:
-    await customers.decline((await chat.data()).get(REQUEST))
-    await open_route(chat, Route(Landing.NOTICE, notice="consent-cancelled"))
+    await open_route(chat, await customer_flow.decline((await chat.data()).get(REQUEST)))
 
 
 def consent_router() -> Router:

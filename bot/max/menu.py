@@ -10,8 +10,9 @@ from bot.max import payloads as p
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go, open_route, show
-from bot.max.states import (
-    CHOSEN_TYPE,
+from bot.max.states import CHOSEN_TYPE, Screen
+from services import customer_flow, customers
+from services.customer_flow import (
     PAGE,
     PARTS,
     PROJECT,
@@ -19,11 +20,7 @@ from bot.max.states import (
     TICKET,
     TICKET_TYPE,
     TYPE_USED,
-    Screen,
 )
-from services import customers
-from services.customers import Route
-from services.customers import Screen as Landing
 
 
 async def on_new_ticket(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
@@ -53,10 +50,7 @@ async def on_unsubscribe(event: MessageCallback, chat: MaxChat, payload: Nav) ->
 
 async def on_unsubscribe_yes(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     data = await chat.data()
-    view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER])
-    await customers.unsubscribe(data[SUBSCRIBER])
-    notice = Route(Landing.NOTICE, notice="notice-unsubscribed", notice_args={"project": view.name})
-    await open_route(chat, notice)
+    await open_route(chat, await customer_flow.unsubscribe(data[PROJECT], data[SUBSCRIBER]))
 
 
 async def on_project(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:

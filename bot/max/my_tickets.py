@@ -9,7 +9,8 @@ from bot.max import payloads as p
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go
-from bot.max.states import BACK, PAGE, TICKET, Screen
+from bot.max.states import BACK, Screen
+from services.customer_flow import PAGE, TICKET
 
 
 async def on_ticket(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:

@@ -12,9 +12,9 @@ from bot.max.attachments import part_of
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go, show
-from bot.max.states import BACK, ERROR, PARTS, SUBSCRIBER, TICKET, Screen
-from services import customers
-from services.errors import HelpdeskError
+from bot.max.states import BACK, Screen
+from services import customer_flow, customers
+from services.customer_flow import ERROR, PARTS, SUBSCRIBER, TICKET
 
 
 async def on_close(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
@@ -41,14 +41,11 @@ async def on_back(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
 async def on_thread_message(event: MessageCreated, chat: MaxChat) -> None:
     """Added to the ticket; the thread is shown again below the customer's message."""
     data = await chat.data()
-    part = part_of(event.message)
-    if not part.text and not part.attachments:
-        data[ERROR] = "error-unsupported-content"
-    else:
-        try:
-            await customers.write(chat.customer, data[SUBSCRIBER], data[TICKET], part)
-        except HelpdeskError as exc:
-            data[ERROR] = f"error-{exc.code}"
+    error, _ = await customer_flow.write(
+        chat.customer, data[SUBSCRIBER], data[TICKET], part_of(event.message)
+    )
+    if error is not None:
+        data[ERROR] = error
     await chat.context.set_data(data)
     await show(chat)
 
