@@ -23,6 +23,10 @@ from services.requests import BotLinks
 
 log = logging.getLogger(__name__)
 
+# Resources.extras key: callables(Delivery) registering each bot's hooks on its sender, for
+# helpdesk.workers.create_workers(..., setup=...); both bots append to the one list
+EXTRA_DELIVERY_SETUP = "delivery_setup"
+
 BotCtx = Callable[[web.Application], AbstractAsyncContextManager[None]]
 # what runs inside a built bot's context: (app, resources, dispatcher, bot)
 Run = Callable[[web.Application, Any, Any, Any], AbstractAsyncContextManager[None]]
@@ -34,13 +38,24 @@ class BotRuntime(ABC):
     platform: ClassVar[str]  # "telegram" or "max"
     webhook_path: ClassVar[str]
     webhook_key: ClassVar[web.AppKey[Any]]  # the webhook handler while in webhook mode
+    extra_bot: ClassVar[str]  # Resources.extras keys: the sender sends with the bot
+    extra_dispatcher: ClassVar[str]
 
     def setting(self, settings: Any, name: str) -> Any:
         return getattr(settings, f"{self.platform}_{name}")
 
     @abstractmethod
-    def open(self, resources: Any) -> AbstractAsyncContextManager[tuple[Any, Any]]:
-        """Builds (dispatcher, bot) and hands them to the extras; closes them on exit."""
+    def build(self, resources: Any) -> AbstractAsyncContextManager[tuple[Any, Any, Any]]:
+        """Builds (dispatcher, bot, its delivery setup); closes what it built on exit."""
+
+    @contextlib.asynccontextmanager
+    async def open(self, resources: Any) -> AsyncIterator[tuple[Any, Any]]:
+        """The bot and its dispatcher, handed to the extras with the delivery hooks."""
+        async with self.build(resources) as (dp, bot, delivery_setup):
+            resources.extras[self.extra_bot] = bot
+            resources.extras[self.extra_dispatcher] = dp
+            resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(delivery_setup)
+            yield dp, bot
 
     @abstractmethod
     def observe(self, dp: Any, metrics: Any) -> None:

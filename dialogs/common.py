@@ -8,10 +8,12 @@ from typing import Any
 from aiogram.types import Chat, ErrorEvent, Message, User
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
+from bot.presentation import notice_text
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
+from dialogs.widgets import translator_of
 from models.enums import Channel
 from services import customers
-from services.customer_flow import PROJECT, SUBSCRIBER, landing
+from services.customer_flow import NOTICE, NOTICE_ARGS, PROJECT, SUBSCRIBER, landing
 from services.customer_views import Customer, DraftPart, Route, Screen
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,12 @@ def customer(manager: DialogManager) -> Customer:
 def start_value(manager: DialogManager, key: str) -> Any:
     data = manager.start_data
     return data.get(key) if isinstance(data, dict) else None
+
+
+def notice_of(manager: DialogManager, default: str | None = None) -> str:
+    """The notice a route put in the start data, rendered ("" when there is none)."""
+    key = start_value(manager, NOTICE) or default
+    return notice_text(translator_of(manager), key, start_value(manager, NOTICE_ARGS))
 
 
 def ids(manager: DialogManager) -> dict[str, str]:

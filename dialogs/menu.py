@@ -8,14 +8,11 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
-from bot.presentation import notice_text
-from dialogs.common import ids, start_route, start_value
+from dialogs.common import ids, notice_of, start_route, start_value
 from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, ThreadSG, TypePickerSG
-from dialogs.widgets import T, confirm_window, translator_of
+from dialogs.widgets import T, confirm_window
 from services import customer_flow, customers
 from services.customer_flow import (
-    NOTICE,
-    NOTICE_ARGS,
     PROJECT,
     SUBSCRIBER,
     TICKET,
@@ -26,8 +23,6 @@ from services.customer_flow import (
 ID_NEW = "new"
 ID_MINE = "mine"
 ID_UNSUBSCRIBE = "unsub"
-ID_UNSUBSCRIBE_YES = "unsub_yes"
-ID_UNSUBSCRIBE_NO = "unsub_no"
 
 
 def _preselected(manager: DialogManager) -> str | None:
@@ -40,13 +35,8 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     view = await customers.menu_view(
         start_value(dialog_manager, PROJECT), start_value(dialog_manager, SUBSCRIBER)
     )
-    notice = notice_text(
-        translator_of(dialog_manager),
-        start_value(dialog_manager, NOTICE),
-        start_value(dialog_manager, NOTICE_ARGS),
-    )
     return {
-        "notice": notice,
+        "notice": notice_of(dialog_manager),
         "project": view.name,
         "count": view.active_tickets,
         "enabled": view.enabled,
@@ -123,11 +113,12 @@ def menu_dialog() -> Dialog:
             getter=menu_getter,
         ),
         confirm_window(
-            T("unsubscribe-confirm"),
-            Button(T("button-unsubscribe-yes"), id=ID_UNSUBSCRIBE_YES, on_click=on_unsubscribe),
-            SwitchTo(T("button-back"), id=ID_UNSUBSCRIBE_NO, state=MenuSG.main),
-            state=MenuSG.unsubscribe,
-            getter=unsubscribe_getter,
+            "unsubscribe",
+            ID_UNSUBSCRIBE,
+            on_unsubscribe,
+            MenuSG.unsubscribe,
+            MenuSG.main,
+            unsubscribe_getter,
         ),
         on_start=on_menu_start,
         on_process_result=on_child_result,

@@ -8,12 +8,11 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.text import Format
 
-from bot.presentation import notice_text, short_id
-from dialogs.common import customer, start_route, start_value
+from bot.presentation import short_id
+from dialogs.common import customer, notice_of, start_route
 from dialogs.states import ProjectsSG
-from dialogs.widgets import T, choices, translator_of
+from dialogs.widgets import T, choices
 from services import customers
-from services.customer_flow import NOTICE, NOTICE_ARGS
 
 ID_PROJECT = "pj"
 
@@ -21,13 +20,8 @@ ID_PROJECT = "pj"
 async def projects_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     who = customer(dialog_manager)
     subscribed = await customers.subscriptions(who.channel, who.chat_id)
-    notice = notice_text(
-        translator_of(dialog_manager),
-        start_value(dialog_manager, NOTICE),
-        start_value(dialog_manager, NOTICE_ARGS),
-    )
     return {
-        "notice": notice,
+        "notice": notice_of(dialog_manager),
         "projects": [{"id": short_id(c.project_id), "name": c.name} for c in subscribed],
     }
 

@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 
 ID_INPUT = "say"
 ID_CLOSE = "close"
-ID_CLOSE_YES = "close_yes"
-ID_CLOSE_NO = "close_no"
 ID_BACK = "back"
 ERROR_SHOWN = "error_shown"  # the window on screen shows an error: the next message redraws it
 ALBUM = "album"  # dialog data: the media group whose first part got the receipt
@@ -113,10 +111,6 @@ def thread_dialog() -> Dialog:
             getter=thread_getter,
         ),
         confirm_window(
-            T("close-confirm"),
-            Button(T("button-close-yes"), id=ID_CLOSE_YES, on_click=on_close),
-            SwitchTo(T("button-close-no"), id=ID_CLOSE_NO, state=ThreadSG.main),
-            state=ThreadSG.confirm_close,
-            getter=thread_getter,
+            "close", ID_CLOSE, on_close, ThreadSG.confirm_close, ThreadSG.main, thread_getter
         ),
     )

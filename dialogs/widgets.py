@@ -1,4 +1,5 @@
-"""Shared widgets: Fluent-backed text (aiogram-dialog has no i18n of its own)."""
+"""Shared widgets: Fluent-backed text (aiogram-dialog has no i18n of its own), a column of
+choices, a yes/no question."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from aiogram.fsm.state import State
 from aiogram_dialog import Window
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.kbd import Column, Keyboard, Row, Select
+from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd.button import OnClick
 from aiogram_dialog.widgets.kbd.select import OnItemClick
 from aiogram_dialog.widgets.text import Format, Text
 from fluent.syntax import FluentParser
@@ -111,7 +113,16 @@ def choices(
 
 
 def confirm_window(
-    question: Text, yes: Keyboard, no: Keyboard, *, state: State, getter: Any
+    name: str, widget_id: str, on_yes: OnClick, state: State, back: State, getter: Any
 ) -> Window:
-    """A yes/no question in one row (close a ticket, unsubscribe)."""
-    return Window(question, Row(yes, no), state=state, getter=getter)
+    """A yes/no question (close a ticket, unsubscribe): the text `<name>-confirm` over
+    [button-<name>-yes] → `on_yes` and [button-<name>-no] → back to `back`, in one row."""
+    return Window(
+        T(f"{name}-confirm"),
+        Row(
+            Button(T(f"button-{name}-yes"), id=f"{widget_id}_yes", on_click=on_yes),
+            SwitchTo(T(f"button-{name}-no"), id=f"{widget_id}_no", state=back),
+        ),
+        state=state,
+        getter=getter,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from models.enums import Author, Channel, TicketStatus
 
@@ -31,6 +31,22 @@ class Customer:
     last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+
+    def profile(self) -> Profile:
+        """What a subscriber and a new ticket keep of the person."""
+        return Profile(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            username=self.username,
+            language_code=self.language_code,
+        )
+
+
+class Profile(TypedDict):
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    language_code: str | None
 
 
 @dataclass(frozen=True)

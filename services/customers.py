@@ -174,12 +174,7 @@ async def accept(customer: Customer, project_id: str, request_id: str | None = N
         return await _existing(customer, "notice-link-unknown")
     if not project.helpdesk_enabled:
         return _disabled(project)
-    profile = {
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "username": customer.username,
-        "language_code": customer.language_code,
-    }
+    profile = customer.profile()
     type_id = None
     if request_id is None:
         subscriber = await tickets.ensure_subscriber(
@@ -273,10 +268,7 @@ async def open_ticket(
             subject=subject_from_text(text) if text else None,
             channel=customer.channel,
             chat_id=customer.chat_id,
-            first_name=customer.first_name,
-            last_name=customer.last_name,
-            username=customer.username,
-            language_code=customer.language_code,
+            **customer.profile(),
             ticket_type_id=ticket_type_id,
             source=source,
             attachments=attachments,

@@ -26,6 +26,7 @@ from services.customer_views import Customer
 from services.i18n import Translator, translator
 
 CHAT_KEY = "chat"  # handler argument name of the MaxChat
+Handler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 TEXT_LIMIT = 4000  # MAX refuses longer texts
 
 
@@ -140,12 +141,7 @@ class ChatMiddleware(BaseMiddleware):
         self.dp = dp
         self.default_locale = default_locale
 
-    async def __call__(
-        self,
-        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
-        event_object: Any,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event_object: Any, data: dict[str, Any]) -> Any:
         chat = await chat_of(self.dp, event_object, self.default_locale)
         if chat is None:
             return None

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go, open_route, show
@@ -55,16 +53,3 @@ async def on_unsubscribe_yes(event: MessageCallback, chat: MaxChat, payload: Nav
 
 async def on_project(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     await open_route(chat, await customers.choose_project(chat.customer, payload.arg or ""))
-
-
-def menu_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_new_ticket, Nav.filter(F.action == p.NEW_TICKET), Screen.menu)
-    cb.register(on_my_tickets, Nav.filter(F.action == p.MY_TICKETS), Screen.menu)
-    cb.register(on_unsubscribe, Nav.filter(F.action == p.UNSUBSCRIBE), Screen.menu)
-    cb.register(on_unsubscribe_yes, Nav.filter(F.action == p.UNSUBSCRIBE_YES), Screen.unsubscribe)
-    cb.register(on_project, Nav.filter(F.action == p.PROJECT), Screen.projects)
-    back_to_menu = (Screen.unsubscribe, Screen.types, Screen.compose, Screen.my_tickets)
-    cb.register(on_menu, Nav.filter(F.action == p.MENU), *back_to_menu)
-    return router

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 
 from bot.max import payloads as p
@@ -21,11 +20,3 @@ async def on_page(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     arg = payload.arg or ""
     page = int(arg) if arg.isdigit() else 0
     await go(chat, Screen.my_tickets, **{PAGE: page})
-
-
-def my_tickets_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_ticket, Nav.filter(F.action == p.TICKET), Screen.my_tickets)
-    cb.register(on_page, Nav.filter(F.action == p.PAGE), Screen.my_tickets)
-    return router

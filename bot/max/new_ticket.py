@@ -3,7 +3,6 @@ messages (text, images, files, audio, video) and presses [Send]."""
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
@@ -44,11 +43,3 @@ async def on_send(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
         return
     changes = {TICKET: ticket_id, BACK: p.MENU, PARTS: [], TYPE_USED: True}
     await go(chat, Screen.thread, **changes)
-
-
-def new_ticket_router() -> Router:
-    router = Router(router_id=__name__)
-    router.message_callback.register(on_type, Nav.filter(F.action == p.TYPE), Screen.types)
-    router.message_callback.register(on_send, Nav.filter(F.action == p.SEND), Screen.compose)
-    router.message_created.register(on_draft_message, Screen.compose)
-    return router

@@ -17,6 +17,7 @@ from maxapi.methods.types.getted_updates import process_update_webhook
 from bot.max.delivery import delivery_setup
 from bot.max.factory import create_bot, create_dispatcher
 from bot.max.seen import seen_max_updates, update_identity
+from bot.runtime_base import EXTRA_DELIVERY_SETUP as EXTRA_DELIVERY_SETUP  # re-exported
 from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
 from helpdesk.metrics import count_update, observe_max_updates
 from services.seen_updates import SeenUpdates
@@ -29,7 +30,6 @@ SECRET_HEADER = "X-Max-Bot-Api-Secret"
 # keys in Resources.extras
 EXTRA_BOT = "max_bot"  # helpdesk.app passes it to the MAX sender
 EXTRA_DISPATCHER = "max_dispatcher"
-EXTRA_DELIVERY_SETUP = "delivery_setup"  # the list bot/telegram/runtime.py also appends to
 
 
 class MaxWebhook:
@@ -79,21 +79,16 @@ class MaxRuntime(BotRuntime):
     platform = "max"
     webhook_path = WEBHOOK_PATH
     webhook_key = WEBHOOK_HANDLER
+    extra_bot = EXTRA_BOT
+    extra_dispatcher = EXTRA_DISPATCHER
 
     @contextlib.asynccontextmanager
-    async def open(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot]]:
-        """The bot and its dispatcher, in the extras with the delivery hooks; the bot's
-        session closes last."""
-        settings = resources.settings
-        bot = create_bot(settings)
-        dp = create_dispatcher(settings, resources.redis)
-        resources.extras[EXTRA_BOT] = bot  # the MAX sender sends with it
-        resources.extras[EXTRA_DISPATCHER] = dp
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
-            delivery_setup(dp, bot, settings.default_locale)
-        )
+    async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:
+        """The bot and its dispatcher; the bot's session closes last."""
+        bot = create_bot(resources.settings)
+        dp = create_dispatcher(resources.settings, resources.redis)
         try:
-            yield dp, bot
+            yield dp, bot, delivery_setup(dp, bot, resources.settings.default_locale)
         finally:
             await bot.close_session()
 

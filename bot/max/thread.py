@@ -3,7 +3,6 @@ closed one is reopened); [Close ticket] asks first; [Back] returns where the cus
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
@@ -48,14 +47,3 @@ async def on_thread_message(event: MessageCreated, chat: MaxChat) -> None:
         data[ERROR] = error
     await chat.context.set_data(data)
     await show(chat)
-
-
-def thread_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_close, Nav.filter(F.action == p.CLOSE), Screen.thread)
-    cb.register(on_back, Nav.filter(F.action == p.BACK), Screen.thread)
-    cb.register(on_close_yes, Nav.filter(F.action == p.CLOSE_YES), Screen.confirm_close)
-    cb.register(on_close_no, Nav.filter(F.action == p.CLOSE_NO), Screen.confirm_close)
-    router.message_created.register(on_thread_message, Screen.thread)
-    return router

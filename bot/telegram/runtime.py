@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
+from bot.runtime_base import EXTRA_DELIVERY_SETUP as EXTRA_DELIVERY_SETUP  # re-exported
 from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
 from bot.telegram.agent_group import setup_agent_chat_delivery
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
@@ -29,10 +30,6 @@ WEBHOOK_HANDLER = web.AppKey("telegram_webhook", TelegramWebhook)
 EXTRA_BOT = "telegram_bot"
 EXTRA_DISPATCHER = "telegram_dispatcher"
 EXTRA_BG_FACTORY = "telegram_bg_factory"
-# callables(Delivery) for helpdesk.workers.create_workers(..., setup=...): they register this
-# bot's hooks on the Telegram sender (thread re-render, agent-group kinds); a list, so the
-# MAX bot can append its own
-EXTRA_DELIVERY_SETUP = "delivery_setup"
 # (storage, events isolation) to use instead of building them from REDIS_URL: two apps in
 # one process (a test's "bots" and "workers" processes) share one memory storage this way
 EXTRA_FSM = "telegram_fsm"
@@ -62,23 +59,21 @@ class TelegramRuntime(BotRuntime):
     platform = "telegram"
     webhook_path = WEBHOOK_PATH
     webhook_key = WEBHOOK_HANDLER
+    extra_bot = EXTRA_BOT
+    extra_dispatcher = EXTRA_DISPATCHER
 
     @contextlib.asynccontextmanager
-    async def open(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot]]:
-        """The bot, its FSM storage and dispatcher, in the extras with the delivery hooks;
-        the storage (when this process made it) and then the bot's session close last."""
+    async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:
+        """The bot, its FSM storage and dispatcher with the dialogs (their background
+        manager factory in the extras); the storage (when this process made it) and then
+        the bot's session close last."""
         settings = resources.settings
         bot = create_bot(settings)
         storage, isolation, owned = _fsm(resources)
         dp, bg_factory = create_dispatcher(settings, storage, isolation)
-        resources.extras[EXTRA_BOT] = bot  # the Telegram sender sends with it
-        resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras[EXTRA_BG_FACTORY] = bg_factory
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
-            delivery_setup(bg_factory, bot, settings.default_locale)
-        )
         try:
-            yield dp, bot
+            yield dp, bot, delivery_setup(bg_factory, bot, settings.default_locale)
         finally:
             if owned:
                 await storage.close()
