@@ -38,8 +38,7 @@ class BotRuntime(ABC):
     platform: ClassVar[str]  # "telegram" or "max"
     webhook_path: ClassVar[str]
     webhook_key: ClassVar[web.AppKey[Any]]  # the webhook handler while in webhook mode
-    extra_bot: ClassVar[str]  # Resources.extras keys: the sender sends with the bot
-    extra_dispatcher: ClassVar[str]
+    extras: ClassVar[tuple[str, str]]  # Resources.extras keys of (the bot, the dispatcher)
 
     def setting(self, settings: Any, name: str) -> Any:
         return getattr(settings, f"{self.platform}_{name}")
@@ -52,8 +51,9 @@ class BotRuntime(ABC):
     async def open(self, resources: Any) -> AsyncIterator[tuple[Any, Any]]:
         """The bot and its dispatcher, handed to the extras with the delivery hooks."""
         async with self.build(resources) as (dp, bot, delivery_setup):
-            resources.extras[self.extra_bot] = bot
-            resources.extras[self.extra_dispatcher] = dp
+            extra_bot, extra_dispatcher = self.extras
+            resources.extras[extra_bot] = bot  # the messenger's sender sends with it
+            resources.extras[extra_dispatcher] = dp
             resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(delivery_setup)
             yield dp, bot
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from maxapi.types.updates.message_callback import MessageCallback
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.screens import go
 from bot.max.states import BACK, Screen
 from services.customer_flow import PAGE, TICKET
 
 
 async def on_ticket(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
-    await go(chat, Screen.thread, **{TICKET: payload.arg, BACK: p.MY_TICKETS})
+    await go(chat, Screen.thread, **{TICKET: payload.arg, BACK: Action.MY_TICKETS})
 
 
 async def on_page(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:

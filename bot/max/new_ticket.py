@@ -6,10 +6,9 @@ from __future__ import annotations
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
-from bot.max import payloads as p
 from bot.max.attachments import part_of
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.screens import go, show
 from bot.max.states import BACK, CHOSEN_TYPE, Screen
 from services import customer_flow
@@ -41,5 +40,5 @@ async def on_send(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
         await chat.context.set_data(data)
         await show(chat)
         return
-    changes = {TICKET: ticket_id, BACK: p.MENU, PARTS: [], TYPE_USED: True}
+    changes = {TICKET: ticket_id, BACK: Action.MENU, PARTS: [], TYPE_USED: True}
     await go(chat, Screen.thread, **changes)

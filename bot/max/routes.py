@@ -11,32 +11,41 @@ from maxapi import F, Router
 from maxapi.context.state_machine import State
 
 from bot.max import consent, menu, my_tickets, new_ticket, thread
-from bot.max import payloads as p
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.states import Screen
 
 Handler = Callable[..., Awaitable[None]]
 
 # (screen, {action: handler}); maxapi states are not hashable, hence pairs
 BUTTONS: tuple[tuple[State, dict[str, Handler]], ...] = (
-    (Screen.consent, {p.SUBSCRIBE: consent.on_subscribe, p.DECLINE: consent.on_decline}),
+    (Screen.consent, {Action.SUBSCRIBE: consent.on_subscribe, Action.DECLINE: consent.on_decline}),
     (
         Screen.menu,
         {
-            p.NEW_TICKET: menu.on_new_ticket,
-            p.MY_TICKETS: menu.on_my_tickets,
-            p.UNSUBSCRIBE: menu.on_unsubscribe,
+            Action.NEW_TICKET: menu.on_new_ticket,
+            Action.MY_TICKETS: menu.on_my_tickets,
+            Action.UNSUBSCRIBE: menu.on_unsubscribe,
         },
     ),
-    (Screen.unsubscribe, {p.UNSUBSCRIBE_YES: menu.on_unsubscribe_yes, p.MENU: menu.on_menu}),
-    (Screen.projects, {p.PROJECT: menu.on_project}),
-    (Screen.types, {p.TYPE: new_ticket.on_type, p.MENU: menu.on_menu}),
-    (Screen.compose, {p.SEND: new_ticket.on_send, p.MENU: menu.on_menu}),
-    (Screen.thread, {p.CLOSE: thread.on_close, p.BACK: thread.on_back}),
-    (Screen.confirm_close, {p.CLOSE_YES: thread.on_close_yes, p.CLOSE_NO: thread.on_close_no}),
+    (
+        Screen.unsubscribe,
+        {Action.UNSUBSCRIBE_YES: menu.on_unsubscribe_yes, Action.MENU: menu.on_menu},
+    ),
+    (Screen.projects, {Action.PROJECT: menu.on_project}),
+    (Screen.types, {Action.TYPE: new_ticket.on_type, Action.MENU: menu.on_menu}),
+    (Screen.compose, {Action.SEND: new_ticket.on_send, Action.MENU: menu.on_menu}),
+    (Screen.thread, {Action.CLOSE: thread.on_close, Action.BACK: thread.on_back}),
+    (
+        Screen.confirm_close,
+        {Action.CLOSE_YES: thread.on_close_yes, Action.CLOSE_NO: thread.on_close_no},
+    ),
     (
         Screen.my_tickets,
-        {p.TICKET: my_tickets.on_ticket, p.PAGE: my_tickets.on_page, p.MENU: menu.on_menu},
+        {
+            Action.TICKET: my_tickets.on_ticket,
+            Action.PAGE: my_tickets.on_page,
+            Action.MENU: menu.on_menu,
+        },
     ),
 )
 

@@ -76,11 +76,8 @@ WEBHOOK_HANDLER = web.AppKey("max_webhook", MaxWebhook)
 
 
 class MaxRuntime(BotRuntime):
-    platform = "max"
-    webhook_path = WEBHOOK_PATH
-    webhook_key = WEBHOOK_HANDLER
-    extra_bot = EXTRA_BOT
-    extra_dispatcher = EXTRA_DISPATCHER
+    platform, webhook_path, webhook_key = "max", WEBHOOK_PATH, WEBHOOK_HANDLER
+    extras = EXTRA_BOT, EXTRA_DISPATCHER
 
     @contextlib.asynccontextmanager
     async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:

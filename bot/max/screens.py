@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat, View
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.states import BACK, Screen
 from bot.presentation import (
     HISTORY_LIMIT,
@@ -57,8 +56,8 @@ async def _consent(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.consent_view(data[PROJECT])
     text = chat.t("consent-text", project=view.name, description=consent_description(view))
     row = [
-        button(chat.t("button-subscribe"), p.SUBSCRIBE),
-        button(chat.t("button-cancel"), p.DECLINE),
+        button(chat.t("button-subscribe"), Action.SUBSCRIBE),
+        button(chat.t("button-cancel"), Action.DECLINE),
     ]
     return View(text, [row])
 
@@ -71,7 +70,7 @@ async def _projects(chat: MaxChat, data: dict[str, Any]) -> View:
     choices = await customers.subscriptions(chat.customer.channel, chat.chat_id)
     notice = notice_text(chat.t, data.get(NOTICE), data.get(NOTICE_ARGS))
     head = notice + "\n" if notice else ""
-    rows = [[button(c.name[:64], p.PROJECT, short_id(c.project_id))] for c in choices]
+    rows = [[button(c.name[:64], Action.PROJECT, short_id(c.project_id))] for c in choices]
     return View(_lines(head, chat.t("projects-title")), rows)
 
 
@@ -87,18 +86,18 @@ async def _menu(chat: MaxChat, data: dict[str, Any]) -> View:
     )
     rows = []
     if view.can_create:
-        rows.append([button(t("button-new-ticket"), p.NEW_TICKET)])
-    rows.append([button(t("button-my-tickets", count=view.active_tickets), p.MY_TICKETS)])
+        rows.append([button(t("button-new-ticket"), Action.NEW_TICKET)])
+    rows.append([button(t("button-my-tickets", count=view.active_tickets), Action.MY_TICKETS)])
     if view.subscribed:
-        rows.append([button(t("button-unsubscribe"), p.UNSUBSCRIBE)])
+        rows.append([button(t("button-unsubscribe"), Action.UNSUBSCRIBE)])
     return View(text, rows)
 
 
 async def _unsubscribe(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER])
     row = [
-        button(chat.t("button-unsubscribe-yes"), p.UNSUBSCRIBE_YES),
-        button(chat.t("button-back"), p.MENU),
+        button(chat.t("button-unsubscribe-yes"), Action.UNSUBSCRIBE_YES),
+        button(chat.t("button-back"), Action.MENU),
     ]
     return View(chat.t("unsubscribe-confirm", project=view.name), [row])
 
@@ -106,8 +105,8 @@ async def _unsubscribe(chat: MaxChat, data: dict[str, Any]) -> View:
 async def _types(chat: MaxChat, data: dict[str, Any]) -> View:
     types = await customers.ticket_types(data[PROJECT])
     descriptions = type_descriptions(types)
-    rows = [[button(t.name[:64], p.TYPE, short_id(t.id))] for t in types]
-    rows.append([button(chat.t("button-back"), p.MENU)])
+    rows = [[button(t.name[:64], Action.TYPE, short_id(t.id))] for t in types]
+    rows.append([button(chat.t("button-back"), Action.MENU)])
     return View(_lines(chat.t("types-title"), "\n" + descriptions if descriptions else ""), rows)
 
 
@@ -120,8 +119,8 @@ async def _compose(chat: MaxChat, data: dict[str, Any]) -> View:
         chat.t("new-ticket-collected", messages=len(parts), files=files) if parts else "",
         chat.t("error-line", error=chat.t(error)) if error else "",
     )
-    row = [button(chat.t("button-send"), p.SEND)] if parts else []
-    row.append(button(chat.t("button-cancel"), p.MENU))
+    row = [button(chat.t("button-send"), Action.SEND)] if parts else []
+    row.append(button(chat.t("button-cancel"), Action.MENU))
     return View(text, [row])
 
 
@@ -136,16 +135,16 @@ async def _thread(chat: MaxChat, data: dict[str, Any]) -> View:
         t("thread-closed-hint") if closed else "",
         t("error-line", error=t(error)) if error else "",
     )
-    row = [] if closed else [button(t("button-close-ticket"), p.CLOSE)]
-    row.append(button(t("button-back"), p.BACK))
+    row = [] if closed else [button(t("button-close-ticket"), Action.CLOSE)]
+    row.append(button(t("button-back"), Action.BACK))
     return View(text, [row])
 
 
 async def _confirm_close(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.thread(data[SUBSCRIBER], data[TICKET], limit=1)
     row = [
-        button(chat.t("button-close-yes"), p.CLOSE_YES),
-        button(chat.t("button-close-no"), p.CLOSE_NO),
+        button(chat.t("button-close-yes"), Action.CLOSE_YES),
+        button(chat.t("button-close-no"), Action.CLOSE_NO),
     ]
     return View(chat.t("close-confirm", number=view.number), [row])
 
@@ -153,13 +152,13 @@ async def _confirm_close(chat: MaxChat, data: dict[str, Any]) -> View:
 async def _my_tickets(chat: MaxChat, data: dict[str, Any]) -> View:
     t = chat.t
     found = await customer_flow.tickets_page(data[SUBSCRIBER], int(data.get(PAGE) or 0))
-    buttons = [[button(ticket_row(r, t), p.TICKET, short_id(r.id))] for r in found.rows]
+    buttons = [[button(ticket_row(r, t), Action.TICKET, short_id(r.id))] for r in found.rows]
     paging = []
     if found.has_prev:
-        paging.append(button(t("button-prev"), p.PAGE, str(found.page - 1)))
+        paging.append(button(t("button-prev"), Action.PAGE, str(found.page - 1)))
     if found.has_next:
-        paging.append(button(t("button-next"), p.PAGE, str(found.page + 1)))
-    buttons += [paging, [button(t("button-back"), p.MENU)]]
+        paging.append(button(t("button-next"), Action.PAGE, str(found.page + 1)))
+    buttons += [paging, [button(t("button-back"), Action.MENU)]]
     text = _lines(
         t("my-tickets-title", page=found.page + 1, pages=found.pages),
         t("my-tickets-empty") if not found.rows else "",
@@ -218,7 +217,7 @@ async def open_route(chat: MaxChat, route: Route) -> None:
     data = customer_flow.landing(route)
     state = _STATE[route.screen]
     if route.ticket_id:  # the "open ticket" button: its thread, [Back] to the menu
-        data[BACK] = p.MENU
+        data[BACK] = Action.MENU
         state = Screen.thread
     await chat.context.set_data(data)
     await chat.context.set_state(state)

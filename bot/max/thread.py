@@ -6,10 +6,9 @@ from __future__ import annotations
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
-from bot.max import payloads as p
 from bot.max.attachments import part_of
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.screens import go, show
 from bot.max.states import BACK, Screen
 from services import customer_flow, customers
@@ -31,7 +30,7 @@ async def on_close_no(event: MessageCallback, chat: MaxChat, payload: Nav) -> No
 
 
 async def on_back(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
-    if (await chat.data()).get(BACK) == p.MY_TICKETS:
+    if (await chat.data()).get(BACK) == Action.MY_TICKETS:
         await go(chat, Screen.my_tickets)
     else:
         await go(chat, Screen.menu, **{TICKET: None, PARTS: []})

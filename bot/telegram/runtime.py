@@ -56,11 +56,24 @@ def _fsm(resources: Any) -> tuple[Any, Any, bool]:
 
 
 class TelegramRuntime(BotRuntime):
-    platform = "telegram"
-    webhook_path = WEBHOOK_PATH
-    webhook_key = WEBHOOK_HANDLER
-    extra_bot = EXTRA_BOT
-    extra_dispatcher = EXTRA_DISPATCHER
+    platform, webhook_path, webhook_key = "telegram", WEBHOOK_PATH, WEBHOOK_HANDLER
+    extras = EXTRA_BOT, EXTRA_DISPATCHER
+
+    @contextlib.asynccontextmanager
+    async def deliver_only(
+        self, app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
+    ) -> AsyncIterator[None]:
+        """Workers only: the dispatcher starts (the dialog registry) but takes no updates."""
+        if resources.redis is None and EXTRA_FSM not in resources.extras:
+            log.warning(
+                "workers without REDIS_URL: dialogs live in the bots process's memory, so a "
+                "thread window re-sent from here is not the one that process knows"
+            )
+        await dp.emit_startup(bot=bot)
+        try:
+            yield
+        finally:
+            await dp.emit_shutdown(bot=bot)
 
     @contextlib.asynccontextmanager
     async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:
@@ -78,22 +91,6 @@ class TelegramRuntime(BotRuntime):
             if owned:
                 await storage.close()
             await bot.session.close()
-
-    @contextlib.asynccontextmanager
-    async def deliver_only(
-        self, app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
-    ) -> AsyncIterator[None]:
-        """Workers only: the dispatcher starts (the dialog registry) but takes no updates."""
-        if resources.redis is None and EXTRA_FSM not in resources.extras:
-            log.warning(
-                "workers without REDIS_URL: dialogs live in the bots process's memory, so a "
-                "thread window re-sent from here is not the one that process knows"
-            )
-        await dp.emit_startup(bot=bot)
-        try:
-            yield
-        finally:
-            await dp.emit_shutdown(bot=bot)
 
     def observe(self, dp: Dispatcher, metrics: Any) -> None:
         observe_updates(dp, metrics, "telegram")  # count + update_id
