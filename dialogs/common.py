@@ -9,6 +9,7 @@ from aiogram.types import Chat, ErrorEvent, Message, User
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.presentation import notice_text
+from bot.telegram.media import attachments_of
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
 from dialogs.widgets import translator_of
 from models.enums import Channel
@@ -61,26 +62,9 @@ def ids(manager: DialogManager) -> dict[str, str]:
 
 def part_of(message: Message) -> DraftPart:
     """Text and media of one Telegram message; files are kept as Telegram file ids."""
-    attachments: list[dict[str, Any]] = []
-    if message.photo:
-        biggest = message.photo[-1]
-        attachments.append(
-            {"kind": "photo", "file_id": biggest.file_id, "name": None, "size": biggest.file_size}
-        )
-    for kind in ("document", "video", "voice", "audio", "animation", "video_note"):
-        media = getattr(message, kind, None)
-        if media is not None:
-            attachments.append(
-                {
-                    "kind": kind,
-                    "file_id": media.file_id,
-                    "name": getattr(media, "file_name", None),
-                    "size": media.file_size,
-                }
-            )
     return DraftPart(
         text=message.text or message.caption or "",
-        attachments=attachments,
+        attachments=attachments_of(message),
         message_id=str(message.message_id),
     )
 

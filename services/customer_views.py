@@ -65,6 +65,8 @@ class Route:
 
 @dataclass(frozen=True)
 class ProjectChoice:
+    """A project this chat is subscribed to: a row of the project picker."""
+
     project_id: str
     subscriber_id: str
     name: str
@@ -80,6 +82,8 @@ class ConsentView:
 
 @dataclass(frozen=True)
 class MenuView:
+    """The helpdesk menu of one project, as this subscriber may use it."""
+
     project_id: str
     name: str
     enabled: bool
@@ -99,6 +103,8 @@ class TypeView:
 
 @dataclass(frozen=True)
 class TicketRow:
+    """A row of "My tickets"."""
+
     id: str
     number: int
     status: TicketStatus
