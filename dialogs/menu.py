@@ -53,16 +53,16 @@ async def on_menu_start(start_data: Data, manager: DialogManager) -> None:
 
 
 async def on_new_ticket(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    preselected = _preselected(manager)
-    view = await customers.menu_view(
-        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
+    step = await customer_flow.start_new_ticket(
+        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER), _preselected(manager)
     )
-    if not view.can_create:
-        return  # switched off meanwhile: the re-rendered menu no longer offers the button
-    if preselected or not view.has_types:
-        await manager.start(NewTicketSG.compose, {**ids(manager), TICKET_TYPE: preselected})
-    else:
+    if not step.allowed:
+        return  # the re-rendered menu no longer offers the button
+    if step.pick_type:
         await manager.start(TypePickerSG.main, ids(manager))
+    else:
+        data = {**ids(manager), TICKET_TYPE: step.ticket_type_id}
+        await manager.start(NewTicketSG.compose, data)
 
 
 async def on_my_tickets(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

@@ -110,6 +110,28 @@ async def write(
     return _STATUS_CHANGED if changed else _STORED
 
 
+@dataclass(frozen=True)
+class NewTicketStart:
+    """What [New ticket] opens: nothing (switched off meanwhile: the menu, drawn again, no
+    longer offers it), the type picker, or the description of a ticket of `ticket_type_id`."""
+
+    allowed: bool
+    pick_type: bool = False
+    ticket_type_id: str | None = None
+
+
+async def start_new_ticket(
+    project_id: str, subscriber_id: str, preselected_type: str | None
+) -> NewTicketStart:
+    """A deep link's type (still active) skips the picker; so does a project without types."""
+    view = await customers.menu_view(project_id, subscriber_id, preselected_type)
+    if not view.can_create:
+        return NewTicketStart(allowed=False)
+    if view.preselected_type or not view.has_types:
+        return NewTicketStart(allowed=True, ticket_type_id=view.preselected_type)
+    return NewTicketStart(allowed=True, pick_type=True)
+
+
 async def unsubscribe(project_id: str, subscriber_id: str) -> Route:
     """[Unsubscribe] confirmed: a goodbye naming the project."""
     view = await customers.menu_view(project_id, subscriber_id)

@@ -23,15 +23,14 @@ from services.customer_flow import (
 
 async def on_new_ticket(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     data = await chat.data()
-    view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER], data.get(TICKET_TYPE))
-    if not view.can_create:  # switched off meanwhile: the re-rendered menu has no button
+    preselected = None if data.get(TYPE_USED) else data.get(TICKET_TYPE)
+    step = await customer_flow.start_new_ticket(data[PROJECT], data[SUBSCRIBER], preselected)
+    if not step.allowed:  # the re-rendered menu has no button
         await show(chat)
-        return
-    preselected = None if data.get(TYPE_USED) else view.preselected_type
-    if preselected or not view.has_types:
-        await go(chat, Screen.compose, **{CHOSEN_TYPE: preselected, PARTS: []})
-    else:
+    elif step.pick_type:
         await go(chat, Screen.types)
+    else:
+        await go(chat, Screen.compose, **{CHOSEN_TYPE: step.ticket_type_id, PARTS: []})
 
 
 async def on_menu(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
