@@ -18,8 +18,9 @@ from dialogs.common import customer, part_of, start_value
 from dialogs.states import ThreadSG
 from dialogs.widgets import T, confirm_window, translator_of
 from models.enums import TicketStatus
-from services import customer_flow, customers
-from services.customer_flow import ERROR, SUBSCRIBER, TICKET
+from services import customers
+from services.customer_flow import ERROR, SUBSCRIBER, TICKET, error_key
+from services.errors import HelpdeskError
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,15 @@ async def on_thread_message(message: Message, widget: MessageInput, manager: Dia
     below every message echoed the customer's own words back in a 20-line window (two Bot
     API calls each, against Telegram's one message a second per chat). The window is sent
     again when something in it changed: the status, or an error to show."""
-    error, status_changed = await customer_flow.write(
-        customer(manager),
-        start_value(manager, SUBSCRIBER),
-        start_value(manager, TICKET),
-        part_of(message),
-    )
-    if error is not None:
-        manager.dialog_data[ERROR] = error
+    try:
+        status_changed = await customers.write(
+            customer(manager),
+            start_value(manager, SUBSCRIBER),
+            start_value(manager, TICKET),
+            part_of(message),
+        )
+    except HelpdeskError as exc:  # also a message with nothing to keep (customers.write)
+        manager.dialog_data[ERROR] = error_key(exc)
         return
     if status_changed or manager.dialog_data.pop(ERROR_SHOWN, False):
         return  # redrawn below the message: the new status and buttons, or without the error

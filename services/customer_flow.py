@@ -1,7 +1,7 @@
 """What the customer screens of both messengers do with the use cases of customers.py.
 
-The data a screen keeps, where a route lands, the new-ticket draft, writing in a thread, the
-pages of "My tickets" and when a thread is shown again after a delivery are decided here once;
+The data a screen keeps, where a route lands, the new-ticket draft, what [New ticket] opens,
+the pages of "My tickets" and when a thread is shown again after a delivery are decided once;
 dialogs/ (Telegram, aiogram-dialog) and bot/max/ (MAX) only map them to their states and
 widgets. No messenger library is imported here.
 """
@@ -37,12 +37,7 @@ TYPE_USED = "type_used"  # a deep link's preselected type serves the first ticke
 
 MAX_PARTS = 30  # a generous album plus text; more is almost certainly a mistake
 PAGE_SIZE = 5  # rows of "My tickets"
-UNSUPPORTED_CONTENT = "error-unsupported-content"
 TOO_MANY_PARTS = "error-too-many-parts"
-
-# what `write` returns when nothing went wrong: the hot path allocates no result
-_STORED: tuple[str | None, bool] = (None, False)
-_STATUS_CHANGED: tuple[str | None, bool] = (None, True)
 
 
 def landing(route: Route) -> dict[str, Any]:
@@ -66,19 +61,16 @@ def error_key(exc: HelpdeskError) -> str:
     return f"error-{exc.code}"
 
 
-def content_error(part: DraftPart) -> str | None:
-    """A message with neither text nor a file we keep (a sticker, a contact) is refused."""
-    return UNSUPPORTED_CONTENT if not part.text and not part.attachments else None
-
-
 def add_to_draft(parts: list[dict[str, Any]], part: DraftPart) -> str | None:
     """One message joins a new ticket's draft (`parts`, as stored); the error key if refused."""
-    error = content_error(part)
-    if error is None and len(parts) >= MAX_PARTS:
-        error = TOO_MANY_PARTS
-    if error is None:
-        parts.append(asdict(part))
-    return error
+    try:
+        customers.check_content(part)
+    except HelpdeskError as exc:
+        return error_key(exc)
+    if len(parts) >= MAX_PARTS:
+        return TOO_MANY_PARTS
+    parts.append(asdict(part))
+    return None
 
 
 async def send_draft(
@@ -93,21 +85,6 @@ async def send_draft(
         return await customers.open_ticket(customer, project_id, drafted, ticket_type_id), None
     except HelpdeskError as exc:
         return None, error_key(exc)
-
-
-async def write(
-    customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart
-) -> tuple[str | None, bool]:
-    """A message in a ticket's thread: (the error key to show, or None; whether it changed
-    the ticket's status — a closed ticket is reopened by it)."""
-    error = content_error(part)
-    if error is not None:
-        return error, False
-    try:
-        changed = await customers.write(customer, subscriber_id, ticket_id, part)
-    except HelpdeskError as exc:
-        return error_key(exc), False
-    return _STATUS_CHANGED if changed else _STORED
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,22 @@ from services.customer_views import (
     TicketRow,
     TypeView,
 )
-from services.errors import Conflict, HelpdeskDisabled, NotFound
+from services.errors import Conflict, HelpdeskDisabled, NotFound, ValidationFailed
 from services.validation import parse_uuid, subject_from_text
 
 HELP_LINK_PREFIX = "help_"
 REQUEST_ID = re.compile(r"[A-Za-z0-9]{16}")
+
+
+class UnsupportedContent(ValidationFailed):
+    """A message with neither text nor a file we keep (a sticker, a contact)."""
+
+    code = "unsupported-content"
+
+
+def check_content(part: DraftPart) -> None:
+    if not part.text and not part.attachments:
+        raise UnsupportedContent("nothing in this message can be kept in a ticket")
 
 
 # --- where a customer lands -------------------------------------------------------------
@@ -340,6 +351,7 @@ async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> Thre
 async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart) -> bool:
     """A message in the ticket's thread; a closed ticket is reopened by it. True when it
     changed the ticket's status (closed → open, waiting → in progress)."""
+    check_content(part)
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
     # the ticket is found (owned by this subscriber) and written to in the use case
     written = await tickets.customer_message(

@@ -11,8 +11,9 @@ from bot.max.chat import MaxChat
 from bot.max.payloads import Action, Nav
 from bot.max.screens import go, show
 from bot.max.states import BACK, Screen
-from services import customer_flow, customers
-from services.customer_flow import ERROR, PARTS, SUBSCRIBER, TICKET
+from services import customers
+from services.customer_flow import ERROR, PARTS, SUBSCRIBER, TICKET, error_key
+from services.errors import HelpdeskError
 
 
 async def on_close(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
@@ -39,10 +40,10 @@ async def on_back(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
 async def on_thread_message(event: MessageCreated, chat: MaxChat) -> None:
     """Added to the ticket; the thread is shown again below the customer's message."""
     data = await chat.data()
-    error, _ = await customer_flow.write(
-        chat.customer, data[SUBSCRIBER], data[TICKET], part_of(event.message)
-    )
-    if error is not None:
-        data[ERROR] = error
+    part = part_of(event.message)
+    try:
+        await customers.write(chat.customer, data[SUBSCRIBER], data[TICKET], part)
+    except HelpdeskError as exc:  # also a message with nothing to keep (customers.write)
+        data[ERROR] = error_key(exc)
     await chat.context.set_data(data)
     await show(chat)
