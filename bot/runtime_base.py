@@ -49,13 +49,18 @@ class BotRuntime(ABC):
 
     @contextlib.asynccontextmanager
     async def open(self, resources: Any) -> AsyncIterator[tuple[Any, Any]]:
-        """The bot and its dispatcher, handed to the extras with the delivery hooks."""
+        """The bot and its dispatcher, handed over with the delivery hooks."""
         async with self.build(resources) as (dp, bot, delivery_setup):
-            extra_bot, extra_dispatcher = self.extras
-            resources.extras[extra_bot] = bot  # the messenger's sender sends with it
-            resources.extras[extra_dispatcher] = dp
-            resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(delivery_setup)
+            self.hand_over(resources, dp, bot, delivery_setup)
             yield dp, bot
+
+    def hand_over(self, resources: Any, dp: Any, bot: Any, delivery_setup: Any) -> None:
+        """Where the rest of the process finds the bot (the messenger's sender sends with
+        it), its dispatcher and the hooks it registers on delivery."""
+        extra_bot, extra_dispatcher = self.extras
+        resources.extras[extra_bot] = bot
+        resources.extras[extra_dispatcher] = dp
+        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(delivery_setup)
 
     @abstractmethod
     def observe(self, dp: Any, metrics: Any) -> None:

@@ -9,7 +9,7 @@ from aiogram.types import Chat, ErrorEvent, Message, User
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.presentation import notice_text
-from bot.telegram.media import attachments_of
+from bot.telegram.attachments import attachments_of
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
 from dialogs.widgets import translator_of
 from models.enums import Channel
@@ -64,7 +64,7 @@ def part_of(message: Message) -> DraftPart:
     """Text and media of one Telegram message; files are kept as Telegram file ids."""
     return DraftPart(
         text=message.text or message.caption or "",
-        attachments=attachments_of(message),
+        attachments=attachments_of(message, mime_type=False),
         message_id=str(message.message_id),
     )
 

@@ -1,4 +1,5 @@
-"""The files a Telegram message carries, as a ticket stores them (Telegram file ids)."""
+"""The media of one Telegram message, as the stored attachment dicts (customer chat and agent
+group alike). Files are kept as Telegram file ids: the bot that sends them on is the same bot."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from aiogram.types import Message
 MEDIA_KINDS = ("document", "video", "voice", "audio", "animation", "video_note")
 
 
-def attachments_of(message: Message, *, mime_type: bool = False) -> list[dict[str, Any]]:
-    """The photo (its biggest size) and the other media of one message; with `mime_type`,
-    each file's type as Telegram names it (the agent side passes it on)."""
+def attachments_of(message: Message, *, mime_type: bool = True) -> list[dict[str, Any]]:
+    """The biggest size of a photo, then any other media, each as one attachment; the agent
+    side keeps each file's `mime_type` too, a customer's files are stored without it."""
     found: list[dict[str, Any]] = []
     if message.photo:
         biggest = message.photo[-1]
