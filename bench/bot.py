@@ -72,7 +72,7 @@ def baseline_app() -> Any:
     from aiohttp import web
 
     from bot.telegram.factory import create_bot
-    from bot.telegram.webhook import SeenUpdates, TelegramWebhook
+    from bot.telegram.webhook import TelegramWebhook, seen_updates
     from helpdesk.settings import load_settings
 
     settings = load_settings()
@@ -91,7 +91,7 @@ def baseline_app() -> Any:
         dp.message.register(echo)
         secret = settings.telegram_webhook_secret
         handler = TelegramWebhook(
-            dp, bot, SeenUpdates(None, bot.id), secret.get_secret_value() if secret else None
+            dp, bot, seen_updates(None, bot.id), secret.get_secret_value() if secret else None
         )
         app[handler_key] = handler
         yield

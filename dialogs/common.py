@@ -8,21 +8,24 @@ from typing import Any
 from aiogram.types import Chat, ErrorEvent, Message, User
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
+from bot.presentation import notice_text
+from bot.telegram.attachments import attachments_of
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
+from dialogs.widgets import translator_of
 from models.enums import Channel
 from services import customers
-from services.customers import Customer, DraftPart, Route, Screen
+from services.customer_flow import NOTICE, NOTICE_ARGS, PROJECT, SUBSCRIBER, landing
+from services.customer_views import Customer, DraftPart, Route, Screen
 
 log = logging.getLogger(__name__)
 
-# keys of start data passed between dialogs
-PROJECT = "project"
-SUBSCRIBER = "subscriber"
-TICKET = "ticket"
-TICKET_TYPE = "type"
-REQUEST = "request"
-NOTICE = "notice"
-NOTICE_ARGS = "notice_args"
+# the dialog each landing screen opens
+_DIALOG = {
+    Screen.CONSENT: ConsentSG.main,
+    Screen.MENU: MenuSG.main,
+    Screen.PICKER: ProjectsSG.main,
+    Screen.NOTICE: NoticeSG.main,
+}
 
 
 def customer_of(user: User | None, chat: Chat) -> Customer:
@@ -46,6 +49,12 @@ def start_value(manager: DialogManager, key: str) -> Any:
     return data.get(key) if isinstance(data, dict) else None
 
 
+def notice_of(manager: DialogManager, default: str | None = None) -> str:
+    """The notice a route put in the start data, rendered ("" when there is none)."""
+    key = start_value(manager, NOTICE) or default
+    return notice_text(translator_of(manager), key, start_value(manager, NOTICE_ARGS))
+
+
 def ids(manager: DialogManager) -> dict[str, str]:
     """The project and subscriber a child dialog works for (passed down as start data)."""
     return {PROJECT: start_value(manager, PROJECT), SUBSCRIBER: start_value(manager, SUBSCRIBER)}
@@ -53,26 +62,9 @@ def ids(manager: DialogManager) -> dict[str, str]:
 
 def part_of(message: Message) -> DraftPart:
     """Text and media of one Telegram message; files are kept as Telegram file ids."""
-    attachments: list[dict[str, Any]] = []
-    if message.photo:
-        biggest = message.photo[-1]
-        attachments.append(
-            {"kind": "photo", "file_id": biggest.file_id, "name": None, "size": biggest.file_size}
-        )
-    for kind in ("document", "video", "voice", "audio", "animation", "video_note"):
-        media = getattr(message, kind, None)
-        if media is not None:
-            attachments.append(
-                {
-                    "kind": kind,
-                    "file_id": media.file_id,
-                    "name": getattr(media, "file_name", None),
-                    "size": media.file_size,
-                }
-            )
     return DraftPart(
         text=message.text or message.caption or "",
-        attachments=attachments,
+        attachments=attachments_of(message, mime_type=False),
         message_id=str(message.message_id),
     )
 
@@ -81,23 +73,7 @@ async def start_route(
     manager: DialogManager, route: Route, show_mode: ShowMode | None = None
 ) -> None:
     """Open the screen a use case chose; always on a fresh stack (no dead ends behind it)."""
-    notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
-    if route.screen == Screen.CONSENT:
-        data: dict[str, Any] = {PROJECT: route.project_id, REQUEST: route.request_id}
-        await manager.start(ConsentSG.main, data, StartMode.RESET_STACK, show_mode)
-    elif route.screen == Screen.MENU:
-        data = {
-            PROJECT: route.project_id,
-            SUBSCRIBER: route.subscriber_id,
-            TICKET_TYPE: route.ticket_type_id,
-            TICKET: route.ticket_id,
-            **notice,
-        }
-        await manager.start(MenuSG.main, data, StartMode.RESET_STACK, show_mode)
-    elif route.screen == Screen.PICKER:
-        await manager.start(ProjectsSG.main, notice, StartMode.RESET_STACK, show_mode)
-    else:
-        await manager.start(NoticeSG.main, notice, StartMode.RESET_STACK, show_mode)
+    await manager.start(_DIALOG[route.screen], landing(route), StartMode.RESET_STACK, show_mode)
 
 
 async def on_unknown_intent(event: ErrorEvent, dialog_manager: DialogManager) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Row
 
-from dialogs.common import NOTICE, PROJECT, REQUEST, customer, start_route, start_value
-from dialogs.states import ConsentSG, NoticeSG
+from bot.presentation import consent_description
+from dialogs.common import customer, start_route, start_value
+from dialogs.states import ConsentSG
 from dialogs.widgets import T
-from services import customers
+from services import customer_flow, customers
+from services.customer_flow import PROJECT, REQUEST
 
 ID_SUBSCRIBE = "subscribe"
 ID_CANCEL = "cancel"
@@ -19,9 +21,7 @@ ID_CANCEL = "cancel"
 
 async def consent_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     view = await customers.consent_view(start_value(dialog_manager, PROJECT))
-    # Fluent refuses placeables over 2500 characters; a consent screen needs far fewer
-    description = view.description if len(view.description) <= 1500 else view.description[:1499]
-    return {"project": view.name, "description": description or "-"}
+    return {"project": view.name, "description": consent_description(view)}
 
 
 async def on_subscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -32,8 +32,7 @@ async def on_subscribe(callback: CallbackQuery, button: Button, manager: DialogM
 
 
 async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await customers.decline(start_value(manager, REQUEST))
-    await manager.start(NoticeSG.main, {NOTICE: "consent-cancelled"}, StartMode.RESET_STACK)
+    await start_route(manager, await customer_flow.decline(start_value(manager, REQUEST)))
 
 
 def consent_dialog() -> Dialog:

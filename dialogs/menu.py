@@ -5,29 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
-from dialogs.common import (
-    NOTICE,
-    NOTICE_ARGS,
+from dialogs.common import ids, notice_of, start_route, start_value
+from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, ThreadSG, TypePickerSG
+from dialogs.widgets import T, confirm_window
+from services import customer_flow, customers
+from services.customer_flow import (
     PROJECT,
     SUBSCRIBER,
     TICKET,
     TICKET_TYPE,
-    ids,
-    start_value,
+    TYPE_USED,
 )
-from dialogs.states import MenuSG, MyTicketsSG, NewTicketSG, NoticeSG, ThreadSG, TypePickerSG
-from dialogs.widgets import T, translator_of
-from services import customers
 
 ID_NEW = "new"
 ID_MINE = "mine"
 ID_UNSUBSCRIBE = "unsub"
-ID_UNSUBSCRIBE_YES = "unsub_yes"
-ID_UNSUBSCRIBE_NO = "unsub_no"
-TYPE_USED = "type_used"  # a preselected type (from the deep link) serves the first ticket only
 
 
 def _preselected(manager: DialogManager) -> str | None:
@@ -40,10 +35,8 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     view = await customers.menu_view(
         start_value(dialog_manager, PROJECT), start_value(dialog_manager, SUBSCRIBER)
     )
-    t = translator_of(dialog_manager)
-    notice = start_value(dialog_manager, NOTICE)
     return {
-        "notice": t(notice, **(start_value(dialog_manager, NOTICE_ARGS) or {})) if notice else "",
+        "notice": notice_of(dialog_manager),
         "project": view.name,
         "count": view.active_tickets,
         "enabled": view.enabled,
@@ -60,16 +53,16 @@ async def on_menu_start(start_data: Data, manager: DialogManager) -> None:
 
 
 async def on_new_ticket(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    preselected = _preselected(manager)
-    view = await customers.menu_view(
-        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
+    step = await customer_flow.start_new_ticket(
+        start_value(manager, PROJECT), start_value(manager, SUBSCRIBER), _preselected(manager)
     )
-    if not view.can_create:
-        return  # switched off meanwhile: the re-rendered menu no longer offers the button
-    if preselected or not view.has_types:
-        await manager.start(NewTicketSG.compose, {**ids(manager), TICKET_TYPE: preselected})
-    else:
+    if not step.allowed:
+        return  # the re-rendered menu no longer offers the button
+    if step.pick_type:
         await manager.start(TypePickerSG.main, ids(manager))
+    else:
+        data = {**ids(manager), TICKET_TYPE: step.ticket_type_id}
+        await manager.start(NewTicketSG.compose, data)
 
 
 async def on_my_tickets(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -77,15 +70,10 @@ async def on_my_tickets(callback: CallbackQuery, button: Button, manager: Dialog
 
 
 async def on_unsubscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    view = await customers.menu_view(
+    route = await customer_flow.unsubscribe(
         start_value(manager, PROJECT), start_value(manager, SUBSCRIBER)
     )
-    await customers.unsubscribe(start_value(manager, SUBSCRIBER))
-    await manager.start(
-        NoticeSG.main,
-        {NOTICE: "notice-unsubscribed", NOTICE_ARGS: {"project": view.name}},
-        StartMode.RESET_STACK,
-    )
+    await start_route(manager, route)
 
 
 async def on_child_result(start_data: Data, result: Any, manager: DialogManager) -> None:
@@ -124,14 +112,13 @@ def menu_dialog() -> Dialog:
             state=MenuSG.main,
             getter=menu_getter,
         ),
-        Window(
-            T("unsubscribe-confirm"),
-            Row(
-                Button(T("button-unsubscribe-yes"), id=ID_UNSUBSCRIBE_YES, on_click=on_unsubscribe),
-                SwitchTo(T("button-back"), id=ID_UNSUBSCRIBE_NO, state=MenuSG.main),
-            ),
-            state=MenuSG.unsubscribe,
-            getter=unsubscribe_getter,
+        confirm_window(
+            "unsubscribe",
+            ID_UNSUBSCRIBE,
+            on_unsubscribe,
+            MenuSG.unsubscribe,
+            MenuSG.main,
+            unsubscribe_getter,
         ),
         on_start=on_menu_start,
         on_process_result=on_child_result,

@@ -6,55 +6,35 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, Select
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
-from dialogs.common import SUBSCRIBER, TICKET, ids, start_value
+from bot.presentation import short_id, ticket_row
+from dialogs.common import ids, start_value
 from dialogs.states import MyTicketsSG, ThreadSG
-from dialogs.widgets import T, translator_of
-from services import customers
+from dialogs.widgets import T, choices, translator_of
+from services import customer_flow
+from services.customer_flow import PAGE, SUBSCRIBER, TICKET
 
 ID_TICKET = "tk"
 ID_PREV = "prev"
 ID_NEXT = "next"
 ID_BACK = "back"
-PAGE = "page"
-PAGE_SIZE = 5
 
 
 async def my_tickets_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     t = translator_of(dialog_manager)
-    page = dialog_manager.dialog_data.get(PAGE, 0)
-    rows, total = await customers.my_tickets(
-        start_value(dialog_manager, SUBSCRIBER), page=page, size=PAGE_SIZE
+    found = await customer_flow.tickets_page(
+        start_value(dialog_manager, SUBSCRIBER), dialog_manager.dialog_data.get(PAGE, 0)
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page >= pages:  # tickets vanished (another device closed/removed them): last page
-        page = dialog_manager.dialog_data[PAGE] = pages - 1
-        rows, total = await customers.my_tickets(
-            start_value(dialog_manager, SUBSCRIBER), page=page, size=PAGE_SIZE
-        )
+    dialog_manager.dialog_data[PAGE] = found.page
     return {
-        "tickets": [
-            {
-                # uuid hex keeps callback data well under Telegram's 64 bytes
-                "id": r.id.replace("-", ""),
-                "label": t(
-                    "ticket-row",
-                    number=r.number,
-                    status=t(f"status-{r.status}"),
-                    subject=(r.subject or "-")[:40],
-                ),
-            }
-            for r in rows
-        ],
-        "total": total,
-        "empty": total == 0,
-        "page": page + 1,
-        "pages": pages,
-        "paged": pages > 1,
-        "has_prev": page > 0,
-        "has_next": page + 1 < pages,
+        "tickets": [{"id": short_id(r.id), "label": ticket_row(r, t)} for r in found.rows],
+        "empty": not found.rows,
+        "page": found.page + 1,
+        "pages": found.pages,
+        "paged": found.pages > 1,
+        "has_prev": found.has_prev,
+        "has_next": found.has_next,
     }
 
 
@@ -77,15 +57,7 @@ def my_tickets_dialog() -> Dialog:
         Window(
             T("my-tickets-title"),
             T("my-tickets-empty", when="empty"),
-            Column(
-                Select(
-                    Format("{item[label]}"),
-                    id=ID_TICKET,
-                    item_id_getter=lambda item: item["id"],
-                    items="tickets",
-                    on_click=on_ticket_selected,
-                ),
-            ),
+            choices(ID_TICKET, "tickets", on_ticket_selected, label="{item[label]}"),
             Row(
                 Button(T("button-prev"), id=ID_PREV, on_click=on_prev, when="has_prev"),
                 Button(T("button-next"), id=ID_NEXT, on_click=on_next, when="has_next"),

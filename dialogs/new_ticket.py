@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -13,19 +12,15 @@ from aiogram_dialog import BaseDialogManager, Dialog, DialogManager, ShowMode, W
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
-from dialogs.common import PROJECT, TICKET, TICKET_TYPE, customer, part_of, start_value
+from dialogs.common import customer, part_of, start_value
 from dialogs.states import NewTicketSG
 from dialogs.widgets import T, translator_of
-from services import customers
-from services.customers import DraftPart
-from services.errors import HelpdeskError
+from services import customer_flow
+from services.customer_flow import ERROR, PARTS, PROJECT, TICKET, TICKET_TYPE
 
 ID_INPUT = "draft"
 ID_SEND = "send"
 ID_CANCEL = "cancel"
-PARTS = "parts"
-ERROR = "error"
-MAX_PARTS = 30  # a generous album plus text; more is almost certainly a mistake
 # an album arrives as one update per photo, milliseconds apart; its window is shown once,
 # when no photo of it came for this long
 ALBUM_SETTLE_SECONDS = 0.8
@@ -34,16 +29,12 @@ log = logging.getLogger(__name__)
 _album_redraws: dict[tuple[int, int], asyncio.Task[None]] = {}
 
 
-def _parts(manager: DialogManager) -> list[DraftPart]:
-    return [DraftPart(**raw) for raw in manager.dialog_data.get(PARTS, [])]
-
-
 async def draft_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    parts = _parts(dialog_manager)
+    parts = dialog_manager.dialog_data.get(PARTS, [])
     error = dialog_manager.dialog_data.get(ERROR)
     return {
         "messages": len(parts),
-        "files": sum(len(p.attachments) for p in parts),
+        "files": sum(len(p.get("attachments") or []) for p in parts),
         "has_parts": bool(parts),
         "error": translator_of(dialog_manager)(error) if error else "",
     }
@@ -52,15 +43,11 @@ async def draft_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str
 async def on_draft_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """Every message (an album is several) is collected; [Send] turns them into one ticket."""
     manager.dialog_data.pop(ERROR, None)
-    part = part_of(message)
-    if not part.text and not part.attachments:
-        manager.dialog_data[ERROR] = "error-unsupported-content"
-        return
     parts = manager.dialog_data.setdefault(PARTS, [])
-    if len(parts) >= MAX_PARTS:
-        manager.dialog_data[ERROR] = "error-too-many-parts"
+    error = customer_flow.add_to_draft(parts, part_of(message))
+    if error is not None:
+        manager.dialog_data[ERROR] = error
         return
-    parts.append(asdict(part))
     if message.media_group_id is not None:
         # not after each photo (that re-sent or edited the window once per photo)
         manager.show_mode = ShowMode.NO_UPDATE
@@ -91,15 +78,14 @@ def _redraw_after_album(bg: BaseDialogManager, chat_id: int, user: Any) -> None:
 
 
 async def on_send(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    try:
-        ticket_id = await customers.open_ticket(
-            customer(manager),
-            start_value(manager, PROJECT),
-            _parts(manager),
-            start_value(manager, TICKET_TYPE),
-        )
-    except HelpdeskError as exc:
-        manager.dialog_data[ERROR] = f"error-{exc.code}"
+    ticket_id, error = await customer_flow.send_draft(
+        customer(manager),
+        start_value(manager, PROJECT),
+        manager.dialog_data.get(PARTS, []),
+        start_value(manager, TICKET_TYPE),
+    )
+    if ticket_id is None:
+        manager.dialog_data[ERROR] = error
         return
     await manager.done({TICKET: ticket_id})
 

@@ -9,16 +9,13 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import NOTICE, NOTICE_ARGS, customer, start_route, start_value
+from dialogs.common import customer, notice_of, start_route
 from dialogs.states import NoticeSG
-from dialogs.widgets import translator_of
 from services import customers
 
 
 async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    key = start_value(dialog_manager, NOTICE) or "notice-no-project"
-    args = start_value(dialog_manager, NOTICE_ARGS) or {}
-    return {"notice_text": translator_of(dialog_manager)(key, **args)}
+    return {"notice_text": notice_of(dialog_manager, "notice-no-project")}
 
 
 async def on_notice_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -15,73 +13,23 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import SUBSCRIBER, TICKET, customer, part_of, start_value
+from bot.presentation import HISTORY_LIMIT, render_history, thread_header
+from dialogs.common import customer, part_of, start_value
 from dialogs.states import ThreadSG
-from dialogs.widgets import T, translator_of
-from models.enums import Author, TicketStatus
+from dialogs.widgets import T, confirm_window, translator_of
+from models.enums import TicketStatus
 from services import customers
-from services.customers import ThreadView
+from services.customer_flow import ERROR, SUBSCRIBER, TICKET, error_key
 from services.errors import HelpdeskError
-from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
 ID_INPUT = "say"
 ID_CLOSE = "close"
-ID_CLOSE_YES = "close_yes"
-ID_CLOSE_NO = "close_no"
 ID_BACK = "back"
-ERROR = "error"
 ERROR_SHOWN = "error_shown"  # the window on screen shows an error: the next message redraws it
 ALBUM = "album"  # dialog data: the media group whose first part got the receipt
 RECEIVED = "👌"  # the reaction on a customer's message once it is stored in the ticket
-HISTORY_LIMIT = 20  # messages fetched; fewer are shown when they do not fit
-HISTORY_BUDGET = 3300  # characters of history; the header and buttons fit in the rest of 4096
-LINE_LIMIT = 600  # one long message must not push every other one out
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@lru_cache(maxsize=8192)
-def _line(
-    locale: str, author: Author, text: str, kinds: tuple[str, ...], created_at: datetime
-) -> str:
-    """One history line. The thread is redrawn after every message with the same 20 lines
-    but one, and Fluent's formatting (a DATETIME each) was the window's biggest cost, so
-    lines are kept per locale; a line depends on nothing but these arguments."""
-    t = translator(locale)
-    files = ", ".join(t(f"attachment-{kind}") for kind in kinds)
-    key = "thread-line-agent" if author == Author.AGENT else "thread-line-customer"
-    if author == Author.SYSTEM:
-        key = "thread-line-system"
-    body = _clip(text, LINE_LIMIT)
-    if files:
-        body = t("thread-files", files=files) + ("\n" + body if body else "")
-    return t(key, text=body, time=created_at)
-
-
-def render_history(view: ThreadView, t: Translator, budget: int = HISTORY_BUDGET) -> str:
-    """Newest messages that fit in `budget`, oldest first; a line says how many are hidden."""
-    lines: list[str] = []
-    used = 0
-    for message in reversed(view.messages):
-        line = _line(
-            t.locale,
-            message.author,
-            message.text,
-            tuple(message.attachment_kinds),
-            message.created_at,
-        )
-        if used + len(line) + 2 > budget:
-            break
-        lines.append(line)
-        used += len(line) + 2
-    hidden = view.total_messages - len(lines)
-    if hidden > 0:
-        lines.append(t("thread-earlier", count=hidden))
-    return "\n\n".join(reversed(lines))
 
 
 async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -97,10 +45,7 @@ async def thread_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     else:
         dialog_manager.dialog_data.pop(ERROR_SHOWN, None)
     return {
-        "number": view.number,
-        "status": t(f"status-{view.status}"),
-        "ticket_type": view.type_name or t("thread-no-type"),
-        "subject": _clip(view.subject or "-", 200),
+        **thread_header(view, t),
         "history": render_history(view, t),
         "closed": view.status == TicketStatus.CLOSED,
         "open": view.status != TicketStatus.CLOSED,
@@ -115,16 +60,15 @@ async def on_thread_message(message: Message, widget: MessageInput, manager: Dia
     below every message echoed the customer's own words back in a 20-line window (two Bot
     API calls each, against Telegram's one message a second per chat). The window is sent
     again when something in it changed: the status, or an error to show."""
-    part = part_of(message)
-    if not part.text and not part.attachments:
-        manager.dialog_data[ERROR] = "error-unsupported-content"
-        return
     try:
         status_changed = await customers.write(
-            customer(manager), start_value(manager, SUBSCRIBER), start_value(manager, TICKET), part
+            customer(manager),
+            start_value(manager, SUBSCRIBER),
+            start_value(manager, TICKET),
+            part_of(message),
         )
-    except HelpdeskError as exc:
-        manager.dialog_data[ERROR] = f"error-{exc.code}"
+    except HelpdeskError as exc:  # also a message with nothing to keep (customers.write)
+        manager.dialog_data[ERROR] = error_key(exc)
         return
     if status_changed or manager.dialog_data.pop(ERROR_SHOWN, False):
         return  # redrawn below the message: the new status and buttons, or without the error
@@ -168,13 +112,7 @@ def thread_dialog() -> Dialog:
             state=ThreadSG.main,
             getter=thread_getter,
         ),
-        Window(
-            T("close-confirm"),
-            Row(
-                Button(T("button-close-yes"), id=ID_CLOSE_YES, on_click=on_close),
-                SwitchTo(T("button-close-no"), id=ID_CLOSE_NO, state=ThreadSG.main),
-            ),
-            state=ThreadSG.confirm_close,
-            getter=thread_getter,
+        confirm_window(
+            "close", ID_CLOSE, on_close, ThreadSG.confirm_close, ThreadSG.main, thread_getter
         ),
     )

@@ -6,13 +6,15 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Cancel, Column, Select
+from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import PROJECT, TICKET_TYPE, start_value
+from bot.presentation import short_id, type_descriptions
+from dialogs.common import start_value
 from dialogs.states import TypePickerSG
-from dialogs.widgets import T
+from dialogs.widgets import T, choices
 from services import customers
+from services.customer_flow import PROJECT, TICKET_TYPE
 
 ID_TYPE = "tp"
 ID_BACK = "back"
@@ -21,9 +23,8 @@ ID_BACK = "back"
 async def types_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     types = await customers.ticket_types(start_value(dialog_manager, PROJECT))
     return {
-        # uuid hex keeps callback data well under Telegram's 64 bytes
-        "types": [{"id": t.id.replace("-", ""), "name": t.name} for t in types],
-        "descriptions": "\n".join(f"• {t.name}: {t.description}" for t in types if t.description),
+        "types": [{"id": short_id(t.id), "name": t.name} for t in types],
+        "descriptions": type_descriptions(types),
     }
 
 
@@ -38,15 +39,7 @@ def type_picker_dialog() -> Dialog:
         Window(
             T("types-title"),
             Format("\n{descriptions}", when="descriptions"),
-            Column(
-                Select(
-                    Format("{item[name]}"),
-                    id=ID_TYPE,
-                    item_id_getter=lambda item: item["id"],
-                    items="types",
-                    on_click=on_type_selected,
-                ),
-            ),
+            choices(ID_TYPE, "types", on_type_selected),
             Cancel(T("button-back"), id=ID_BACK),
             state=TypePickerSG.main,
             getter=types_getter,

@@ -1,4 +1,5 @@
-"""Shared widgets: Fluent-backed text (aiogram-dialog has no i18n of its own)."""
+"""Shared widgets: Fluent-backed text (aiogram-dialog has no i18n of its own), a column of
+choices, a yes/no question."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from aiogram.fsm.state import State
+from aiogram_dialog import Window
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd.button import OnClick
+from aiogram_dialog.widgets.kbd.select import OnItemClick
+from aiogram_dialog.widgets.text import Format, Text
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 
+from bot.presentation import clip
 from services.i18n import LOCALES_DIR, SUPPORTED, Translator, translator
 
 TRANSLATOR_KEY = "translator"  # middleware data key set by bot/telegram/i18n.py
@@ -66,10 +73,7 @@ def _message_variables() -> dict[str, frozenset[str]]:
 def _render(locale: str, key: str, args: tuple[tuple[str, Any], ...]) -> str:
     """A key rendered with plain arguments: the same windows are drawn over and over (the
     thread after every message), so each distinct text is formatted by Fluent once."""
-    text = translator(locale)(key, **dict(args))
-    if len(text) > TELEGRAM_TEXT_LIMIT:
-        text = text[: TELEGRAM_TEXT_LIMIT - 1] + "…"
-    return text
+    return clip(translator(locale)(key, **dict(args)), TELEGRAM_TEXT_LIMIT)
 
 
 class T(Text):
@@ -93,3 +97,32 @@ class T(Text):
         # only what the text reads: the cache key stays small and repeats (not the history)
         used = tuple((k, v) for k, v in args.items() if k in self._uses)
         return _render(translator_of(manager).locale, self.key, used)
+
+
+def _item_id(item: dict[str, Any]) -> str:
+    return str(item["id"])
+
+
+def choices(
+    widget_id: str, items: str, on_click: OnItemClick[Any, Any], label: str = "{item[name]}"
+) -> Column:
+    """A column of buttons, one per item of the getter's `items` list (dicts with an `id`)."""
+    return Column(
+        Select(Format(label), id=widget_id, item_id_getter=_item_id, items=items, on_click=on_click)
+    )
+
+
+def confirm_window(
+    name: str, widget_id: str, on_yes: OnClick, state: State, back: State, getter: Any
+) -> Window:
+    """A yes/no question (close a ticket, unsubscribe): the text `<name>-confirm` over
+    [button-<name>-yes] → `on_yes` and [button-<name>-no] → back to `back`, in one row."""
+    return Window(
+        T(f"{name}-confirm"),
+        Row(
+            Button(T(f"button-{name}-yes"), id=f"{widget_id}_yes", on_click=on_yes),
+            SwitchTo(T(f"button-{name}-no"), id=f"{widget_id}_no", state=back),
+        ),
+        state=state,
+        getter=getter,
+    )

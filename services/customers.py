@@ -1,129 +1,48 @@
-"""Customer-side use cases of the messenger bots (Telegram dialogs today, the MAX bot later).
+"""Customer-side use cases of the messenger bots (the Telegram dialogs and the MAX bot).
 
 The bots only translate between their UI and these functions: where a customer lands after
 /start or a deep link, subscribing, the menu, opening, reading, writing and closing tickets.
-Every rule (consent, helpdesk switches, ownership of tickets) lives here or below.
+Every rule (consent, helpdesk switches, ownership of tickets) lives here or below; what the
+screens of both bots do with it (drafts, paging, where a route lands) is customer_flow.py.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from models import Message, Project, Subscriber, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
 from services import catalog, customer_messages, requests, sql, subscribers, ticket_queries, tickets
-from services.errors import Conflict, HelpdeskDisabled, NotFound
+from services.customer_views import (
+    ConsentView,
+    Customer,
+    DraftPart,
+    MenuView,
+    ProjectChoice,
+    Route,
+    Screen,
+    ThreadMessage,
+    ThreadView,
+    TicketRow,
+    TypeView,
+)
+from services.errors import Conflict, HelpdeskDisabled, NotFound, ValidationFailed
 from services.validation import parse_uuid, subject_from_text
 
 HELP_LINK_PREFIX = "help_"
 REQUEST_ID = re.compile(r"[A-Za-z0-9]{16}")
 
 
-class Screen(StrEnum):
-    CONSENT = "consent"  # project name + description, [Subscribe] [Cancel]
-    MENU = "menu"  # the helpdesk menu of one project
-    PICKER = "picker"  # the chat belongs to several projects: choose one
-    NOTICE = "notice"  # only a message (expired link, helpdesk disabled, ...)
+class UnsupportedContent(ValidationFailed):
+    """A message with neither text nor a file we keep (a sticker, a contact)."""
+
+    code = "unsupported-content"
 
 
-@dataclass(frozen=True)
-class Customer:
-    """The person writing to a bot, as the messenger describes them."""
-
-    channel: Channel
-    chat_id: int
-    first_name: str | None = None
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = None
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where a bot takes a customer; `notice` is a locale key shown with (or as) the screen."""
-
-    screen: Screen
-    project_id: str | None = None
-    subscriber_id: str | None = None
-    request_id: str | None = None
-    ticket_type_id: str | None = None
-    ticket_id: str | None = None
-    notice: str | None = None
-    notice_args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProjectChoice:
-    project_id: str
-    subscriber_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ConsentView:
-    project_id: str
-    name: str
-    description: str
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class MenuView:
-    project_id: str
-    name: str
-    enabled: bool
-    can_create: bool
-    subscribed: bool
-    active_tickets: int
-    has_types: bool
-    preselected_type: str | None
-
-
-@dataclass(frozen=True)
-class TypeView:
-    id: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    id: str
-    number: int
-    status: TicketStatus
-    subject: str | None
-
-
-@dataclass(frozen=True)
-class ThreadMessage:
-    author: Author
-    text: str
-    attachment_kinds: list[str]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ThreadView:
-    id: str
-    number: int
-    status: TicketStatus
-    subject: str | None
-    type_name: str | None
-    messages: list[ThreadMessage]  # the latest ones, oldest first
-    total_messages: int
-
-
-@dataclass
-class DraftPart:
-    """One customer message collected while describing a new ticket."""
-
-    text: str = ""
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    message_id: str | None = None
+def check_content(part: DraftPart) -> None:
+    if not part.text and not part.attachments:
+        raise UnsupportedContent("nothing in this message can be kept in a ticket")
 
 
 # --- where a customer lands -------------------------------------------------------------
@@ -266,12 +185,7 @@ async def accept(customer: Customer, project_id: str, request_id: str | None = N
         return await _existing(customer, "notice-link-unknown")
     if not project.helpdesk_enabled:
         return _disabled(project)
-    profile = {
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "username": customer.username,
-        "language_code": customer.language_code,
-    }
+    profile = customer.profile()
     type_id = None
     if request_id is None:
         subscriber = await subscribers.ensure_subscriber(
@@ -365,10 +279,7 @@ async def open_ticket(
             subject=subject_from_text(text) if text else None,
             channel=customer.channel,
             chat_id=customer.chat_id,
-            first_name=customer.first_name,
-            last_name=customer.last_name,
-            username=customer.username,
-            language_code=customer.language_code,
+            **customer.profile(),
             ticket_type_id=ticket_type_id,
             source=source,
             attachments=attachments,
@@ -440,6 +351,7 @@ async def thread(subscriber_id: str, ticket_id: str, *, limit: int = 20) -> Thre
 async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: DraftPart) -> bool:
     """A message in the ticket's thread; a closed ticket is reopened by it. True when it
     changed the ticket's status (closed → open, waiting → in progress)."""
+    check_content(part)
     source = MessageSource.MAX if customer.channel == Channel.MAX else MessageSource.TELEGRAM
     # the ticket is found (owned by this subscriber) and written to in the use case
     written = await customer_messages.customer_message(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.max import payloads as p
+from bot.max.payloads import Action
 from bot.max.states import Screen
 from models import HelpdeskRequest, Message, Subscriber, Ticket
 from models.enums import Channel, TicketStatus
@@ -200,11 +200,11 @@ async def test_stale_buttons_and_group_chats(menv: MaxEnv) -> None:
     await menv.start()
     await menv.click("✅ Subscribe")
     await menv.click("📂 My tickets (0)")
-    await menv.press(p.CLOSE)  # a button from a screen that is gone
+    await menv.press(Action.CLOSE)  # a button from a screen that is gone
     assert "🛟 Acme Support — helpdesk" in menv.text()
     # the state says thread, but the ticket is not this customer's: reset, not stuck
     await menv.dp.fsm.set_state(chat_id=CHAT, user_id=None, state=Screen.thread)
-    await menv.press(p.CLOSE)
+    await menv.press(Action.CLOSE)
     assert "🛟 Acme Support — helpdesk" in menv.text()
     # an open-ticket button for someone else's ticket
     await menv.press_raw("open_ticket:nonsense")

@@ -11,7 +11,7 @@ from typing import Any
 
 from maxapi.types.message import Message
 
-from services.customers import DraftPart
+from services.customer_views import DraftPart
 
 PLATFORM = "max"
 _KINDS = {"image": "photo", "file": "document", "video": "video", "audio": "audio"}

@@ -19,12 +19,14 @@ from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 from maxapi.types.users import User
 
+from bot.presentation import clip
 from models.enums import Channel
 from services import customers
-from services.customers import Customer
+from services.customer_views import Customer
 from services.i18n import Translator, translator
 
 CHAT_KEY = "chat"  # handler argument name of the MaxChat
+Handler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 TEXT_LIMIT = 4000  # MAX refuses longer texts
 
 
@@ -43,10 +45,6 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> list[Any]:
     return [ButtonsPayload(buttons=buttons).pack()] if buttons else []  # type: ignore[arg-type]
 
 
-def clip(text: str, limit: int = TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @dataclass
 class MaxChat:
     bot: Bot
@@ -60,7 +58,7 @@ class MaxChat:
     async def show(self, view: View) -> None:
         """A button press edits the pressed message (like the Telegram dialogs); anything
         else, and a second screen in one update, is a new message."""
-        text = clip(view.text)
+        text = clip(view.text, TEXT_LIMIT)
         buttons = keyboard(view.rows)
         callback = self.callback
         if callback is not None and callback.message is not None and not self._edited:
@@ -143,12 +141,7 @@ class ChatMiddleware(BaseMiddleware):
         self.dp = dp
         self.default_locale = default_locale
 
-    async def __call__(
-        self,
-        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
-        event_object: Any,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event_object: Any, data: dict[str, Any]) -> Any:
         chat = await chat_of(self.dp, event_object, self.default_locale)
         if chat is None:
             return None

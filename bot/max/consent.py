@@ -3,17 +3,12 @@ declines it."""
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
 from bot.max.screens import open_route
-from bot.max.states import PROJECT, REQUEST, Screen
-from services import customers
-from services.customers import Route
-from services.customers import Screen as Landing
+from services import customer_flow, customers
+from services.customer_flow import PROJECT, REQUEST
 
 
 async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
@@ -23,13 +18,4 @@ async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
 
 
 async def on_decline(event: MessageCallback, chat: MaxChat) -> None:
-    await customers.decline((await chat.data()).get(REQUEST))
-    await open_route(chat, Route(Landing.NOTICE, notice="consent-cancelled"))
-
-
-def consent_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_subscribe, Nav.filter(F.action == p.SUBSCRIBE), Screen.consent)
-    cb.register(on_decline, Nav.filter(F.action == p.DECLINE), Screen.consent)
-    return router
+    await open_route(chat, await customer_flow.decline((await chat.data()).get(REQUEST)))

@@ -15,7 +15,7 @@ from bot.delivery.sender import SendJob
 from bot.max.attachments import PLATFORM, is_max_file
 from bot.max.chat import MaxChat, chat_context
 from bot.max.screens import open_route, render
-from bot.max.states import TICKET, Screen
+from bot.max.states import Screen
 from bot.max.transfer import (
     TooLarge,
     fetch_telegram_file,
@@ -26,14 +26,14 @@ from bot.max.transfer import (
 )
 from models.enums import Channel
 from services import customers
-from services.customers import Customer
+from services.customer_flow import TICKET, OnSent, Place, keeps_screen
+from services.customer_flow import thread_refresher as refresher_for
+from services.customer_views import Customer
 from services.i18n import Translator, translator
 from services.notifications import CUSTOMER_TEXT
-from services.validation import same_uuid
 
 log = logging.getLogger(__name__)
 TelegramBotGetter = Callable[[], Any]
-OnSent = Callable[[Any, Any], Awaitable[None]]
 
 
 async def _translator(chat_id: int, default_locale: str) -> Translator:
@@ -99,12 +99,18 @@ def customer_text_handler(
     return handle
 
 
+_PLACE = {
+    str(Screen.thread): Place.THREAD,
+    str(Screen.compose): Place.COMPOSE,
+    str(Screen.consent): Place.CONSENT,
+}
+
+
 async def refresh_thread(
     dp: Dispatcher, bot: Bot, chat_id: int, ticket_id: str, default_locale: str
 ) -> None:
-    """The ticket's thread sent anew below the agent's message, as on Telegram: a customer in
-    that thread sees it again; one composing a ticket or deciding on consent gets their own
-    screen moved down; anyone else is taken to the ticket."""
+    """The ticket's thread sent anew below the agent's message, as on Telegram, or the
+    customer's own screen moved down (services.customer_flow.keeps_screen)."""
     chat = MaxChat(
         bot=bot,
         chat_id=chat_id,
@@ -112,9 +118,9 @@ async def refresh_thread(
         t=await _translator(chat_id, default_locale),
         customer=Customer(Channel.MAX, chat_id),
     )
-    state = str(await chat.context.get_state())
-    here = state == str(Screen.thread) and same_uuid((await chat.data()).get(TICKET), ticket_id)
-    if here or state in (str(Screen.compose), str(Screen.consent)):
+    place = _PLACE.get(str(await chat.context.get_state()), Place.ELSEWHERE)
+    shown = (await chat.data()).get(TICKET) if place == Place.THREAD else None
+    if keeps_screen(place, shown, ticket_id):
         view = await render(chat)
         if view is not None:
             await chat.show(view)
@@ -123,22 +129,12 @@ async def refresh_thread(
 
 
 def thread_refresher(dp: Dispatcher, bot: Bot, default_locale: str) -> OnSent:
-    """A delivery `on_sent` hook for MAX `customer_text` rows about a ticket; rows with their
-    own buttons ("ticket #N created" + [Open]) are left alone."""
+    """A delivery `on_sent` hook for MAX `customer_text` rows about a ticket."""
 
-    async def on_sent(outbound: Any, result: Any) -> None:
-        payload = getattr(outbound, "payload", None) or {}
-        ticket_id = getattr(outbound, "ticket_id", None) or payload.get("ticket_id")
-        if str(getattr(outbound, "channel", "")) != Channel.MAX or ticket_id is None:
-            return
-        if payload.get("buttons"):
-            return
-        try:
-            await refresh_thread(dp, bot, int(outbound.chat_id), str(ticket_id), default_locale)
-        except Exception:  # the message itself was delivered; a stale screen is not fatal
-            log.exception("could not re-show the MAX thread of ticket %s", ticket_id)
+    async def refresh(chat_id: int, ticket_id: str) -> None:
+        await refresh_thread(dp, bot, chat_id, ticket_id, default_locale)
 
-    return on_sent
+    return refresher_for(Channel.MAX, refresh)
 
 
 def setup_file_transfer(delivery: Any, default_locale: str) -> None:

@@ -12,13 +12,9 @@ from maxapi.types.error_event import ErrorEvent
 from redis.asyncio import Redis
 
 from bot.max.chat import ChatMiddleware, chat_of
-from bot.max.consent import consent_router
 from bot.max.entry import entry_router, fallback_router
-from bot.max.menu import menu_router
-from bot.max.my_tickets import my_tickets_router
-from bot.max.new_ticket import new_ticket_router
+from bot.max.routes import screens_router
 from bot.max.screens import open_route
-from bot.max.thread import thread_router
 from helpdesk.settings import Settings
 from services import customers
 
@@ -37,7 +33,7 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(settings: Settings, redis: Redis | None = None) -> Dispatcher:
-    """Entry points first (a /start beats any screen), then one router per flow, then a
+    """Entry points first (a /start beats any screen), then what each screen takes, then a
     fallback for whatever no screen takes. FSM in Redis when configured (restarts and
     several processes keep the customer's screen)."""
     storage_kwargs: dict[str, Any] = {}
@@ -47,11 +43,7 @@ def create_dispatcher(settings: Settings, redis: Redis | None = None) -> Dispatc
     dp.outer_middleware(ChatMiddleware(dp, settings.default_locale))
     dp.include_routers(
         entry_router(),
-        consent_router(),
-        menu_router(),
-        new_ticket_router(),
-        thread_router(),
-        my_tickets_router(),
+        screens_router(),
         fallback_router(),
     )
     dp.errors.register(error_handler(dp, settings.default_locale))

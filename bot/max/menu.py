@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go, open_route, show
-from bot.max.states import (
-    CHOSEN_TYPE,
+from bot.max.states import CHOSEN_TYPE, Screen
+from services import customer_flow, customers
+from services.customer_flow import (
     PAGE,
     PARTS,
     PROJECT,
@@ -19,24 +18,19 @@ from bot.max.states import (
     TICKET,
     TICKET_TYPE,
     TYPE_USED,
-    Screen,
 )
-from services import customers
-from services.customers import Route
-from services.customers import Screen as Landing
 
 
 async def on_new_ticket(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     data = await chat.data()
-    view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER], data.get(TICKET_TYPE))
-    if not view.can_create:  # switched off meanwhile: the re-rendered menu has no button
+    preselected = None if data.get(TYPE_USED) else data.get(TICKET_TYPE)
+    step = await customer_flow.start_new_ticket(data[PROJECT], data[SUBSCRIBER], preselected)
+    if not step.allowed:  # the re-rendered menu has no button
         await show(chat)
-        return
-    preselected = None if data.get(TYPE_USED) else view.preselected_type
-    if preselected or not view.has_types:
-        await go(chat, Screen.compose, **{CHOSEN_TYPE: preselected, PARTS: []})
-    else:
+    elif step.pick_type:
         await go(chat, Screen.types)
+    else:
+        await go(chat, Screen.compose, **{CHOSEN_TYPE: step.ticket_type_id, PARTS: []})
 
 
 async def on_menu(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
@@ -53,24 +47,8 @@ async def on_unsubscribe(event: MessageCallback, chat: MaxChat, payload: Nav) ->
 
 async def on_unsubscribe_yes(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     data = await chat.data()
-    view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER])
-    await customers.unsubscribe(data[SUBSCRIBER])
-    notice = Route(Landing.NOTICE, notice="notice-unsubscribed", notice_args={"project": view.name})
-    await open_route(chat, notice)
+    await open_route(chat, await customer_flow.unsubscribe(data[PROJECT], data[SUBSCRIBER]))
 
 
 async def on_project(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     await open_route(chat, await customers.choose_project(chat.customer, payload.arg or ""))
-
-
-def menu_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_new_ticket, Nav.filter(F.action == p.NEW_TICKET), Screen.menu)
-    cb.register(on_my_tickets, Nav.filter(F.action == p.MY_TICKETS), Screen.menu)
-    cb.register(on_unsubscribe, Nav.filter(F.action == p.UNSUBSCRIBE), Screen.menu)
-    cb.register(on_unsubscribe_yes, Nav.filter(F.action == p.UNSUBSCRIBE_YES), Screen.unsubscribe)
-    cb.register(on_project, Nav.filter(F.action == p.PROJECT), Screen.projects)
-    back_to_menu = (Screen.unsubscribe, Screen.types, Screen.compose, Screen.my_tickets)
-    cb.register(on_menu, Nav.filter(F.action == p.MENU), *back_to_menu)
-    return router

@@ -3,23 +3,16 @@ messages (text, images, files, audio, video) and presses [Send]."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
-from bot.max import payloads as p
 from bot.max.attachments import part_of
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.screens import go, show
-from bot.max.states import BACK, CHOSEN_TYPE, ERROR, PARTS, PROJECT, TICKET, TYPE_USED, Screen
-from services import customers
-from services.customers import DraftPart
-from services.errors import HelpdeskError
-
-MAX_PARTS = 30  # as on Telegram: more is almost certainly a mistake
+from bot.max.states import BACK, CHOSEN_TYPE, Screen
+from services import customer_flow
+from services.customer_flow import ERROR, PARTS, PROJECT, TICKET, TYPE_USED
 
 
 async def on_type(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
@@ -30,37 +23,22 @@ async def on_draft_message(event: MessageCreated, chat: MaxChat) -> None:
     """Every message is collected and the prompt shown again below it with [Send]."""
     data = await chat.data()
     data.pop(ERROR, None)
-    part = part_of(event.message)
-    parts = data.setdefault(PARTS, [])
-    if not part.text and not part.attachments:
-        data[ERROR] = "error-unsupported-content"
-    elif len(parts) >= MAX_PARTS:
-        data[ERROR] = "error-too-many-parts"
-    else:
-        parts.append(asdict(part))
+    error = customer_flow.add_to_draft(data.setdefault(PARTS, []), part_of(event.message))
+    if error is not None:
+        data[ERROR] = error
     await chat.context.set_data(data)
     await show(chat)
 
 
 async def on_send(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
     data = await chat.data()
-    parts = [DraftPart(**raw) for raw in data.get(PARTS) or []]
-    try:
-        ticket_id = await customers.open_ticket(
-            chat.customer, data[PROJECT], parts, data.get(CHOSEN_TYPE)
-        )
-    except HelpdeskError as exc:
-        data[ERROR] = f"error-{exc.code}"
+    ticket_id, error = await customer_flow.send_draft(
+        chat.customer, data[PROJECT], data.get(PARTS) or [], data.get(CHOSEN_TYPE)
+    )
+    if ticket_id is None:
+        data[ERROR] = error
         await chat.context.set_data(data)
         await show(chat)
         return
-    changes = {TICKET: ticket_id, BACK: p.MENU, PARTS: [], TYPE_USED: True}
+    changes = {TICKET: ticket_id, BACK: Action.MENU, PARTS: [], TYPE_USED: True}
     await go(chat, Screen.thread, **changes)
-
-
-def new_ticket_router() -> Router:
-    router = Router(router_id=__name__)
-    router.message_callback.register(on_type, Nav.filter(F.action == p.TYPE), Screen.types)
-    router.message_callback.register(on_send, Nav.filter(F.action == p.SEND), Screen.compose)
-    router.message_created.register(on_draft_message, Screen.compose)
-    return router

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from maxapi.filters.callback_payload import CallbackPayload
 
-# what a button does; `arg` carries an id (type, ticket, project) or a page when needed
-SUBSCRIBE = "sub"
-DECLINE = "decline"
-NEW_TICKET = "new"
-MY_TICKETS = "mine"
-UNSUBSCRIBE = "unsub"
-UNSUBSCRIBE_YES = "unsub_yes"
-MENU = "menu"
-PROJECT = "project"
-TYPE = "type"
-SEND = "send"
-TICKET = "ticket"
-CLOSE = "close"
-CLOSE_YES = "close_yes"
-CLOSE_NO = "close_no"
-BACK = "back"
-PAGE = "page"
+# what a button does; `Nav.arg` carries an id (type, ticket, project) or a page
+Action = StrEnum(
+    "Action",
+    {
+        "SUBSCRIBE": "sub",
+        "DECLINE": "decline",
+        "NEW_TICKET": "new",
+        "MY_TICKETS": "mine",
+        "UNSUBSCRIBE": "unsub",
+        "UNSUBSCRIBE_YES": "unsub_yes",
+        "MENU": "menu",
+        "PROJECT": "project",
+        "TYPE": "type",
+        "SEND": "send",
+        "TICKET": "ticket",
+        "CLOSE": "close",
+        "CLOSE_YES": "close_yes",
+        "CLOSE_NO": "close_no",
+        "BACK": "back",
+        "PAGE": "page",
+    },
+)
+
 
 # services.notifications puts this raw payload on "ticket #N created" (both messengers)
 OPEN_TICKET_PREFIX = "open_ticket:"

@@ -1,12 +1,12 @@
-"""The MAX bot's life inside the aiohttp app: start, webhook or long polling, clean stop."""
+"""The MAX bot's life inside the aiohttp app (the skeleton is bot/runtime_base.py): its Bot
+and dispatcher, webhook (secret checked, redeliveries dropped) or long polling."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from hmac import compare_digest
 from typing import Any
 
@@ -16,9 +16,11 @@ from maxapi.methods.types.getted_updates import process_update_webhook
 
 from bot.max.delivery import delivery_setup
 from bot.max.factory import create_bot, create_dispatcher
-from bot.max.seen import SeenMaxUpdates, update_identity
+from bot.max.seen import seen_max_updates, update_identity
+from bot.runtime_base import EXTRA_DELIVERY_SETUP as EXTRA_DELIVERY_SETUP  # re-exported
+from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
 from helpdesk.metrics import count_update, observe_max_updates
-from services.requests import BotLinks
+from services.seen_updates import SeenUpdates
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,6 @@ SECRET_HEADER = "X-Max-Bot-Api-Secret"
 # keys in Resources.extras
 EXTRA_BOT = "max_bot"  # helpdesk.app passes it to the MAX sender
 EXTRA_DISPATCHER = "max_dispatcher"
-EXTRA_DELIVERY_SETUP = "delivery_setup"  # the list bot/telegram/runtime.py also appends to
 
 
 class MaxWebhook:
@@ -36,12 +37,12 @@ class MaxWebhook:
     dispatcher and answers after it was handled (a crash is not acknowledged as done)."""
 
     def __init__(
-        self, dp: Dispatcher, bot: Bot, secret: str | None, seen: SeenMaxUpdates | None = None
+        self, dp: Dispatcher, bot: Bot, secret: str | None, seen: SeenUpdates | None = None
     ) -> None:
         self.dp = dp
         self.bot = bot
         self.secret = secret
-        self.seen = seen or SeenMaxUpdates(None)
+        self.seen = seen or seen_max_updates(None)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.secret is not None:
@@ -74,121 +75,45 @@ class MaxWebhook:
 WEBHOOK_HANDLER = web.AppKey("max_webhook", MaxWebhook)
 
 
-async def webhook_view(request: web.Request) -> web.StreamResponse:
-    """Mounted always (routes freeze before startup); answers only in webhook mode."""
-    handler = request.app.get(WEBHOOK_HANDLER)
-    if handler is None:
-        raise web.HTTPNotFound()
-    return await handler.handle(request)
+class MaxRuntime(BotRuntime):
+    platform, webhook_path, webhook_key = "max", WEBHOOK_PATH, WEBHOOK_HANDLER
+    extras = EXTRA_BOT, EXTRA_DISPATCHER
 
+    @contextlib.asynccontextmanager
+    async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:
+        """The bot and its dispatcher; the bot's session closes last."""
+        bot = create_bot(resources.settings)
+        dp = create_dispatcher(resources.settings, resources.redis)
+        try:
+            yield dp, bot, delivery_setup(dp, bot, resources.settings.default_locale)
+        finally:
+            await bot.close_session()
 
-# what a bot's cleanup context runs once the bot is built: (app, resources, dispatcher, bot)
-# -> a context that takes updates or not and, on exit, stops the dispatcher it started
-_Run = Callable[
-    [web.Application, Any, Dispatcher, Bot], contextlib.AbstractAsyncContextManager[None]
-]
+    def observe(self, dp: Dispatcher, metrics: Any) -> None:
+        observe_max_updates(dp, metrics)
+
+    async def start(self, dp: Dispatcher, bot: Bot) -> None:
+        await dp.startup(bot)
+
+    async def stop(self, dp: Dispatcher, bot: Bot) -> None:
+        await dp.shutdown()
+
+    def webhook(self, dp: Dispatcher, bot: Bot, resources: Any, secret: str | None) -> MaxWebhook:
+        return MaxWebhook(dp, bot, secret, seen_max_updates(resources.redis))
+
+    async def subscribe(self, dp: Dispatcher, bot: Bot, url: str, secret: str | None) -> None:
+        await bot.subscribe_webhook(url=url, secret=secret)
+
+    async def poll(self, dp: Dispatcher, bot: Bot) -> None:
+        await dp.start_polling(bot)
 
 
 def setup_max(app: web.Application, resources_key: web.AppKey[Any]) -> None:
-    app.router.add_post(WEBHOOK_PATH, webhook_view)
-    app.cleanup_ctx.append(_bot_ctx(resources_key, _take_updates))
+    setup_bot(app, resources_key, MaxRuntime())
 
 
 def setup_max_delivery(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     """A workers-only process: the MAX dispatcher, taking no updates, so that after an
     agent's answer the customer's screen is shown again below it, read from and saved to
     the FSM storage the bots processes use (Redis). Add it before the workers' context."""
-    app.cleanup_ctx.append(_bot_ctx(resources_key, _deliver_only))
-
-
-def _bot_ctx(
-    resources_key: web.AppKey[Any], run: _Run
-) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
-    """What both roles share: the bot and its dispatcher, put in the extras with the
-    delivery hooks; `run` goes inside. The bot's session closes after `run` has stopped."""
-
-    @contextlib.asynccontextmanager
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        resources = app[resources_key]
-        settings = resources.settings
-        if settings.max_bot_token is None:  # a bot without a token is simply not started
-            yield
-            return
-        bot = create_bot(settings)
-        dp = create_dispatcher(settings, resources.redis)
-        resources.extras[EXTRA_BOT] = bot  # the MAX sender sends with it
-        resources.extras[EXTRA_DISPATCHER] = dp
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
-            delivery_setup(dp, bot, settings.default_locale)
-        )
-        try:
-            async with run(app, resources, dp, bot):
-                yield
-        finally:
-            await bot.close_session()
-
-    return ctx
-
-
-@contextlib.asynccontextmanager
-async def _deliver_only(
-    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
-) -> AsyncIterator[None]:
-    """Workers only: the delivery hooks need the dispatcher built, not started."""
-    yield
-
-
-@contextlib.asynccontextmanager
-async def _take_updates(
-    app: web.Application, resources: Any, dp: Dispatcher, bot: Bot
-) -> AsyncIterator[None]:
-    """The bots role: updates by webhook when MAX_WEBHOOK_URL is set, else by long polling."""
-    settings = resources.settings
-    observe_max_updates(dp, resources.extras.get("metrics"))
-    username = await _username(bot, settings.max_bot_username)
-    resources.links = BotLinks(telegram=resources.links.telegram, max=username)
-    polling: asyncio.Task[None] | None = None
-    try:
-        if settings.max_webhook_url:
-            await _start_webhook(app, dp, bot, settings, SeenMaxUpdates(resources.redis))
-        else:
-            polling = asyncio.create_task(dp.start_polling(bot), name="max-polling")
-        yield
-    finally:
-        if polling is not None:
-            await _stop_polling(dp, polling)
-        else:
-            await dp.shutdown()
-        app.pop(WEBHOOK_HANDLER, None)
-
-
-async def _username(bot: Bot, configured: str | None) -> str | None:
-    """Deep links need the bot's username; GET /me knows it, the setting is a fallback."""
-    try:
-        me = await bot.get_me()
-    except Exception as exc:  # network down at start: links fall back to the setting
-        log.warning("MAX GET /me failed (%s); using MAX_BOT_USERNAME", exc)
-        return configured
-    return me.username or configured
-
-
-async def _start_webhook(
-    app: web.Application, dp: Dispatcher, bot: Bot, settings: Any, seen: SeenMaxUpdates
-) -> None:
-    secret = settings.max_webhook_secret.get_secret_value() if settings.max_webhook_secret else None
-    await dp.startup(bot)
-    app[WEBHOOK_HANDLER] = MaxWebhook(dp, bot, secret, seen)
-    await bot.subscribe_webhook(url=settings.max_webhook_url, secret=secret)
-
-
-async def _stop_polling(dp: Dispatcher, task: asyncio.Task[None]) -> None:
-    with contextlib.suppress(RuntimeError):  # not started yet (stopped right after start)
-        await dp.stop_polling()
-    try:
-        await asyncio.wait_for(task, timeout=5)
-    except (TimeoutError, asyncio.CancelledError):
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    except Exception:
-        log.exception("MAX polling stopped with an error")
+    setup_delivery(app, resources_key, MaxRuntime())

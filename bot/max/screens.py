@@ -7,41 +7,45 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.max import payloads as p
 from bot.max.chat import MaxChat, View
-from bot.max.payloads import Nav
-from bot.max.states import (
-    BACK,
+from bot.max.payloads import Action, Nav
+from bot.max.states import BACK, Screen
+from bot.presentation import (
+    HISTORY_LIMIT,
+    consent_description,
+    notice_text,
+    render_history,
+    short_id,
+    thread_header,
+    ticket_row,
+    type_descriptions,
+)
+from models.enums import TicketStatus
+from services import customer_flow, customers
+from services.customer_flow import (
     ERROR,
     NOTICE,
     NOTICE_ARGS,
     PAGE,
     PARTS,
     PROJECT,
-    REQUEST,
     SUBSCRIBER,
     TICKET,
-    TICKET_TYPE,
-    Screen,
 )
-from dialogs.thread import render_history  # presentation shared with the Telegram thread
-from models.enums import TicketStatus
-from services import customers
-from services.customers import Route
-from services.customers import Screen as Landing
+from services.customer_views import Route
+from services.customer_views import Screen as Landing
 
-PAGE_SIZE = 5  # my tickets, as on Telegram
-HISTORY_LIMIT = 20
-DESCRIPTION_LIMIT = 1500  # Fluent refuses placeables over 2500 characters
+# the state each landing screen opens (a menu route with a ticket opens its thread instead)
+_STATE = {
+    Landing.CONSENT: Screen.consent,
+    Landing.MENU: Screen.menu,
+    Landing.PICKER: Screen.projects,
+    Landing.NOTICE: Screen.notice,
+}
 
 
 def button(label: str, action: str, arg: str | None = None) -> tuple[str, str]:
     return label, Nav(action=action, arg=arg).pack()
-
-
-def short_id(uuid_text: str) -> str:
-    """uuid hex: shorter payloads, and `-` is not special either way."""
-    return uuid_text.replace("-", "")
 
 
 def _lines(*parts: str) -> str:
@@ -50,61 +54,59 @@ def _lines(*parts: str) -> str:
 
 async def _consent(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.consent_view(data[PROJECT])
-    description = view.description[:DESCRIPTION_LIMIT] or "-"
-    text = chat.t("consent-text", project=view.name, description=description)
+    text = chat.t("consent-text", project=view.name, description=consent_description(view))
     row = [
-        button(chat.t("button-subscribe"), p.SUBSCRIBE),
-        button(chat.t("button-cancel"), p.DECLINE),
+        button(chat.t("button-subscribe"), Action.SUBSCRIBE),
+        button(chat.t("button-cancel"), Action.DECLINE),
     ]
     return View(text, [row])
 
 
 async def _notice(chat: MaxChat, data: dict[str, Any]) -> View:
-    key = data.get(NOTICE) or "notice-no-project"
-    return View(chat.t(key, **(data.get(NOTICE_ARGS) or {})))
+    return View(notice_text(chat.t, data.get(NOTICE) or "notice-no-project", data.get(NOTICE_ARGS)))
 
 
 async def _projects(chat: MaxChat, data: dict[str, Any]) -> View:
     choices = await customers.subscriptions(chat.customer.channel, chat.chat_id)
-    notice = data.get(NOTICE)
-    head = chat.t(notice, **(data.get(NOTICE_ARGS) or {})) + "\n" if notice else ""
-    rows = [[button(c.name[:64], p.PROJECT, short_id(c.project_id))] for c in choices]
+    notice = notice_text(chat.t, data.get(NOTICE), data.get(NOTICE_ARGS))
+    head = notice + "\n" if notice else ""
+    rows = [[button(c.name[:64], Action.PROJECT, short_id(c.project_id))] for c in choices]
     return View(_lines(head, chat.t("projects-title")), rows)
 
 
 async def _menu(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER])
     t = chat.t
-    notice = data.get(NOTICE)
+    notice = notice_text(t, data.get(NOTICE), data.get(NOTICE_ARGS))
     text = _lines(
-        t("menu-notice", notice=t(notice, **(data.get(NOTICE_ARGS) or {}))) if notice else "",
+        t("menu-notice", notice=notice) if notice else "",
         t("menu-title", project=view.name, count=view.active_tickets),
         t("menu-disabled") if not view.enabled else "",
         t("menu-no-create") if view.enabled and not view.can_create else "",
     )
     rows = []
     if view.can_create:
-        rows.append([button(t("button-new-ticket"), p.NEW_TICKET)])
-    rows.append([button(t("button-my-tickets", count=view.active_tickets), p.MY_TICKETS)])
+        rows.append([button(t("button-new-ticket"), Action.NEW_TICKET)])
+    rows.append([button(t("button-my-tickets", count=view.active_tickets), Action.MY_TICKETS)])
     if view.subscribed:
-        rows.append([button(t("button-unsubscribe"), p.UNSUBSCRIBE)])
+        rows.append([button(t("button-unsubscribe"), Action.UNSUBSCRIBE)])
     return View(text, rows)
 
 
 async def _unsubscribe(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.menu_view(data[PROJECT], data[SUBSCRIBER])
     row = [
-        button(chat.t("button-unsubscribe-yes"), p.UNSUBSCRIBE_YES),
-        button(chat.t("button-back"), p.MENU),
+        button(chat.t("button-unsubscribe-yes"), Action.UNSUBSCRIBE_YES),
+        button(chat.t("button-back"), Action.MENU),
     ]
     return View(chat.t("unsubscribe-confirm", project=view.name), [row])
 
 
 async def _types(chat: MaxChat, data: dict[str, Any]) -> View:
     types = await customers.ticket_types(data[PROJECT])
-    descriptions = "\n".join(f"• {t.name}: {t.description}" for t in types if t.description)
-    rows = [[button(t.name[:64], p.TYPE, short_id(t.id))] for t in types]
-    rows.append([button(chat.t("button-back"), p.MENU)])
+    descriptions = type_descriptions(types)
+    rows = [[button(t.name[:64], Action.TYPE, short_id(t.id))] for t in types]
+    rows.append([button(chat.t("button-back"), Action.MENU)])
     return View(_lines(chat.t("types-title"), "\n" + descriptions if descriptions else ""), rows)
 
 
@@ -117,8 +119,8 @@ async def _compose(chat: MaxChat, data: dict[str, Any]) -> View:
         chat.t("new-ticket-collected", messages=len(parts), files=files) if parts else "",
         chat.t("error-line", error=chat.t(error)) if error else "",
     )
-    row = [button(chat.t("button-send"), p.SEND)] if parts else []
-    row.append(button(chat.t("button-cancel"), p.MENU))
+    row = [button(chat.t("button-send"), Action.SEND)] if parts else []
+    row.append(button(chat.t("button-cancel"), Action.MENU))
     return View(text, [row])
 
 
@@ -127,70 +129,39 @@ async def _thread(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.thread(data[SUBSCRIBER], data[TICKET], limit=HISTORY_LIMIT)
     closed = view.status == TicketStatus.CLOSED
     error = data.get(ERROR)
-    subject = view.subject or "-"
     text = _lines(
-        t(
-            "thread-header",
-            number=view.number,
-            status=t(f"status-{view.status}"),
-            ticket_type=view.type_name or t("thread-no-type"),
-            subject=subject if len(subject) <= 200 else subject[:199] + "…",
-        ),
+        t("thread-header", **thread_header(view, t)),
         render_history(view, t),
         t("thread-closed-hint") if closed else "",
         t("error-line", error=t(error)) if error else "",
     )
-    row = [] if closed else [button(t("button-close-ticket"), p.CLOSE)]
-    row.append(button(t("button-back"), p.BACK))
+    row = [] if closed else [button(t("button-close-ticket"), Action.CLOSE)]
+    row.append(button(t("button-back"), Action.BACK))
     return View(text, [row])
 
 
 async def _confirm_close(chat: MaxChat, data: dict[str, Any]) -> View:
     view = await customers.thread(data[SUBSCRIBER], data[TICKET], limit=1)
     row = [
-        button(chat.t("button-close-yes"), p.CLOSE_YES),
-        button(chat.t("button-close-no"), p.CLOSE_NO),
+        button(chat.t("button-close-yes"), Action.CLOSE_YES),
+        button(chat.t("button-close-no"), Action.CLOSE_NO),
     ]
     return View(chat.t("close-confirm", number=view.number), [row])
 
 
-async def my_tickets_page(subscriber_id: str, page: int) -> tuple[list[Any], int, int]:
-    """(rows, page, pages); a page past the end (tickets gone meanwhile) becomes the last."""
-    rows, total = await customers.my_tickets(subscriber_id, page=page, size=PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page >= pages:
-        page = pages - 1
-        rows, total = await customers.my_tickets(subscriber_id, page=page, size=PAGE_SIZE)
-    return rows, page, pages
-
-
 async def _my_tickets(chat: MaxChat, data: dict[str, Any]) -> View:
     t = chat.t
-    rows, page, pages = await my_tickets_page(data[SUBSCRIBER], int(data.get(PAGE) or 0))
-    buttons = [
-        [
-            button(
-                t(
-                    "ticket-row",
-                    number=r.number,
-                    status=t(f"status-{r.status}"),
-                    subject=(r.subject or "-")[:40],
-                ),
-                p.TICKET,
-                short_id(r.id),
-            )
-        ]
-        for r in rows
-    ]
+    found = await customer_flow.tickets_page(data[SUBSCRIBER], int(data.get(PAGE) or 0))
+    buttons = [[button(ticket_row(r, t), Action.TICKET, short_id(r.id))] for r in found.rows]
     paging = []
-    if page > 0:
-        paging.append(button(t("button-prev"), p.PAGE, str(page - 1)))
-    if page + 1 < pages:
-        paging.append(button(t("button-next"), p.PAGE, str(page + 1)))
-    buttons += [paging, [button(t("button-back"), p.MENU)]]
+    if found.has_prev:
+        paging.append(button(t("button-prev"), Action.PAGE, str(found.page - 1)))
+    if found.has_next:
+        paging.append(button(t("button-next"), Action.PAGE, str(found.page + 1)))
+    buttons += [paging, [button(t("button-back"), Action.MENU)]]
     text = _lines(
-        t("my-tickets-title", page=page + 1, pages=pages),
-        t("my-tickets-empty") if not rows else "",
+        t("my-tickets-title", page=found.page + 1, pages=found.pages),
+        t("my-tickets-empty") if not found.rows else "",
     )
     return View(text, buttons)
 
@@ -243,25 +214,11 @@ async def go(chat: MaxChat, state: Any, **changes: Any) -> None:
 
 async def open_route(chat: MaxChat, route: Route) -> None:
     """The screen a use case chose, on fresh data (no dead ends behind it)."""
-    notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
-    data: dict[str, Any]
-    if route.screen == Landing.CONSENT:
-        data, state = {PROJECT: route.project_id, REQUEST: route.request_id}, Screen.consent
-    elif route.screen == Landing.MENU:
-        data = {
-            PROJECT: route.project_id,
-            SUBSCRIBER: route.subscriber_id,
-            TICKET_TYPE: route.ticket_type_id,
-            **notice,
-        }
-        state = Screen.menu
-        if route.ticket_id:  # the "open ticket" button: its thread, [Back] to the menu
-            data.update({TICKET: route.ticket_id, BACK: p.MENU})
-            state = Screen.thread
-    elif route.screen == Landing.PICKER:
-        data, state = notice, Screen.projects
-    else:
-        data, state = notice, Screen.notice
+    data = customer_flow.landing(route)
+    state = _STATE[route.screen]
+    if route.ticket_id:  # the "open ticket" button: its thread, [Back] to the menu
+        data[BACK] = Action.MENU
+        state = Screen.thread
     await chat.context.set_data(data)
     await chat.context.set_state(state)
     await show(chat)

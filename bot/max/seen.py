@@ -1,22 +1,21 @@
-"""MAX webhook updates already handled, so a redelivery is not handled twice.
+"""What names a MAX update in the store of updates handled (services/seen_updates.py).
 
 MAX updates carry no update id (Telegram's `update_id`): the identity is taken from the
 update itself — a button press by its `callback_id`, a new message by its `mid`, anything
 else by a digest of the whole update (its `timestamp` included), which a redelivery repeats
-byte for byte in meaning. Kept in Redis when configured (every bots process shares it),
-in memory otherwise, for a day.
+byte for byte in meaning.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
+from services.seen_updates import SeenUpdates
 
-SEEN_TTL_SECONDS = 24 * 3600  # MAX stops redelivering long before this
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 def _chat_of(update: dict[str, Any]) -> Any:
@@ -41,29 +40,6 @@ def update_identity(update: dict[str, Any]) -> str:
     return f"{kind}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
 
 
-class SeenMaxUpdates:
-    """Update identities already taken: in Redis (shared by every process) or in memory."""
-
-    def __init__(self, redis: Redis | None, capacity: int = 50_000) -> None:
-        self.redis = redis
-        self.prefix = "hd:max:update:"
-        self.capacity = capacity
-        self._memory: OrderedDict[str, None] = OrderedDict()
-
-    async def claim(self, key: str) -> bool:
-        """True for the first delivery of this update (it is now ours to handle)."""
-        if self.redis is not None:
-            return bool(await self.redis.set(self.prefix + key, 1, nx=True, ex=SEEN_TTL_SECONDS))
-        if key in self._memory:
-            return False
-        self._memory[key] = None
-        if len(self._memory) > self.capacity:
-            self._memory.popitem(last=False)
-        return True
-
-    async def release(self, key: str) -> None:
-        """Handling failed: let MAX's redelivery through."""
-        if self.redis is not None:
-            await self.redis.delete(self.prefix + key)
-        else:
-            self._memory.pop(key, None)
+def seen_max_updates(redis: Redis | None) -> SeenUpdates:
+    """The store of MAX updates handled (Redis keys `hd:max:update:<identity>`)."""
+    return SeenUpdates(redis, "hd:max:update:")

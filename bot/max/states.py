@@ -18,17 +18,6 @@ class Screen(StatesGroup):
     my_tickets = State()
 
 
-# keys of the FSM data (the ids the current screen works for)
-PROJECT = "project"
-SUBSCRIBER = "subscriber"
-TICKET = "ticket"
-TICKET_TYPE = "type"
-TYPE_USED = "type_used"  # a deep link's preselected type serves the first ticket only
-REQUEST = "request"
-NOTICE = "notice"
-NOTICE_ARGS = "notice_args"
-PARTS = "parts"
-ERROR = "error"
-PAGE = "page"
+# keys of the FSM data the MAX screens add to services.customer_flow's (PROJECT, TICKET, ...)
 BACK = "back"  # where [Back] in a thread goes: the menu or my tickets
 CHOSEN_TYPE = "chosen_type"  # the type of the ticket being composed

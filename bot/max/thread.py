@@ -3,17 +3,16 @@ closed one is reopened); [Close ticket] asks first; [Back] returns where the cus
 
 from __future__ import annotations
 
-from maxapi import F, Router
 from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
-from bot.max import payloads as p
 from bot.max.attachments import part_of
 from bot.max.chat import MaxChat
-from bot.max.payloads import Nav
+from bot.max.payloads import Action, Nav
 from bot.max.screens import go, show
-from bot.max.states import BACK, ERROR, PARTS, SUBSCRIBER, TICKET, Screen
+from bot.max.states import BACK, Screen
 from services import customers
+from services.customer_flow import ERROR, PARTS, SUBSCRIBER, TICKET, error_key
 from services.errors import HelpdeskError
 
 
@@ -32,7 +31,7 @@ async def on_close_no(event: MessageCallback, chat: MaxChat, payload: Nav) -> No
 
 
 async def on_back(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
-    if (await chat.data()).get(BACK) == p.MY_TICKETS:
+    if (await chat.data()).get(BACK) == Action.MY_TICKETS:
         await go(chat, Screen.my_tickets)
     else:
         await go(chat, Screen.menu, **{TICKET: None, PARTS: []})
@@ -42,23 +41,9 @@ async def on_thread_message(event: MessageCreated, chat: MaxChat) -> None:
     """Added to the ticket; the thread is shown again below the customer's message."""
     data = await chat.data()
     part = part_of(event.message)
-    if not part.text and not part.attachments:
-        data[ERROR] = "error-unsupported-content"
-    else:
-        try:
-            await customers.write(chat.customer, data[SUBSCRIBER], data[TICKET], part)
-        except HelpdeskError as exc:
-            data[ERROR] = f"error-{exc.code}"
+    try:
+        await customers.write(chat.customer, data[SUBSCRIBER], data[TICKET], part)
+    except HelpdeskError as exc:  # also a message with nothing to keep (customers.write)
+        data[ERROR] = error_key(exc)
     await chat.context.set_data(data)
     await show(chat)
-
-
-def thread_router() -> Router:
-    router = Router(router_id=__name__)
-    cb = router.message_callback
-    cb.register(on_close, Nav.filter(F.action == p.CLOSE), Screen.thread)
-    cb.register(on_back, Nav.filter(F.action == p.BACK), Screen.thread)
-    cb.register(on_close_yes, Nav.filter(F.action == p.CLOSE_YES), Screen.confirm_close)
-    cb.register(on_close_no, Nav.filter(F.action == p.CLOSE_NO), Screen.confirm_close)
-    router.message_created.register(on_thread_message, Screen.thread)
-    return router

@@ -10,8 +10,9 @@ from aiogram.types import Message
 MEDIA_KINDS = ("document", "video", "voice", "audio", "animation", "video_note")
 
 
-def attachments_of(message: Message) -> list[dict[str, Any]]:
-    """The biggest size of a photo, then any other media, each as one attachment."""
+def attachments_of(message: Message, *, mime_type: bool = True) -> list[dict[str, Any]]:
+    """The biggest size of a photo, then any other media, each as one attachment; the agent
+    side keeps each file's `mime_type` too, a customer's files are stored without it."""
     found: list[dict[str, Any]] = []
     if message.photo:
         biggest = message.photo[-1]
@@ -20,14 +21,15 @@ def attachments_of(message: Message) -> list[dict[str, Any]]:
         )
     for kind in MEDIA_KINDS:
         media = getattr(message, kind, None)
-        if media is not None:
-            found.append(
-                {
-                    "kind": kind,
-                    "file_id": media.file_id,
-                    "name": getattr(media, "file_name", None),
-                    "size": media.file_size,
-                    "mime_type": getattr(media, "mime_type", None),
-                }
-            )
+        if media is None:
+            continue
+        item = {
+            "kind": kind,
+            "file_id": media.file_id,
+            "name": getattr(media, "file_name", None),
+            "size": media.file_size,
+        }
+        if mime_type:
+            item["mime_type"] = getattr(media, "mime_type", None)
+        found.append(item)
     return found

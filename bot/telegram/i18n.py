@@ -13,6 +13,8 @@ from models.enums import Channel
 from services import customers
 from services.i18n import translator
 
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
 
 class TranslatorMiddleware(BaseMiddleware):
     """Locale = the user's Telegram language; for background dialog updates (no real user,
@@ -21,12 +23,7 @@ class TranslatorMiddleware(BaseMiddleware):
     def __init__(self, default_locale: str) -> None:
         self.default_locale = default_locale
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         language = user.language_code if user else None
         chat: Chat | None = data.get("event_chat")

@@ -3,48 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from redis.asyncio import Redis
 
 from helpdesk.metrics import count_update
+from services.seen_updates import SeenUpdates
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
-SEEN_TTL_SECONDS = 24 * 3600  # Telegram gives up redelivering long before this
 
 
-class SeenUpdates:
-    """update_ids already handled: in Redis (shared by every process) or in memory."""
-
-    def __init__(self, redis: Redis | None, bot_id: int, capacity: int = 50_000) -> None:
-        self.redis = redis
-        self.prefix = f"hd:tg:update:{bot_id}:"
-        self.capacity = capacity
-        self._memory: OrderedDict[int, None] = OrderedDict()
-
-    async def claim(self, update_id: int) -> bool:
-        """True for the first delivery of this update_id (it is now ours to handle)."""
-        if self.redis is not None:
-            return bool(
-                await self.redis.set(self.prefix + str(update_id), 1, nx=True, ex=SEEN_TTL_SECONDS)
-            )
-        if update_id in self._memory:
-            return False
-        self._memory[update_id] = None
-        if len(self._memory) > self.capacity:
-            self._memory.popitem(last=False)
-        return True
-
-    async def release(self, update_id: int) -> None:
-        """Handling failed: let Telegram's redelivery through."""
-        if self.redis is not None:
-            await self.redis.delete(self.prefix + str(update_id))
-        else:
-            self._memory.pop(update_id, None)
+def seen_updates(redis: Redis | None, bot_id: int) -> SeenUpdates:
+    """The store of this bot's update_ids handled (Redis keys `hd:tg:update:<bot>:<id>`)."""
+    return SeenUpdates(redis, f"hd:tg:update:{bot_id}:")
 
 
 class TelegramWebhook(SimpleRequestHandler):

@@ -39,6 +39,7 @@ button-my-tickets = 📂 My tickets ({ $count })
 button-unsubscribe = 🔕 Unsubscribe
 unsubscribe-confirm = Unsubscribe from { $project }? You will stop getting messages about your tickets.
 button-unsubscribe-yes = Yes, unsubscribe
+button-unsubscribe-no = { button-back }
 button-back = ⬅️ Back
 
 ## type picker

@@ -40,6 +40,7 @@ button-my-tickets = 📂 Мои обращения ({ $count })
 button-unsubscribe = 🔕 Отписаться
 unsubscribe-confirm = Отписаться от «{ $project }»? Сообщения о ваших обращениях перестанут приходить.
 button-unsubscribe-yes = Да, отписаться
+button-unsubscribe-no = { button-back }
 button-back = ⬅️ Назад
 
 ## type picker
