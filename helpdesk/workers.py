@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.delivery import max as max_delivery
-from bot.delivery import telegram as telegram_delivery
-from bot.delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
-from bot.delivery.sender import MessengerSender
+from delivery import max as max_delivery
+from delivery import telegram as telegram_delivery
+from delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
+from delivery.sender import MessengerSender
+from delivery.webhooks import WebhookWorker
 from helpdesk.housekeeping import Housekeeper
 from helpdesk.settings import Settings
-from services.webhooks import WebhookWorker
 
 if TYPE_CHECKING:
     from helpdesk.metrics import Metrics

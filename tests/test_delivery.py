@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.delivery import max as max_delivery
-from bot.delivery import telegram as tg_delivery
-from bot.delivery.limits import MemoryLimiter
-from bot.delivery.sender import MessengerSender, SendJob
-from bot.delivery.text import utf16_len
+from delivery import max as max_delivery
+from delivery import telegram as tg_delivery
+from delivery.limits import MemoryLimiter
+from delivery.sender import MessengerSender, SendJob
+from delivery.text import utf16_len
 from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Author, Channel, DeliveryStatus
 from services import tickets

@@ -10,8 +10,6 @@ from typing import Any
 from aiogram.exceptions import TelegramBadRequest
 from maxapi import Bot, Dispatcher
 
-from bot.delivery import max as max_delivery
-from bot.delivery.sender import SendJob
 from bot.max.attachments import PLATFORM, is_max_file
 from bot.max.chat import MaxChat, chat_context
 from bot.max.screens import open_route, render
@@ -24,6 +22,8 @@ from bot.max.transfer import (
     size_text,
     upload_to_max,
 )
+from delivery import max as max_delivery
+from delivery.sender import SendJob
 from models.enums import Channel
 from services import customers
 from services.customers import Customer

@@ -1,4 +1,4 @@
-"""The agent group's outbound kinds, registered on the Telegram sender (bot/delivery)."""
+"""The agent group's outbound kinds, registered on the Telegram sender (delivery/)."""
 
 from __future__ import annotations
 

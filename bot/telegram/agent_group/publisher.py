@@ -25,7 +25,6 @@ from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
 from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
-from bot.delivery.text import split_text, utf16_len
 from bot.max.transfer import TooLarge, fetch_max_file, size_text, telegram_method
 from bot.telegram.agent_group.render import (
     attachment_label,
@@ -34,6 +33,7 @@ from bot.telegram.agent_group.render import (
     customer_name,
     topic_name,
 )
+from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
 from services import agent_chat
@@ -61,7 +61,7 @@ Throttle = Callable[[], Awaitable[None]]
 
 
 class StepJob(Protocol):
-    """The part of the sender's `SendJob` used here (bot/delivery/sender.py)."""
+    """The part of the sender's `SendJob` used here (delivery/sender.py)."""
 
     async def step(
         self, name: str, call: Callable[[], Awaitable[Any]], extract: Callable[[Any], Any]

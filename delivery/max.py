@@ -13,9 +13,9 @@ from maxapi.types.attachments.attachment import ButtonsPayload
 from maxapi.types.attachments.buttons import CallbackButton
 from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
 
-from bot.delivery.limits import Limit
-from bot.delivery.sender import Fault, FaultKind, SendJob
-from bot.delivery.telegram import global_limit
+from delivery.limits import Limit
+from delivery.sender import Fault, FaultKind, SendJob
+from delivery.telegram import global_limit
 from services.notifications import CUSTOMER_TEXT
 
 CHANNEL = "max"

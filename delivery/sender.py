@@ -22,8 +22,8 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bot.delivery.limits import Limit, RateLimiter, acquire
-from bot.delivery.text import Measure, next_chunk
+from delivery.limits import Limit, RateLimiter, acquire
+from delivery.text import Measure, next_chunk
 from helpdesk.logging_setup import bound as log_context
 from models import OutboundMessage
 from services import outbound, subscribers

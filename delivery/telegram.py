@@ -19,9 +19,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.delivery.limits import Limit
-from bot.delivery.sender import Fault, FaultKind, SendJob
-from bot.delivery.text import utf16_len
+from delivery.limits import Limit
+from delivery.sender import Fault, FaultKind, SendJob
+from delivery.text import utf16_len
 from services.notifications import CUSTOMER_TEXT
 
 CHANNEL = "telegram"
@@ -31,7 +31,7 @@ PRIVATE_PER_SECOND = 1  # Telegram: about one message per second in a private ch
 GROUP_PER_MINUTE = 20  # and at most 20 per minute in a group
 # our windows run a little longer than the platform's: requests sent at the edge of a window
 # reach the server a few milliseconds apart from when we counted them (calls paced through
-# SendJob steps also count from their answer in this process: see bot.delivery.limits._Line)
+# SendJob steps also count from their answer in this process: see delivery.limits._Line)
 MARGIN = 0.02
 # per chat the margin costs no throughput (many chats share the global rate), so it is wide:
 # a reply that waited on the database still never lands inside the previous second
