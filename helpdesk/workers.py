@@ -9,7 +9,7 @@ Wiring for bot modules: they add their kinds/hooks in a setup function taking a 
             sender.on_topic_error(repair_topic)
             sender.on_sent("customer_text", rerender_thread)
 
-and the composition root passes them: `create_workers(settings, ..., setup=[setup_delivery])`.
+and the composition root passes them: `create_delivery(settings, ..., setup=[setup_delivery])`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 
-from delivery import max as max_delivery
-from delivery import telegram as telegram_delivery
 from delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
 from delivery.sender import MessengerSender
 from delivery.webhooks import WebhookWorker
@@ -102,6 +100,8 @@ def create_delivery(
         telegram_bot = _telegram_bot(settings)
         close_telegram = telegram_bot.session.close  # ours to close; a passed-in bot is not
     if telegram_bot is not None:
+        from delivery import telegram as telegram_delivery  # aiogram: only with a Telegram bot
+
         key = f"tg{getattr(telegram_bot, 'id', '')}"
         sender = MessengerSender(
             telegram_delivery.TelegramPlatform(settings.telegram_rate_per_second, key),
@@ -117,6 +117,8 @@ def create_delivery(
         max_bot = _max_bot(settings)
         close_max = max_bot.close_session
     if max_bot is not None:
+        from delivery import max as max_delivery  # maxapi: only with a MAX bot
+
         sender = MessengerSender(
             max_delivery.MaxPlatform(settings.max_rate_per_second),
             max_bot,
@@ -139,24 +141,10 @@ def create_delivery(
     return delivery
 
 
-def create_workers(
-    settings: Settings,
-    *,
-    redis: Redis | None = None,
-    telegram_bot: Any = None,
-    max_bot: Any = None,
-    setup: Iterable[Callable[[Delivery], None]] = (),
-    metrics: Metrics | None = None,
-) -> list[Worker]:
-    """Delivery workers plus housekeeping (expiry, purges, outbox retention)."""
-    delivery = create_delivery(
-        settings,
-        redis=redis,
-        telegram_bot=telegram_bot,
-        max_bot=max_bot,
-        setup=setup,
-        metrics=metrics,
-    )
+def create_workers(settings: Settings, delivery: Delivery | None = None) -> list[Worker]:
+    """Delivery workers (`create_delivery`, by default without bots) plus housekeeping
+    (expiry, purges, outbox retention)."""
+    delivery = delivery if delivery is not None else create_delivery(settings)
     housekeeper = Housekeeper(
         timedelta(days=settings.outbox_retention_days), settings.housekeeping_interval_seconds
     )

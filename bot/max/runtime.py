@@ -26,9 +26,7 @@ WEBHOOK_PATH = "/bot/max/webhook"
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
 
 # keys in Resources.extras
-EXTRA_BOT = "max_bot"  # helpdesk.app passes it to the MAX sender
 EXTRA_DISPATCHER = "max_dispatcher"
-EXTRA_DELIVERY_SETUP = "delivery_setup"  # the list bot/telegram/runtime.py also appends to
 
 
 class MaxWebhook:
@@ -116,9 +114,9 @@ def _bot_ctx(
             return
         bot = create_bot(settings)
         dp = create_dispatcher(settings, resources.redis)
-        resources.extras[EXTRA_BOT] = bot  # the MAX sender sends with it
+        resources.bots.max = bot  # the MAX sender sends with it
         resources.extras[EXTRA_DISPATCHER] = dp
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+        resources.bots.delivery_setup.append(
             delivery_setup(dp, bot, settings.default_locale)
         )
         try:

@@ -26,13 +26,8 @@ WEBHOOK_PATH = "/bot/telegram/webhook"
 WEBHOOK_HANDLER = web.AppKey("telegram_webhook", TelegramWebhook)
 
 # keys in Resources.extras
-EXTRA_BOT = "telegram_bot"
 EXTRA_DISPATCHER = "telegram_dispatcher"
 EXTRA_BG_FACTORY = "telegram_bg_factory"
-# callables(Delivery) for helpdesk.workers.create_workers(..., setup=...): they register this
-# bot's hooks on the Telegram sender (thread re-render, agent-group kinds); a list, so the
-# MAX bot can append its own
-EXTRA_DELIVERY_SETUP = "delivery_setup"
 # (storage, events isolation) to use instead of building them from REDIS_URL: two apps in
 # one process (a test's "bots" and "workers" processes) share one memory storage this way
 EXTRA_FSM = "telegram_fsm"
@@ -108,10 +103,10 @@ def _bot_ctx(
         bot = create_bot(settings)
         storage, isolation, owned = _fsm(resources)
         dp, bg_factory = create_dispatcher(settings, storage, isolation)
-        resources.extras[EXTRA_BOT] = bot  # the Telegram sender sends with it
+        resources.bots.telegram = bot  # the Telegram sender sends with it
         resources.extras[EXTRA_DISPATCHER] = dp
         resources.extras[EXTRA_BG_FACTORY] = bg_factory
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(
+        resources.bots.delivery_setup.append(
             delivery_setup(bg_factory, bot, settings.default_locale)
         )
         try:
