@@ -12,7 +12,9 @@ from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
 from maxapi.types.attachments.attachment import ButtonsPayload
 from maxapi.types.attachments.buttons import CallbackButton
 from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
+from maxapi.types.input_media import InputMediaBuffer
 
+from delivery.files import Fetched, without_detected_extension
 from delivery.limits import Limit
 from delivery.sender import Fault, FaultKind, SendJob
 from delivery.telegram import global_limit
@@ -20,13 +22,18 @@ from services.notifications import CUSTOMER_TEXT
 
 CHANNEL = "max"
 TEXT_LIMIT = 4000
-_UPLOAD_TYPE = {
+# our attachment kinds → MAX's upload types (anything else goes as a file)
+UPLOAD_TYPE = {
     "photo": UploadType.IMAGE,
     "video": UploadType.VIDEO,
     "audio": UploadType.AUDIO,
     "voice": UploadType.AUDIO,
     "document": UploadType.FILE,
 }
+
+
+def upload_type(kind: object) -> UploadType:
+    return UPLOAD_TYPE.get(str(kind), UploadType.FILE)
 
 
 class MaxPlatform:
@@ -65,7 +72,7 @@ def attachments_for(payload: dict[str, Any]) -> list[Any]:
     """Files by their MAX token, then the inline keyboard (MAX sends buttons as an attachment)."""
     result: list[Any] = [
         AttachmentUpload(
-            type=_UPLOAD_TYPE.get(str(a.get("kind")), UploadType.FILE),
+            type=upload_type(a.get("kind")),
             payload=AttachmentPayload(token=str(a["file_id"])),
         )
         for a in payload.get("attachments") or []
@@ -75,6 +82,14 @@ def attachments_for(payload: dict[str, Any]) -> list[Any]:
         buttons = [[CallbackButton(text=b["text"], payload=b["data"]) for b in row] for row in rows]
         result.append(ButtonsPayload(buttons=buttons).pack())  # type: ignore[arg-type]
     return result
+
+
+async def upload_file(bot: Bot, item: dict[str, Any], fetched: Fetched) -> str:
+    """Upload to MAX; returns the attachment token a message can carry."""
+    name = without_detected_extension(fetched.name, fetched.content)
+    media = InputMediaBuffer(fetched.content, filename=name, type=upload_type(item.get("kind")))
+    uploaded = await bot.upload_media(media)
+    return str(uploaded.payload.token)
 
 
 def _message_id(sent: Any) -> str | None:

@@ -19,6 +19,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from delivery.files import TELEGRAM_DOWNLOAD_LIMIT, Fetched, TooLarge, Unavailable, file_name
 from delivery.limits import Limit
 from delivery.sender import Fault, FaultKind, SendJob
 from delivery.text import utf16_len
@@ -171,6 +172,27 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
         last = index == len(attachments) - 1
         ids.append(await job.step(f"attachment:{index}", call, _message_id, final=last))
     return {"message_ids": ids}
+
+
+async def fetch_file(bot: Bot, item: dict[str, Any]) -> Fetched:
+    """A Telegram file's bytes (to send it on to MAX): TooLarge over what getFile serves,
+    Unavailable when Telegram does not know the file id (any more)."""
+    size = item.get("size")
+    if isinstance(size, int) and size > TELEGRAM_DOWNLOAD_LIMIT:
+        raise TooLarge(size)
+    try:
+        file = await bot.get_file(str(item["file_id"]))
+    except TelegramBadRequest as error:
+        if "too big" in error.message.lower():
+            raise TooLarge(size if isinstance(size, int) else None) from error
+        raise Unavailable(str(error)) from error
+    if file.file_size and file.file_size > TELEGRAM_DOWNLOAD_LIMIT:
+        raise TooLarge(file.file_size)
+    if not file.file_path:
+        raise TooLarge(file.file_size)
+    buffer = await bot.download_file(file.file_path)
+    assert buffer is not None  # no destination given: aiogram returns a BytesIO
+    return Fetched(buffer.read(), file_name(item))
 
 
 def setup(sender: Any) -> None:

@@ -25,7 +25,6 @@ from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
 from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
-from bot.max.transfer import TooLarge, fetch_max_file, size_text, telegram_method
 from bot.telegram.agent_group.render import (
     attachment_label,
     card_keyboard,
@@ -33,6 +32,7 @@ from bot.telegram.agent_group.render import (
     customer_name,
     topic_name,
 )
+from delivery.files import TooLarge, fetch_max_file, size_text, telegram_method
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
