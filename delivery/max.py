@@ -100,9 +100,7 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
     return await send_text_and_files(job, (job.payload.get("text") or "").strip(), job.payload)
 
 
-async def send_text_and_files(
-    job: SendJob, text: str, payload: dict[str, Any]
-) -> dict[str, Any]:
+async def send_text_and_files(job: SendJob, text: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Text in parts of ≤ 4000; the last part carries the files and the keyboard. The
     caller returns what this returns at once (its last call is `final`)."""
     bot: Bot = job.bot

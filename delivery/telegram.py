@@ -1,8 +1,11 @@
-"""Telegram: limits, fault classification and the `customer_text` kind (aiogram Bot)."""
+"""Telegram's rules, in one place: limits, the media methods, the error vocabulary (faults and
+forum-topic errors), the caption/split decisions of `customer_text`, and the file download
+for MAX (aiogram Bot). Imported only by a process that runs or sends for a Telegram bot."""
 
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -39,6 +42,44 @@ MARGIN = 0.02
 CHAT_MARGIN = 0.1
 
 
+# kind of attachment → (Bot method, its file argument)
+MEDIA_METHODS = {
+    "photo": ("send_photo", "photo"),
+    "document": ("send_document", "document"),
+    "video": ("send_video", "video"),
+    "voice": ("send_voice", "voice"),
+    "audio": ("send_audio", "audio"),
+    "animation": ("send_animation", "animation"),
+    "video_note": ("send_video_note", "video_note"),
+}
+CAPTIONLESS = frozenset({"video_note"})  # sendVideoNote takes no caption
+# what a customer gets as itself; animations and round videos reach a customer as files
+CUSTOMER_MEDIA = frozenset({"photo", "document", "video", "voice", "audio"})
+
+
+class TopicError(StrEnum):
+    """Why a send into a forum topic was refused: the one vocabulary of the sender's topic
+    hook and the agent-group publisher."""
+
+    GONE = "thread_not_found"  # deleted (or never existed)
+    CLOSED = "topic_closed"
+
+
+_GONE_MARKERS = ("thread not found", "topic_deleted", "topic_id_invalid")
+
+
+def topic_error(error: BaseException) -> TopicError | None:
+    """GONE / CLOSED for Telegram's forum-topic refusals, else None."""
+    if not isinstance(error, TelegramBadRequest):
+        return None
+    text = str(error.message).lower()
+    if "topic_closed" in text:
+        return TopicError.CLOSED
+    if any(marker in text for marker in _GONE_MARKERS):
+        return TopicError.GONE
+    return None
+
+
 def global_limit(key: str, rate_per_second: float) -> Limit:
     """`rate` per second as "count in period" (7.5/s → 7 per 0.933 s), plus the margin."""
     count = max(1, math.floor(rate_per_second))
@@ -71,12 +112,10 @@ class TelegramPlatform:
         if isinstance(exc, TelegramMigrateToChat):
             return Fault(FaultKind.MIGRATED, detail, new_chat_id=exc.migrate_to_chat_id)
         if isinstance(exc, TelegramBadRequest):
-            lowered = detail.lower()
-            if "thread not found" in lowered:
-                return Fault(FaultKind.TOPIC, detail, topic_error="thread_not_found")
-            if "topic_closed" in lowered:
-                return Fault(FaultKind.TOPIC, detail, topic_error="topic_closed")
-            if "too long" in lowered:
+            topic = topic_error(exc)
+            if topic is not None:
+                return Fault(FaultKind.TOPIC, detail, topic_error=topic)
+            if "too long" in detail.lower():
                 return Fault(FaultKind.TOO_LONG, detail)
             return Fault(FaultKind.PERMANENT, detail)
         if isinstance(exc, TelegramNotFound):
@@ -100,15 +139,6 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | 
     )
 
 
-_SEND_BY_KIND = {
-    "photo": ("send_photo", "photo"),
-    "document": ("send_document", "document"),
-    "voice": ("send_voice", "voice"),
-    "video": ("send_video", "video"),
-    "audio": ("send_audio", "audio"),
-}
-
-
 async def send_attachment(
     bot: Bot,
     chat_id: int,
@@ -118,7 +148,8 @@ async def send_attachment(
     markup: InlineKeyboardMarkup | None,
     thread_id: int | None,
 ) -> Any:
-    method, field = _SEND_BY_KIND.get(str(attachment.get("kind")), _SEND_BY_KIND["document"])
+    kind = str(attachment.get("kind"))
+    method, field = MEDIA_METHODS[kind if kind in CUSTOMER_MEDIA else "document"]
     return await getattr(bot, method)(
         chat_id=chat_id,
         **{field: attachment["file_id"]},
@@ -135,7 +166,8 @@ def _message_id(message: Any) -> int:
 
 async def send_customer_text(job: SendJob) -> dict[str, Any]:
     """Text (split when long) and attachments; the keyboard goes on the last message; the
-    text rides as the first attachment's caption when it fits."""
+    text rides as the first attachment's caption when it fits. The result says what was
+    decided: the messages sent, and `sent_as_caption` (an edit of the text edits a caption)."""
     bot: Bot = job.bot
     payload = job.payload
     text = (payload.get("text") or "").strip()
@@ -171,7 +203,7 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
         )
         last = index == len(attachments) - 1
         ids.append(await job.step(f"attachment:{index}", call, _message_id, final=last))
-    return {"message_ids": ids}
+    return {"message_ids": ids, "sent_as_caption": mode == "caption"}
 
 
 async def fetch_file(bot: Bot, item: dict[str, Any]) -> Fetched:

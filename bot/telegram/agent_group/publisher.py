@@ -1,7 +1,8 @@
 """Renders `agent_event` outbound rows in the agent group, and heals its topics.
 
-One `AgentChatPublisher` per bot: `handle(outbound)` is the delivery handler of the
-`agent_event` kind; `on_topic_error(outbound, kind)` is the sender's topic-repair hook.
+One `AgentChatPublisher` per row, given the sender's job: `handle(outbound)` is the delivery
+handler of the `agent_event` kind; `on_topic_error(outbound, kind)` is the sender's
+topic-repair hook and `on_migrated(outbound, chat_id)` its group→supergroup hook.
 Sends that hit a deleted or closed topic repair it and are sent again, so nothing is lost.
 
 Every message-creating call (topic, card, text part, media, history part) is a `job.step` of
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 import aiohttp
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
@@ -33,6 +34,13 @@ from bot.telegram.agent_group.render import (
     topic_name,
 )
 from delivery.files import TooLarge, fetch_max_file, size_text, telegram_method
+from delivery.telegram import (
+    CAPTIONLESS,
+    MEDIA_METHODS,
+    TEXT_LIMIT,
+    TopicError,
+    topic_error,
+)
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
@@ -41,23 +49,9 @@ from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
-TOPIC_GONE = "deleted"
-TOPIC_CLOSED = "closed"
-TEXT_LIMIT = 4096
-_GONE_MARKERS = ("message thread not found", "topic_deleted", "topic_id_invalid")
 _NOT_MODIFIED = ("message is not modified", "topic_not_modified")
-_MEDIA_SENDERS = {
-    "photo": ("send_photo", "photo"),
-    "document": ("send_document", "document"),
-    "video": ("send_video", "video"),
-    "voice": ("send_voice", "voice"),
-    "audio": ("send_audio", "audio"),
-    "animation": ("send_animation", "animation"),
-    "video_note": ("send_video_note", "video_note"),
-}
 
 Send = Callable[[int | None], Awaitable[TgMessage]]
-Throttle = Callable[[], Awaitable[None]]
 
 
 class StepJob(Protocol):
@@ -76,89 +70,40 @@ def _thread_id(topic: Any) -> int:
     return int(topic.message_thread_id)
 
 
-def topic_error_kind(error: Exception) -> str | None:
-    """`deleted` / `closed` for Telegram's topic errors, else None."""
-    if not isinstance(error, TelegramBadRequest):
-        return None
-    text = error.message.lower()
-    if "topic_closed" in text:
-        return TOPIC_CLOSED
-    if any(marker in text for marker in _GONE_MARKERS):
-        return TOPIC_GONE
-    return None
-
-
 def _not_modified(error: TelegramBadRequest) -> bool:
     return any(marker in error.message.lower() for marker in _NOT_MODIFIED)
 
 
-_PACED_PREFIXES = ("send_", "copy_", "forward_")  # what counts against "20 per minute"
-
-
-class _Paced:
-    """The bot, with the sender's rate limits taken before every API call."""
-
-    def __init__(self, bot: Bot, throttle: Throttle | None) -> None:
-        self._bot = bot
-        self._throttle = throttle
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._bot, name)
-        paced = name.startswith(_PACED_PREFIXES) or name == "create_forum_topic"
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if paced and self._throttle is not None:
-                await self._throttle()
-            return await method(*args, **kwargs)
-
-        return call
-
-
 class AgentChatPublisher:
-    def __init__(
-        self,
-        bot: Bot,
-        locale: str = "en",
-        throttle: Throttle | None = None,
-        job: StepJob | None = None,
-    ) -> None:
-        if job is None:
-            # the delivery handler passes `throttle=job.throttle`: its job records the steps
-            owner = getattr(throttle, "__self__", None)
-            job = owner if callable(getattr(owner, "step", None)) else None
+    def __init__(self, bot: Bot, locale: str = "en", job: StepJob | None = None) -> None:
+        """`job`: the sender's job of the row being sent (its steps are recorded and paced);
+        None for the repair hooks, which run inside that job's fault handling."""
         self.job = job
-        self.raw: Any = bot  # for steps: `job.step` takes the rate limits itself
-        self.bot: Any = _Paced(bot, throttle)
+        self.bot: Any = bot
         self.t: Translator = translator(locale)
 
     async def _step(self, name: str, call: Callable[[], Awaitable[Any]], extract: Any) -> Any:
         """One message-creating call, done at most once per outbound row (see module doc)."""
         if self.job is not None:
             return await self.job.step(name, call, extract)
-        throttle = self.bot._throttle
-        if throttle is not None:
-            await throttle()
         return extract(await call())
 
     # --- the delivery entry points ---------------------------------------------------
 
-    async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
-        try:
-            return await self._handle(outbound)
-        except TelegramMigrateToChat as error:
-            loaded = await self._load(outbound)
-            old_chat_id = loaded[1].agent_chat_id if loaded else outbound.chat_id
-            assert old_chat_id is not None
-            await agent_chat.migrate_chat(old_chat_id, error.migrate_to_chat_id)
-            return await self._handle(outbound)
+    async def on_migrated(self, outbound: OutboundMessage, new_chat_id: int) -> None:
+        """The group became a supergroup: the binding moves; the sender sends the row again."""
+        loaded = await self._load(outbound)
+        old_chat_id = loaded[1].agent_chat_id if loaded else outbound.chat_id
+        assert old_chat_id is not None
+        await agent_chat.migrate_chat(old_chat_id, new_chat_id)
 
-    async def on_topic_error(self, outbound: OutboundMessage, error_kind: str) -> int | None:
+    async def on_topic_error(self, outbound: OutboundMessage, error: TopicError) -> int | None:
         """The sender met a deleted/closed topic: repair it, return the thread to use now."""
         loaded = await self._load(outbound)
         if loaded is None:
             return None
         ticket, project = loaded
-        await self._repair(ticket, project, error_kind, exclude=outbound.message_id)
+        await self._repair(ticket, project, error, exclude=outbound.message_id)
         return ticket.agent_topic_id
 
     # --- events ------------------------------------------------------------------------
@@ -168,7 +113,7 @@ class AgentChatPublisher:
         context = await agent_chat.event_context(ticket_id, None)
         return (context.ticket, context.project) if context else None
 
-    async def _handle(self, outbound: OutboundMessage) -> dict[str, Any]:
+    async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
         payload = outbound.payload or {}
         context = await agent_chat.event_context(
             payload.get("ticket_id") or outbound.ticket_id, payload.get("message_id")
@@ -227,7 +172,7 @@ class AgentChatPublisher:
                 name = topic_name(ticket, self.t)
                 thread_id = await self._step(
                     f"topic@{chat_id}:{replacing}",
-                    partial(self.raw.create_forum_topic, chat_id, name),
+                    partial(self.bot.create_forum_topic, chat_id, name),
                     _thread_id,
                 )
                 # recorded at once: a retry after a failed card send reuses this topic
@@ -239,7 +184,7 @@ class AgentChatPublisher:
         card = await self._step(
             f"card@{chat_id}:{thread_id}",
             partial(
-                self.raw.send_message,
+                self.bot.send_message,
                 chat_id,
                 card_text(ticket, self.t),
                 message_thread_id=thread_id,
@@ -274,7 +219,7 @@ class AgentChatPublisher:
         chat_id = project.agent_chat_id
 
         async def send(thread_id: int | None) -> TgMessage:
-            return await self.raw.send_message(
+            return await self.bot.send_message(
                 chat_id,
                 card_text(ticket, self.t),
                 message_thread_id=thread_id,
@@ -299,9 +244,9 @@ class AgentChatPublisher:
             else:
                 await self._topic_call(self.bot.reopen_forum_topic, chat_id, thread_id)
         except TelegramBadRequest as error:
-            if topic_error_kind(error) != TOPIC_GONE:
+            if topic_error(error) is not TopicError.GONE:
                 raise
-            await self._repair(ticket, project, TOPIC_GONE)
+            await self._repair(ticket, project, TopicError.GONE)
 
     async def _topic_call(
         self, method: Callable[..., Awaitable[Any]], *args: Any, **kw: Any
@@ -313,18 +258,18 @@ class AgentChatPublisher:
                 raise
 
     async def _repair(
-        self, ticket: Ticket, project: Project, kind: str, *, exclude: Any = None
+        self, ticket: Ticket, project: Project, kind: TopicError, *, exclude: Any = None
     ) -> None:
         """Deleted topic → a new one with the card and a short history; closed → reopened."""
         assert project.agent_chat_id is not None
-        if kind == TOPIC_CLOSED and ticket.agent_topic_id is not None:
+        if kind is TopicError.CLOSED and ticket.agent_topic_id is not None:
             try:
                 await self._topic_call(
                     self.bot.reopen_forum_topic, project.agent_chat_id, ticket.agent_topic_id
                 )
                 return
             except TelegramBadRequest as error:
-                if topic_error_kind(error) != TOPIC_GONE:
+                if topic_error(error) is not TopicError.GONE:
                     raise
         log.info("agent topic of ticket %s is gone: recreating it", ticket.id)
         gone = ticket.agent_topic_id
@@ -356,7 +301,7 @@ class AgentChatPublisher:
         for index, part in enumerate(split_text("\n".join(lines), TEXT_LIMIT, utf16_len)):
             await self._step(
                 f"history:{index}@{chat_id}:{thread_id}",
-                partial(self.raw.send_message, chat_id, part, message_thread_id=thread_id),
+                partial(self.bot.send_message, chat_id, part, message_thread_id=thread_id),
                 _message_id,
             )
 
@@ -374,7 +319,7 @@ class AgentChatPublisher:
                 await self._step(f"{key}@{chat_id}:{thread}", partial(send, thread), _message_id)
             )
         except TelegramBadRequest as error:
-            kind = topic_error_kind(error)
+            kind = topic_error(error)
             if kind is None or not project.agent_chat_is_forum:
                 raise
         await self._repair(ticket, project, kind, exclude=exclude)
@@ -398,7 +343,7 @@ class AgentChatPublisher:
         for index, part in enumerate(split_text(text, TEXT_LIMIT, utf16_len)):
 
             async def send(thread_id: int | None, part: str = part) -> TgMessage:
-                return await self.raw.send_message(
+                return await self.bot.send_message(
                     chat_id,
                     part,
                     message_thread_id=thread_id,
@@ -445,21 +390,40 @@ class AgentChatPublisher:
         key: str,
     ) -> int:
         kind, name = attachment_label(item)
-        sender = _MEDIA_SENDERS.get(kind)
+        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
         if message.source == MessageSource.MAX and item.get("url"):
-            return await self._relay_max_file(ticket, project, message, item, who, key=key)
-        if message.source == MessageSource.MAX or sender is None or not item.get("file_id"):
+            return await self._relay_max_file(ticket, project, message, item, who, caption, key)
+        if (
+            message.source == MessageSource.MAX
+            or kind not in MEDIA_METHODS
+            or not item.get("file_id")
+        ):
             text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
             return await self._post_text(ticket, project, text, key=key, exclude=message.id)
-        method_name, argument = sender
-        method = getattr(self.raw, method_name)
-        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
+
+        async def by_file_id() -> tuple[str, Any]:
+            return kind, item["file_id"]
+
+        return await self._send_media(ticket, project, message, caption, by_file_id, key)
+
+    async def _send_media(
+        self,
+        ticket: Ticket,
+        project: Project,
+        message: Message,
+        caption: str,
+        media: Callable[[], Awaitable[tuple[str, Any]]],
+        key: str,
+    ) -> int:
+        """`media()` → (kind, file id or upload), asked on each try; sent with its method."""
         chat_id = project.agent_chat_id
 
         async def send(thread_id: int | None) -> TgMessage:
-            extra: dict[str, Any] = {} if kind == "video_note" else {"caption": caption}
-            return await method(
-                chat_id, **{argument: item["file_id"]}, message_thread_id=thread_id, **extra
+            kind, file = await media()
+            method, argument = MEDIA_METHODS[kind]
+            extra: dict[str, Any] = {} if kind in CAPTIONLESS else {"caption": caption}
+            return await getattr(self.bot, method)(
+                chat_id, **{argument: file}, message_thread_id=thread_id, **extra
             )
 
         return await self._send(ticket, project, key, send, message.id)
@@ -471,28 +435,23 @@ class AgentChatPublisher:
         message: Message,
         item: dict[str, Any],
         who: str,
-        *,
+        caption: str,
         key: str,
     ) -> int:
         """A MAX customer's file, downloaded from MAX and uploaded here (Telegram cannot use
         MAX tokens): an image as a photo, anything else as a document. Over the bot upload
         limit, or gone from MAX, it becomes a notice with its name and size."""
-        kind, label = attachment_label(item)
-        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=label)
-        chat_id = project.agent_chat_id
+        kind = attachment_label(item)[0]
 
-        async def send(thread_id: int | None) -> TgMessage:
+        async def upload() -> tuple[str, Any]:
             fetched = await fetch_max_file(item)
-            upload = BufferedInputFile(fetched.content, filename=fetched.name)
-            method = telegram_method(kind, len(fetched.content))
-            return await getattr(self.raw, f"send_{method}")(
-                chat_id, upload, caption=caption, message_thread_id=thread_id
-            )
+            file = BufferedInputFile(fetched.content, filename=fetched.name)
+            return telegram_method(kind, len(fetched.content)), file
 
         notice = "agent-relay-max-file-too-big"
         size = item.get("size")
         try:
-            return await self._send(ticket, project, key, send, message.id)
+            return await self._send_media(ticket, project, message, caption, upload, key)
         except TooLarge as error:
             size = error.size or size
         except aiohttp.ClientResponseError as error:  # expired or removed in MAX; 5xx: retry
