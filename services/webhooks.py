@@ -18,14 +18,12 @@ from services.projects import get_project, rotate_webhook_secret, update_project
 from services.serializers import iso
 from services.validation import parse_uuid
 
+_ATTEMPT_FIELDS = ("status_code", "error", "duration_ms")  # shown as stored
+
 
 def attempt_view(attempt: WebhookAttempt) -> dict[str, Any]:
-    return {
-        "attempted_at": iso(attempt.attempted_at),
-        "status_code": attempt.status_code,
-        "error": attempt.error,
-        "duration_ms": attempt.duration_ms,
-    }
+    view = {name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}
+    return {"attempted_at": iso(attempt.attempted_at), **view}
 
 
 def event_view(event: OutboxEvent, attempts: Iterable[WebhookAttempt] = ()) -> dict[str, Any]:
