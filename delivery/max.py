@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from maxapi import Bot
@@ -15,10 +16,13 @@ from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
 from maxapi.types.input_media import InputMediaBuffer
 
 from delivery.files import Fetched, without_detected_extension
-from delivery.limits import Limit
-from delivery.sender import Fault, FaultKind, SendJob
+from delivery.limits import Limit, RateLimiter
+from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from delivery.telegram import global_limit
 from services.notifications import CUSTOMER_TEXT
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 CHANNEL = "max"
 TEXT_LIMIT = 4000
@@ -124,3 +128,21 @@ async def send_text_and_files(job: SendJob, text: str, payload: dict[str, Any]) 
 
 def setup(sender: Any) -> None:
     sender.register(CUSTOMER_TEXT, send_customer_text)
+
+
+def create_sender(
+    settings: Settings, bot: Bot | None, limiter: RateLimiter, lease: timedelta
+) -> MessengerSender:
+    """The MAX sender with its kinds. A bot passed in is its owner's to close; without one,
+    a bot is made from the token (the server of MAX_API_BASE) and closed with the sender."""
+    on_close = None
+    if bot is None:
+        assert settings.max_bot_token is not None
+        bot = Bot(settings.max_bot_token.get_secret_value(), auto_requests=False)
+        if settings.max_api_base:
+            bot.set_api_url(settings.max_api_base)
+        on_close = bot.close_session
+    platform = MaxPlatform(settings.max_rate_per_second)
+    sender = MessengerSender(platform, bot, limiter, lease=lease, on_close=on_close)
+    setup(sender)
+    return sender

@@ -5,9 +5,10 @@ for MAX (aiogram Bot). Imported only by a process that runs or sends for a Teleg
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot
@@ -23,10 +24,13 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from delivery.files import TELEGRAM_DOWNLOAD_LIMIT, Fetched, TooLarge, Unavailable, file_name
-from delivery.limits import Limit
-from delivery.sender import Fault, FaultKind, SendJob
+from delivery.limits import Limit, RateLimiter
+from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from delivery.text import utf16_len
 from services.notifications import CUSTOMER_TEXT
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
@@ -230,3 +234,25 @@ async def fetch_file(bot: Bot, item: dict[str, Any]) -> Fetched:
 def setup(sender: Any) -> None:
     """The kinds this module sends."""
     sender.register(CUSTOMER_TEXT, send_customer_text)
+
+
+def create_sender(
+    settings: Settings, bot: Bot | None, limiter: RateLimiter, lease: timedelta
+) -> MessengerSender:
+    """The Telegram sender with its kinds. A bot passed in is its owner's to close; without
+    one, a bot is made from the token (the Bot API server of TELEGRAM_API_BASE) and the
+    sender closes it when it stops."""
+    on_close = None
+    if bot is None:
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        assert settings.telegram_bot_token is not None
+        base = settings.telegram_api_base
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else None
+        bot = Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+        on_close = bot.session.close
+    platform = TelegramPlatform(settings.telegram_rate_per_second, f"tg{getattr(bot, 'id', '')}")
+    sender = MessengerSender(platform, bot, limiter, lease=lease, on_close=on_close)
+    setup(sender)
+    return sender

@@ -48,30 +48,6 @@ class Delivery:
         return [self.webhooks, *self.senders.values()]
 
 
-def _telegram_bot(settings: Settings) -> Any:
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-
-    assert settings.telegram_bot_token is not None
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-        if settings.telegram_api_base
-        else None
-    )
-    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
-
-
-def _max_bot(settings: Settings) -> Any:
-    from maxapi import Bot
-
-    assert settings.max_bot_token is not None
-    bot = Bot(settings.max_bot_token.get_secret_value(), auto_requests=False)
-    if settings.max_api_base:
-        bot.set_api_url(settings.max_api_base)
-    return bot
-
-
 def create_delivery(
     settings: Settings,
     *,
@@ -95,42 +71,19 @@ def create_delivery(
             allow_private_networks=settings.webhook_allow_private_networks, lease=lease
         )
     )
-    close_telegram = None
-    if telegram_bot is None and settings.telegram_bot_token is not None:
-        telegram_bot = _telegram_bot(settings)
-        close_telegram = telegram_bot.session.close  # ours to close; a passed-in bot is not
-    if telegram_bot is not None:
-        from delivery import telegram as telegram_delivery  # aiogram: only with a Telegram bot
+    # a platform's module (and its SDK) is imported only for a bot of that platform
+    if telegram_bot is not None or settings.telegram_bot_token is not None:
+        from delivery import telegram
 
-        key = f"tg{getattr(telegram_bot, 'id', '')}"
-        sender = MessengerSender(
-            telegram_delivery.TelegramPlatform(settings.telegram_rate_per_second, key),
-            telegram_bot,
-            limiter(telegram_delivery.CHANNEL),
-            lease=lease,
-            on_close=close_telegram,
-        )
-        telegram_delivery.setup(sender)
-        delivery.senders[telegram_delivery.CHANNEL] = sender
-    close_max = None
-    if max_bot is None and settings.max_bot_token is not None:
-        max_bot = _max_bot(settings)
-        close_max = max_bot.close_session
-    if max_bot is not None:
-        from delivery import max as max_delivery  # maxapi: only with a MAX bot
-
-        sender = MessengerSender(
-            max_delivery.MaxPlatform(settings.max_rate_per_second),
-            max_bot,
-            limiter(max_delivery.CHANNEL),
-            lease=lease,
-            on_close=close_max,
-        )
-        max_delivery.setup(sender)
-        delivery.senders[max_delivery.CHANNEL] = sender
-        # agents' Telegram files reach MAX customers as files (also in a workers-only process)
+        sender = telegram.create_sender(settings, telegram_bot, limiter(telegram.CHANNEL), lease)
+        delivery.senders[telegram.CHANNEL] = sender
+    if max_bot is not None or settings.max_bot_token is not None:
         from bot.max.delivery import setup_file_transfer
+        from delivery import max as max_platform
 
+        sender = max_platform.create_sender(settings, max_bot, limiter(max_platform.CHANNEL), lease)
+        delivery.senders[max_platform.CHANNEL] = sender
+        # agents' Telegram files reach MAX customers as files (also in a workers-only process)
         setup_file_transfer(delivery, settings.default_locale)
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")

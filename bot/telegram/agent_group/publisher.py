@@ -74,6 +74,36 @@ def _not_modified(error: TelegramBadRequest) -> bool:
     return any(marker in error.message.lower() for marker in _NOT_MODIFIED)
 
 
+Media = Callable[[], Awaitable[tuple[str, Any]]]  # → (kind to send as, file id or upload)
+
+
+def _by_file_id(item: dict[str, Any], kind: str) -> Media:
+    async def media() -> tuple[str, Any]:
+        return kind, item["file_id"]
+
+    return media
+
+
+def _max_upload(item: dict[str, Any], kind: str) -> Media:
+    """An image as a photo, anything else as a document (within the bot upload limit)."""
+
+    async def media() -> tuple[str, Any]:
+        fetched = await fetch_max_file(item)
+        file = BufferedInputFile(fetched.content, filename=fetched.name)
+        return telegram_method(kind, len(fetched.content)), file
+
+    return media
+
+
+def _max_file_notice(error: Exception) -> str:
+    """Over the upload limit, or gone from MAX (4xx): a notice; a 5xx is retried."""
+    if isinstance(error, aiohttp.ClientResponseError):
+        if error.status >= 500:
+            raise error
+        return "agent-relay-max-file-failed"
+    return "agent-relay-max-file-too-big"
+
+
 class AgentChatPublisher:
     def __init__(self, bot: Bot, locale: str = "en", job: StepJob | None = None) -> None:
         """`job`: the sender's job of the row being sent (its steps are recorded and paced);
@@ -389,22 +419,33 @@ class AgentChatPublisher:
         *,
         key: str,
     ) -> int:
+        """By file id when Telegram knows the file; a MAX customer's file downloaded from
+        MAX and uploaded here (Telegram cannot use MAX tokens); else a notice."""
         kind, name = attachment_label(item)
         caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
-        if message.source == MessageSource.MAX and item.get("url"):
-            return await self._relay_max_file(ticket, project, message, item, who, caption, key)
-        if (
-            message.source == MessageSource.MAX
-            or kind not in MEDIA_METHODS
-            or not item.get("file_id")
-        ):
+        from_max = message.source == MessageSource.MAX
+        if from_max and item.get("url"):
+            media = _max_upload(item, kind)
+        elif not from_max and kind in MEDIA_METHODS and item.get("file_id"):
+            media = _by_file_id(item, kind)
+        else:
             text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
             return await self._post_text(ticket, project, text, key=key, exclude=message.id)
-
-        async def by_file_id() -> tuple[str, Any]:
-            return kind, item["file_id"]
-
-        return await self._send_media(ticket, project, message, caption, by_file_id, key)
+        try:
+            return await self._send_media(ticket, project, message, caption, media, key)
+        except (TooLarge, aiohttp.ClientResponseError) as error:
+            notice = _max_file_notice(error)  # only a MAX upload raises these
+            size = item.get("size")
+            if isinstance(error, TooLarge):
+                size = error.size or size
+        text = self.t(
+            notice,
+            customer=who,
+            kind=kind,
+            name=item.get("name") or kind,
+            size=size_text(size if isinstance(size, int) else None, self.t),
+        )
+        return await self._post_text(ticket, project, text, key=key, exclude=message.id)
 
     async def _send_media(
         self,
@@ -412,7 +453,7 @@ class AgentChatPublisher:
         project: Project,
         message: Message,
         caption: str,
-        media: Callable[[], Awaitable[tuple[str, Any]]],
+        media: Media,
         key: str,
     ) -> int:
         """`media()` → (kind, file id or upload), asked on each try; sent with its method."""
@@ -427,45 +468,6 @@ class AgentChatPublisher:
             )
 
         return await self._send(ticket, project, key, send, message.id)
-
-    async def _relay_max_file(
-        self,
-        ticket: Ticket,
-        project: Project,
-        message: Message,
-        item: dict[str, Any],
-        who: str,
-        caption: str,
-        key: str,
-    ) -> int:
-        """A MAX customer's file, downloaded from MAX and uploaded here (Telegram cannot use
-        MAX tokens): an image as a photo, anything else as a document. Over the bot upload
-        limit, or gone from MAX, it becomes a notice with its name and size."""
-        kind = attachment_label(item)[0]
-
-        async def upload() -> tuple[str, Any]:
-            fetched = await fetch_max_file(item)
-            file = BufferedInputFile(fetched.content, filename=fetched.name)
-            return telegram_method(kind, len(fetched.content)), file
-
-        notice = "agent-relay-max-file-too-big"
-        size = item.get("size")
-        try:
-            return await self._send_media(ticket, project, message, caption, upload, key)
-        except TooLarge as error:
-            size = error.size or size
-        except aiohttp.ClientResponseError as error:  # expired or removed in MAX; 5xx: retry
-            if error.status >= 500:
-                raise
-            notice = "agent-relay-max-file-failed"
-        text = self.t(
-            notice,
-            customer=who,
-            kind=kind,
-            name=item.get("name") or kind,
-            size=size_text(size if isinstance(size, int) else None, self.t),
-        )
-        return await self._post_text(ticket, project, text, key=key, exclude=message.id)
 
     async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
         """A reply written outside the group (REST): shown, marked as sent via the API."""
