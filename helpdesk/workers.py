@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from redis.asyncio import Redis
 
@@ -28,7 +28,10 @@ from delivery.webhooks import WebhookWorker
 from helpdesk.housekeeping import Housekeeper
 from helpdesk.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SDKs are imported only for a bot of their platform
+    import aiogram
+    import maxapi
+
     from helpdesk.metrics import Metrics
 
 
@@ -52,8 +55,8 @@ def create_delivery(
     settings: Settings,
     *,
     redis: Redis | None = None,
-    telegram_bot: Any = None,
-    max_bot: Any = None,
+    telegram_bot: aiogram.Bot | None = None,
+    max_bot: maxapi.Bot | None = None,
     setup: Iterable[Callable[[Delivery], None]] = (),
     metrics: Metrics | None = None,
 ) -> Delivery:
