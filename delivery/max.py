@@ -16,9 +16,8 @@ from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
 from maxapi.types.input_media import InputMediaBuffer
 
 from delivery.files import Fetched, without_detected_extension
-from delivery.limits import Limit, RateLimiter
+from delivery.limits import Limit, RateLimiter, global_limit
 from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
-from delivery.telegram import global_limit
 from services.notifications import CUSTOMER_TEXT
 
 if TYPE_CHECKING:

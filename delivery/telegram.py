@@ -4,7 +4,6 @@ for MAX (aiogram Bot). Imported only by a process that runs or sends for a Teleg
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from enum import StrEnum
 from functools import partial
@@ -24,7 +23,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from delivery.files import TELEGRAM_DOWNLOAD_LIMIT, Fetched, TooLarge, Unavailable, file_name
-from delivery.limits import Limit, RateLimiter
+from delivery.limits import Limit, RateLimiter, global_limit
 from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from delivery.text import utf16_len
 from services.notifications import CUSTOMER_TEXT
@@ -37,10 +36,6 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 PRIVATE_PER_SECOND = 1  # Telegram: about one message per second in a private chat
 GROUP_PER_MINUTE = 20  # and at most 20 per minute in a group
-# our windows run a little longer than the platform's: requests sent at the edge of a window
-# reach the server a few milliseconds apart from when we counted them (calls paced through
-# SendJob steps also count from their answer in this process: see delivery.limits._Line)
-MARGIN = 0.02
 # per chat the margin costs no throughput (many chats share the global rate), so it is wide:
 # a reply that waited on the database still never lands inside the previous second
 CHAT_MARGIN = 0.1
@@ -82,12 +77,6 @@ def topic_error(error: BaseException) -> TopicError | None:
     if any(marker in text for marker in _GONE_MARKERS):
         return TopicError.GONE
     return None
-
-
-def global_limit(key: str, rate_per_second: float) -> Limit:
-    """`rate` per second as "count in period" (7.5/s → 7 per 0.933 s), plus the margin."""
-    count = max(1, math.floor(rate_per_second))
-    return Limit(key, count, count / rate_per_second * (1 + MARGIN))
 
 
 class TelegramPlatform:

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from delivery.limits import Limit, MemoryLimiter, RedisLimiter, acquire
-from delivery.telegram import TelegramPlatform, global_limit
+from delivery.limits import Limit, MemoryLimiter, RedisLimiter, acquire, global_limit
+from delivery.telegram import TelegramPlatform
 from delivery.text import split_text, utf16_len
 from tests.conftest import TEST_REDIS_URL
 
