@@ -45,7 +45,7 @@ migrations: dev ## write a migration for model changes
 	$(BIN)/tortoise makemigrations
 
 bench: dev ## run the benchmarks (see bench/README.md)
-	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) $(BIN)/python $$b || exit 1;; esac; done
+	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) $(BIN)/python -m bench.$$(basename $$b .py) || exit 1;; esac; done
 
 clean: ## remove the virtualenv and local database
 	rm -rf $(VENV) helpdesk.sqlite3*

@@ -28,9 +28,10 @@ import aiohttp
 from aiohttp import web
 from tortoise import Tortoise
 
-from bot.delivery import telegram as tg_delivery
-from bot.delivery.limits import MemoryLimiter
-from bot.delivery.sender import MessengerSender
+from delivery import telegram as tg_delivery
+from delivery.limits import MemoryLimiter
+from delivery.sender import MessengerSender
+from delivery.webhooks import WebhookWorker
 from helpdesk.db import tortoise_config
 from models import OutboundMessage, OutboxEvent
 from models.enums import DeliveryStatus
@@ -38,7 +39,6 @@ from services import sql
 from services.notifications import CUSTOMER_TEXT
 from services.outbox import encode_body
 from services.projects import create_project, update_project
-from services.webhooks import WebhookWorker
 from tests.fakes.telegram import FakeTelegram
 
 CONCURRENCY = 64

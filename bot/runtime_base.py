@@ -23,10 +23,6 @@ from services.requests import BotLinks
 
 log = logging.getLogger(__name__)
 
-# Resources.extras key: callables(Delivery) registering each bot's hooks on its sender, for
-# helpdesk.workers.create_workers(..., setup=...); both bots append to the one list
-EXTRA_DELIVERY_SETUP = "delivery_setup"
-
 BotCtx = Callable[[web.Application], AbstractAsyncContextManager[None]]
 # what runs inside a built bot's context: (app, resources, dispatcher, bot)
 Run = Callable[[web.Application, Any, Any, Any], AbstractAsyncContextManager[None]]
@@ -38,7 +34,7 @@ class BotRuntime(ABC):
     platform: ClassVar[str]  # "telegram" or "max"
     webhook_path: ClassVar[str]
     webhook_key: ClassVar[web.AppKey[Any]]  # the webhook handler while in webhook mode
-    extras: ClassVar[tuple[str, str]]  # Resources.extras keys of (the bot, the dispatcher)
+    dispatcher_extra: ClassVar[str]  # the Resources.extras key of the dispatcher
 
     def setting(self, settings: Any, name: str) -> Any:
         return getattr(settings, f"{self.platform}_{name}")
@@ -57,10 +53,9 @@ class BotRuntime(ABC):
     def hand_over(self, resources: Any, dp: Any, bot: Any, delivery_setup: Any) -> None:
         """Where the rest of the process finds the bot (the messenger's sender sends with
         it), its dispatcher and the hooks it registers on delivery."""
-        extra_bot, extra_dispatcher = self.extras
-        resources.extras[extra_bot] = bot
-        resources.extras[extra_dispatcher] = dp
-        resources.extras.setdefault(EXTRA_DELIVERY_SETUP, []).append(delivery_setup)
+        setattr(resources.bots, self.platform, bot)
+        resources.extras[self.dispatcher_extra] = dp
+        resources.bots.delivery_setup.append(delivery_setup)
 
     @abstractmethod
     def observe(self, dp: Any, metrics: Any) -> None:

@@ -19,10 +19,10 @@ from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 
 from bot.presentation import clip
+from delivery.telegram import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
 from services.i18n import LOCALES_DIR, SUPPORTED, Translator, translator
 
 TRANSLATOR_KEY = "translator"  # middleware data key set by bot/telegram/i18n.py
-TELEGRAM_TEXT_LIMIT = 4096
 
 
 def translator_of(manager: DialogManager) -> Translator:

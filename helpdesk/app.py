@@ -71,19 +71,32 @@ def create_app(
         setup_api(app, RESOURCES)
         # right inside the error middleware, which assigns the request id
         app.middlewares.insert(app.middlewares.index(error_middleware) + 1, log_context_middleware)
+    # a bot's SDK is imported only when its token is set (aiogram alone holds ~130 MB);
+    # without one its webhook route is simply not mounted (404 either way)
+    telegram = settings.telegram_bot_token is not None
+    max_bot = settings.max_bot_token is not None
     if role in ("all", "bots"):
-        from bot import setup_bots
+        if telegram:
+            from bot.telegram.runtime import setup_telegram
 
-        setup_bots(app, RESOURCES)
+            setup_telegram(app, RESOURCES)
+        if max_bot:
+            from bot.max.runtime import setup_max
+
+            setup_max(app, RESOURCES)
     if role == "workers":
         # the bots run elsewhere: their delivery hooks (thread re-render, agent-group kinds)
         # still need each bot's dispatcher here, built without taking updates
-        from bot.max.runtime import setup_max_delivery
-        from bot.telegram.runtime import setup_telegram_delivery
+        if telegram:
+            from bot.telegram.runtime import setup_telegram_delivery
 
-        setup_telegram_delivery(app, RESOURCES)
-        setup_max_delivery(app, RESOURCES)
+            setup_telegram_delivery(app, RESOURCES)
+        if max_bot:
+            from bot.max.runtime import setup_max_delivery
+
+            setup_max_delivery(app, RESOURCES)
     if role in ("all", "workers"):
+        # last: the bots' contexts above fill `Resources.bots` before the workers start
         stop = WorkersStop()
         app[WORKERS_STOP] = stop
         # on_shutdown runs before the HTTP server drains: the workers stop claiming meanwhile
@@ -109,18 +122,20 @@ WORKERS_STOP = web.AppKey("workers_stop", WorkersStop)
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
-    from helpdesk.workers import create_workers
+    from helpdesk.workers import create_delivery, create_workers
     from services.delivery_queue import release_held
 
     resources = app[RESOURCES]
-    workers = create_workers(
-        resources.settings,
+    settings = resources.settings
+    delivery = create_delivery(
+        settings,
         redis=resources.redis,
-        telegram_bot=resources.extras.get("telegram_bot"),
-        max_bot=resources.extras.get("max_bot"),
-        setup=resources.extras.get("delivery_setup", ()),
+        telegram_bot=resources.bots.telegram,
+        max_bot=resources.bots.max,
+        setup=resources.bots.delivery_setup,
         metrics=app[METRICS],
     )
+    workers = create_workers(settings, delivery)
     stop = app[WORKERS_STOP]
     tasks = [asyncio.create_task(w.run(stop.event), name=f"worker:{w.name}") for w in workers]
     try:

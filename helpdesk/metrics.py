@@ -20,7 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
-from bot.delivery.limits import Limit, RateLimiter
+from delivery.limits import Limit, RateLimiter
 from helpdesk.logging_setup import request_id_var, ticket_id_var, update_id_var
 from services import monitoring
 
@@ -131,7 +131,7 @@ def create_metrics(ttl: float = DB_TTL_SECONDS) -> Metrics:
 
 
 class _CountingLimiter:
-    """Counts the sends that waited for a slot and how long: `bot.delivery.limits.acquire`
+    """Counts the sends that waited for a slot and how long: `delivery.limits.acquire`
     reports each one (`waited`), whether it waited on the shared limiter's answer or in
     this process's line-up behind other sends."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from tortoise import Tortoise
@@ -15,13 +15,31 @@ from helpdesk.settings import Settings
 from services import notifications
 from services.requests import BotLinks
 
+if TYPE_CHECKING:  # the SDKs are imported only by a process that runs their bot
+    import aiogram
+    import maxapi
+
+    from helpdesk.workers import Delivery
+
+
+@dataclass
+class Bots:
+    """The bots this process runs or sends for, filled by their cleanup contexts (which the
+    composition root adds before the workers' context); None: no token, no bot."""
+
+    telegram: aiogram.Bot | None = None
+    max: maxapi.Bot | None = None
+    # each bot's delivery hooks (thread re-render, agent-group kinds), run on the senders
+    delivery_setup: list[Callable[[Delivery], None]] = field(default_factory=list)
+
 
 @dataclass
 class Resources:
     settings: Settings
     redis: Redis | None = None
     links: BotLinks = field(default_factory=BotLinks)
-    # filled by the bot factories: aiogram Bot, maxapi Bot, delivery object, ...
+    bots: Bots = field(default_factory=Bots)
+    # filled by the bot factories: dispatchers, the dialog background factory, the FSM, ...
     extras: dict[str, Any] = field(default_factory=dict)
 
 

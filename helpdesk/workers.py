@@ -9,7 +9,7 @@ Wiring for bot modules: they add their kinds/hooks in a setup function taking a 
             sender.on_topic_error(repair_topic)
             sender.on_sent("customer_text", rerender_thread)
 
-and the composition root passes them: `create_workers(settings, ..., setup=[setup_delivery])`.
+and the composition root passes them: `create_delivery(settings, ..., setup=[setup_delivery])`.
 """
 
 from __future__ import annotations
@@ -18,19 +18,20 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from redis.asyncio import Redis
 
-from bot.delivery import max as max_delivery
-from bot.delivery import telegram as telegram_delivery
-from bot.delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
-from bot.delivery.sender import MessengerSender
+from delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
+from delivery.sender import MessengerSender
+from delivery.webhooks import WebhookWorker
 from helpdesk.housekeeping import Housekeeper
 from helpdesk.settings import Settings
-from services.webhooks import WebhookWorker
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SDKs are imported only for a bot of their platform
+    import aiogram
+    import maxapi
+
     from helpdesk.metrics import Metrics
 
 
@@ -50,36 +51,12 @@ class Delivery:
         return [self.webhooks, *self.senders.values()]
 
 
-def _telegram_bot(settings: Settings) -> Any:
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-
-    assert settings.telegram_bot_token is not None
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-        if settings.telegram_api_base
-        else None
-    )
-    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
-
-
-def _max_bot(settings: Settings) -> Any:
-    from maxapi import Bot
-
-    assert settings.max_bot_token is not None
-    bot = Bot(settings.max_bot_token.get_secret_value(), auto_requests=False)
-    if settings.max_api_base:
-        bot.set_api_url(settings.max_api_base)
-    return bot
-
-
 def create_delivery(
     settings: Settings,
     *,
     redis: Redis | None = None,
-    telegram_bot: Any = None,
-    max_bot: Any = None,
+    telegram_bot: aiogram.Bot | None = None,
+    max_bot: maxapi.Bot | None = None,
     setup: Iterable[Callable[[Delivery], None]] = (),
     metrics: Metrics | None = None,
 ) -> Delivery:
@@ -97,38 +74,19 @@ def create_delivery(
             allow_private_networks=settings.webhook_allow_private_networks, lease=lease
         )
     )
-    close_telegram = None
-    if telegram_bot is None and settings.telegram_bot_token is not None:
-        telegram_bot = _telegram_bot(settings)
-        close_telegram = telegram_bot.session.close  # ours to close; a passed-in bot is not
-    if telegram_bot is not None:
-        key = f"tg{getattr(telegram_bot, 'id', '')}"
-        sender = MessengerSender(
-            telegram_delivery.TelegramPlatform(settings.telegram_rate_per_second, key),
-            telegram_bot,
-            limiter(telegram_delivery.CHANNEL),
-            lease=lease,
-            on_close=close_telegram,
-        )
-        telegram_delivery.setup(sender)
-        delivery.senders[telegram_delivery.CHANNEL] = sender
-    close_max = None
-    if max_bot is None and settings.max_bot_token is not None:
-        max_bot = _max_bot(settings)
-        close_max = max_bot.close_session
-    if max_bot is not None:
-        sender = MessengerSender(
-            max_delivery.MaxPlatform(settings.max_rate_per_second),
-            max_bot,
-            limiter(max_delivery.CHANNEL),
-            lease=lease,
-            on_close=close_max,
-        )
-        max_delivery.setup(sender)
-        delivery.senders[max_delivery.CHANNEL] = sender
-        # agents' Telegram files reach MAX customers as files (also in a workers-only process)
-        from bot.max.delivery import setup_file_transfer
+    # a platform's module (and its SDK) is imported only for a bot of that platform
+    if telegram_bot is not None or settings.telegram_bot_token is not None:
+        from delivery import telegram
 
+        sender = telegram.create_sender(settings, telegram_bot, limiter(telegram.CHANNEL), lease)
+        delivery.senders[telegram.CHANNEL] = sender
+    if max_bot is not None or settings.max_bot_token is not None:
+        from bot.max.delivery import setup_file_transfer
+        from delivery import max as max_platform
+
+        sender = max_platform.create_sender(settings, max_bot, limiter(max_platform.CHANNEL), lease)
+        delivery.senders[max_platform.CHANNEL] = sender
+        # agents' Telegram files reach MAX customers as files (also in a workers-only process)
         setup_file_transfer(delivery, settings.default_locale)
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")
@@ -139,24 +97,10 @@ def create_delivery(
     return delivery
 
 
-def create_workers(
-    settings: Settings,
-    *,
-    redis: Redis | None = None,
-    telegram_bot: Any = None,
-    max_bot: Any = None,
-    setup: Iterable[Callable[[Delivery], None]] = (),
-    metrics: Metrics | None = None,
-) -> list[Worker]:
-    """Delivery workers plus housekeeping (expiry, purges, outbox retention)."""
-    delivery = create_delivery(
-        settings,
-        redis=redis,
-        telegram_bot=telegram_bot,
-        max_bot=max_bot,
-        setup=setup,
-        metrics=metrics,
-    )
+def create_workers(settings: Settings, delivery: Delivery | None = None) -> list[Worker]:
+    """Delivery workers (`create_delivery`, by default without bots) plus housekeeping
+    (expiry, purges, outbox retention)."""
+    delivery = delivery if delivery is not None else create_delivery(settings)
     housekeeper = Housekeeper(
         timedelta(days=settings.outbox_retention_days), settings.housekeeping_interval_seconds
     )

@@ -228,7 +228,7 @@ async def _queue_customer_edit(message: Message, text: str) -> None:
         payload={
             "message_id": customer_message_id,
             "text": notifications.with_body(t("notify-agent-reply", number=ticket.number), text),
-            "as_caption": _sent_as_caption(sent, message),
+            "as_caption": _sent_as_caption(result),
         },
         project_id=ticket.project_id,
         ticket_id=ticket.id,
@@ -236,10 +236,10 @@ async def _queue_customer_edit(message: Message, text: str) -> None:
     )
 
 
-def _sent_as_caption(sent: OutboundMessage | None, message: Message) -> bool:
-    """The customer's copy carried the text as the first attachment's caption (≤ 1024)."""
-    text = str((sent.payload if sent else {}).get("text") or "")
-    return bool(message.attachments and text) and len(text.encode("utf-16-le")) // 2 <= 1024
+def _sent_as_caption(result: dict[str, Any]) -> bool:
+    """The customer's copy carried the text as the first attachment's caption: the sender
+    decided it and says so in its result (delivery.telegram.send_customer_text)."""
+    return bool(result.get("sent_as_caption"))
 
 
 async def customer_translator(ticket: Ticket) -> Translator:

@@ -1,4 +1,4 @@
-"""Bookkeeping of the outbound messenger queue for the senders (bot/delivery)."""
+"""Bookkeeping of the outbound messenger queue for the senders (delivery/)."""
 
 from __future__ import annotations
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec
 
 import orjson
 
 from models import OutboundMessage, OutboxEvent, Ticket
 from services import clock, sql
 from services.serializers import iso, ticket_summary
+
+P = ParamSpec("P")
 
 _sequence = itertools.count()
 
@@ -79,30 +82,6 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     )
 
 
-async def enqueue_message(
-    *,
-    channel: str,
-    chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
-    project_id: uuid.UUID | None = None,
-    ticket_id: uuid.UUID | None = None,
-    message_id: uuid.UUID | None = None,
-) -> OutboundMessage:
-    """Store a messenger call for the delivery worker (`kind` says which sender handles it)."""
-    outbound = new_message(
-        channel=channel,
-        chat_id=chat_id,
-        kind=kind,
-        payload=payload,
-        project_id=project_id,
-        ticket_id=ticket_id,
-        message_id=message_id,
-    )
-    await outbound.save(force_create=True)
-    return outbound
-
-
 def new_message(
     *,
     channel: str,
@@ -113,7 +92,8 @@ def new_message(
     ticket_id: uuid.UUID | None = None,
     message_id: uuid.UUID | None = None,
 ) -> OutboundMessage:
-    """The messenger call `enqueue_message` stores, not saved yet (for `sql.insert`)."""
+    """A messenger call for the delivery worker (`kind` says which sender handles it), not
+    saved yet (for `sql.insert`); `enqueue_message` takes the same fields and stores it."""
     return sql.new(
         OutboundMessage,
         project_id=project_id,
@@ -125,3 +105,16 @@ def new_message(
         message_id=message_id,
         next_attempt_at=clock.now(),
     )
+
+
+def _stored(build: Callable[P, OutboundMessage]) -> Callable[P, Awaitable[OutboundMessage]]:
+    async def store(*args: P.args, **kwargs: P.kwargs) -> OutboundMessage:
+        outbound = build(*args, **kwargs)
+        await outbound.save(force_create=True)
+        return outbound
+
+    return store
+
+
+# store a messenger call for the delivery worker: `new_message`'s fields, saved
+enqueue_message = _stored(new_message)

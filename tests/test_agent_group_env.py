@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery import telegram as tg_delivery
-from bot.delivery.limits import MemoryLimiter
-from bot.delivery.sender import MessengerSender
 from bot.telegram.agent_group import create_agent_group_router, setup_agent_chat_delivery
+from delivery import telegram as tg_delivery
+from delivery.limits import MemoryLimiter
+from delivery.sender import MessengerSender
 from models import Message, OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, DeliveryStatus, MessageSource
 from services import agent_chat, ticket_queries, tickets

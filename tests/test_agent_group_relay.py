@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery.text import split_text, utf16_len
 from bot.telegram.agent_group import publisher
+from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
 from services import agent_chat, agent_desk, tickets

@@ -58,7 +58,6 @@ class Chat:
 
 
 async def test_deep_link_to_ticket_reply_and_customer_answer(aiohttp_client, db, project):
-    from bot.telegram.runtime import EXTRA_DELIVERY_SETUP
     from helpdesk.app import RESOURCES, create_app
     from helpdesk.workers import create_delivery
 
@@ -99,8 +98,8 @@ async def test_deep_link_to_ticket_reply_and_customer_answer(aiohttp_client, db,
         await tickets.agent_reply(project, ticket.id, "It ships tomorrow")
         delivery = create_delivery(
             settings,
-            telegram_bot=resources.extras["telegram_bot"],
-            setup=resources.extras[EXTRA_DELIVERY_SETUP],
+            telegram_bot=resources.bots.telegram,
+            setup=resources.bots.delivery_setup,
         )
         sender = delivery.senders["telegram"]
         assert await sender.run_once() >= 1
@@ -138,7 +137,7 @@ async def test_webhook_route_is_404_in_polling_mode_and_no_token_means_no_bot(ai
     from helpdesk.app import RESOURCES, create_app
 
     client = await aiohttp_client(create_app(make_settings(database_url=db), role="bots"))
-    assert "telegram_bot" not in client.app[RESOURCES].extras
+    assert client.app[RESOURCES].bots.telegram is None
     response = await client.post(PATH, json={"update_id": 1})
     assert response.status == 404
 

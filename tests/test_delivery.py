@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.delivery import max as max_delivery
-from bot.delivery import telegram as tg_delivery
-from bot.delivery.limits import MemoryLimiter
-from bot.delivery.sender import MessengerSender, SendJob
-from bot.delivery.text import utf16_len
+from delivery import max as max_delivery
+from delivery import telegram as tg_delivery
+from delivery.limits import MemoryLimiter
+from delivery.sender import MessengerSender, SendJob
+from delivery.text import utf16_len
 from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Author, Channel, DeliveryStatus
 from services import tickets
@@ -84,7 +84,7 @@ async def test_customer_text_with_buttons_is_sent_and_result_stored(project, tg,
     assert markup["inline_keyboard"][0][0]["callback_data"] == "open_ticket:x"
     row = await fresh(row)
     assert row.status == DeliveryStatus.DELIVERED and row.sent_at is not None
-    assert row.result == {"message_ids": [call.result["message_id"]]}
+    assert row.result == {"message_ids": [call.result["message_id"]], "sent_as_caption": False}
 
 
 async def test_attachments_use_matching_methods_and_caption(project, tg, frozen_clock):

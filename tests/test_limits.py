@@ -9,9 +9,9 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.delivery.limits import Limit, MemoryLimiter, RedisLimiter, acquire
-from bot.delivery.telegram import TelegramPlatform, global_limit
-from bot.delivery.text import split_text, utf16_len
+from delivery.limits import Limit, MemoryLimiter, RedisLimiter, acquire, global_limit
+from delivery.telegram import TelegramPlatform
+from delivery.text import split_text, utf16_len
 from tests.conftest import TEST_REDIS_URL
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from maxapi import Bot, Dispatcher
 
-from bot.delivery import max as max_delivery
-from bot.delivery.limits import MemoryLimiter
-from bot.delivery.sender import MessengerSender
 from bot.max.factory import create_dispatcher
 from bot.max.payloads import Nav
+from delivery import max as max_delivery
+from delivery.limits import MemoryLimiter
+from delivery.sender import MessengerSender
 from models import Project
 from tests.dialogs.conftest import make_settings
 from tests.fakes.max import FakeMax, feed_max_update

@@ -45,7 +45,7 @@ async def test_webhook_mode_checks_the_secret_and_rest_tickets_reach_max(
         resources = client.app[RESOURCES]
         assert [s["url"] for s in mx.subscriptions] == [url]
         assert resources.links.max == "helpdesk_test_bot"  # learned from GET /me
-        assert "max_bot" in resources.extras
+        assert resources.bots.max is not None
 
         update = mx.updates.bot_started(CHAT, CHAT, f"help_{project.slug}")
         for headers in ({}, {"X-Max-Bot-Api-Secret": "wrong"}):
@@ -104,7 +104,7 @@ async def test_no_token_no_bot(aiohttp_client: Any, db: str) -> None:
     from helpdesk.app import RESOURCES, create_app
 
     client = await aiohttp_client(create_app(make_settings(database_url=db), role="bots"))
-    assert "max_bot" not in client.app[RESOURCES].extras
+    assert client.app[RESOURCES].bots.max is None
     assert (await client.post(PATH, json={})).status == 404
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.delivery.limits import Limit, MemoryLimiter, acquire
+from delivery.limits import Limit, MemoryLimiter, acquire
 from helpdesk.app import create_app
 from helpdesk.logging_setup import make_handler
 from helpdesk.metrics import Metrics, create_metrics, observe_updates

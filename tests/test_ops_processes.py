@@ -25,12 +25,12 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
+from delivery.webhooks import WebhookWorker
 from models import OutboundMessage, OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import clock
 from services.notifications import CUSTOMER_TEXT
 from services.projects import create_project, update_project
-from services.webhooks import WebhookWorker
 from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.test_serve import base_env, free_port

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from helpdesk.runtime import Bots
+
 KEY: web.AppKey[Any] = web.AppKey("resources")
 
 
@@ -64,6 +66,7 @@ async def run_role(
         settings=settings,
         redis=None,
         extras=dict(extras),
+        bots=Bots(),
         links=SimpleNamespace(telegram=None, max=None),
     )
     app[KEY] = res
@@ -126,12 +129,7 @@ def telegram(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     return record
 
 
-TELEGRAM_EXTRAS = {
-    "telegram_bot",
-    "telegram_dispatcher",
-    "telegram_bg_factory",
-    "delivery_setup",
-}
+TELEGRAM_EXTRAS = {"telegram_dispatcher", "telegram_bg_factory"}
 
 
 async def test_telegram_workers_only_starts_the_dispatcher_and_closes_in_order(
@@ -147,8 +145,8 @@ async def test_telegram_workers_only_starts_the_dispatcher_and_closes_in_order(
         "storage.close",
         "session.close",
     ]
-    assert set(res.extras) == TELEGRAM_EXTRAS
-    assert len(res.extras["delivery_setup"]) == 1
+    assert set(res.extras) == TELEGRAM_EXTRAS and res.bots.telegram is not None
+    assert len(res.bots.delivery_setup) == 1
     assert res.links.telegram is None  # no getMe in a workers process
     assert "workers without REDIS_URL" in caplog.text
 
@@ -178,7 +176,8 @@ async def test_telegram_bots_role_webhook_starts_then_closes_in_order(
         "storage.close",
         "session.close",
     ]
-    assert set(res.extras) == TELEGRAM_EXTRAS
+    assert set(res.extras) == TELEGRAM_EXTRAS and res.bots.telegram is not None
+    assert len(res.bots.delivery_setup) == 1
     assert res.links.telegram == "helpdesk_bot"
     assert WEBHOOK_HANDLER not in app
 
@@ -188,7 +187,7 @@ async def test_telegram_without_a_token_builds_nothing(telegram: Recorder) -> No
 
     for setup in (setup_telegram, setup_telegram_delivery):
         _, res = await run_role(setup, bot_settings("telegram", None), telegram)
-        assert res.extras == {}
+        assert res.extras == {} and res.bots == Bots()
     assert telegram.events == ["running", "running"]
 
 
@@ -231,7 +230,8 @@ async def test_max_workers_only_builds_without_starting(max_bot: Recorder) -> No
 
     _, res = await run_role(setup_max_delivery, MAX, max_bot)
     assert max_bot.events == ["running", "session.close"]
-    assert set(res.extras) == {"max_bot", "max_dispatcher", "delivery_setup"}
+    assert set(res.extras) == {"max_dispatcher"} and res.bots.max is not None
+    assert len(res.bots.delivery_setup) == 1
     assert res.links.max is None
 
 
@@ -246,6 +246,7 @@ async def test_max_bots_role_webhook_starts_then_closes_in_order(max_bot: Record
         "dp.shutdown",
         "session.close",
     ]
-    assert set(res.extras) == {"max_bot", "max_dispatcher", "delivery_setup"}
+    assert set(res.extras) == {"max_dispatcher"} and res.bots.max is not None
+    assert len(res.bots.delivery_setup) == 1
     assert res.links.max == "helpdesk_max_bot"
     assert WEBHOOK_HANDLER not in app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from delivery import webhooks as webhook_delivery
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus, MessageSource
 from services import clock, tickets, webhooks
@@ -52,7 +53,7 @@ async def test_every_writer_stores_the_body_of_its_payload(project: Project):
 async def test_the_stored_body_is_what_is_signed_sent_and_replayed(
     hooked: Project,  # noqa: F811
     receiver: Receiver,  # noqa: F811
-    worker: webhooks.WebhookWorker,  # noqa: F811
+    worker: webhook_delivery.WebhookWorker,  # noqa: F811
 ):
     ticket = await new_ticket(hooked)
     event = await OutboxEvent.get(ticket_id=ticket.id)
@@ -71,7 +72,7 @@ async def test_the_stored_body_is_what_is_signed_sent_and_replayed(
 async def test_an_older_row_without_body_is_encoded_from_its_payload(
     hooked: Project,  # noqa: F811
     receiver: Receiver,  # noqa: F811
-    worker: webhooks.WebhookWorker,  # noqa: F811
+    worker: webhook_delivery.WebhookWorker,  # noqa: F811
 ):
     now = clock.now()
     payload = {"id": "x", "data": {"ticket": {"id": "t"}, "text": "ünïcode"}}

@@ -11,12 +11,13 @@ import pytest
 from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
+from delivery import webhooks as webhook_delivery
+from delivery.webhook_security import UnsafeDestination, check_address
+from delivery.webhooks import WebhookWorker
 from models import OutboxEvent, Project, Ticket, WebhookAttempt
 from models.enums import DeliveryStatus
 from services import tickets, webhooks
 from services.projects import rotate_webhook_secret, update_project
-from services.webhook_security import UnsafeDestination, check_address
-from services.webhooks import WebhookWorker
 
 
 def ticket_of(body: str) -> str:
@@ -222,15 +223,15 @@ async def test_exhausted_schedule_fails_and_the_ticket_moves_on(
 ):
     ticket = await new_ticket(hooked)
     await tickets.change_status(hooked, ticket.id, "waiting")
-    receiver.script = [500] * webhooks.MAX_ATTEMPTS
+    receiver.script = [500] * webhook_delivery.MAX_ATTEMPTS
     await drain(worker, frozen_clock, step=timedelta(hours=25), rounds=15)
     first = await OutboxEvent.get(event="ticket.created")
-    assert first.status == DeliveryStatus.FAILED and first.attempts == webhooks.MAX_ATTEMPTS
+    assert first.status == DeliveryStatus.FAILED and first.attempts == webhook_delivery.MAX_ATTEMPTS
     second = await OutboxEvent.get(event="ticket.status_changed")
     assert second.status == DeliveryStatus.DELIVERED
     listing = await webhooks.list_deliveries(hooked.id, failed_only=True)
     assert [d["id"] for d in listing["deliveries"]] == [str(first.id)]
-    assert len(listing["deliveries"][0]["log"]) == webhooks.MAX_ATTEMPTS
+    assert len(listing["deliveries"][0]["log"]) == webhook_delivery.MAX_ATTEMPTS
 
 
 async def test_410_disables_endpoint_and_reenabling_resumes(hooked, receiver, worker, frozen_clock):
@@ -263,7 +264,7 @@ async def test_project_without_url_closes_events_as_disabled(project, worker, fr
     await new_ticket(project)
     assert await worker.run_once() == 1
     event = await OutboxEvent.get()
-    assert event.status == DeliveryStatus.DISABLED and event.last_error == webhooks.NO_URL
+    assert event.status == DeliveryStatus.DISABLED and event.last_error == webhook_delivery.NO_URL
 
 
 async def test_redirects_are_not_followed(hooked, receiver, worker):
@@ -489,7 +490,7 @@ async def test_a_failed_group_commit_resends_but_never_loses(
     made = [await new_ticket(hooked, f"t{i}") for i in range(4)]
     for t in made:
         await tickets.change_status(hooked, t.id, "waiting")
-    real_commit = webhooks.GroupCommit._commit
+    real_commit = webhook_delivery.GroupCommit._commit
     failures = [RuntimeError("database went away")]
 
     async def flaky(self, batch):
@@ -497,7 +498,7 @@ async def test_a_failed_group_commit_resends_but_never_loses(
             raise failures.pop()
         await real_commit(self, batch)
 
-    monkeypatch.setattr(webhooks.GroupCommit, "_commit", flaky)
+    monkeypatch.setattr(webhook_delivery.GroupCommit, "_commit", flaky)
     with pytest.raises(RuntimeError):
         await worker.run_once()  # the 2xx answers of this batch were not booked
     assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() < 8
@@ -556,7 +557,7 @@ async def test_run_keeps_two_batches_in_flight_and_per_ticket_order(hooked, rece
         await asyncio.sleep(0.01)
     stop.set()
     await runner
-    assert most == webhooks.PIPELINE  # the next batch was claimed while one was in flight
+    assert most == webhook_delivery.PIPELINE  # the next batch was claimed while one was in flight
     assert Counter(receiver.accepted) == Counter(ids)
     for t in made:
         mine = receiver.accepted_events_of(str(t.id))

@@ -7,23 +7,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
 from maxapi import Bot, Dispatcher
 
-from bot.delivery import max as max_delivery
-from bot.delivery.sender import SendJob
 from bot.max.attachments import PLATFORM, is_max_file
 from bot.max.chat import MaxChat, chat_context
 from bot.max.screens import open_route, render
 from bot.max.states import Screen
-from bot.max.transfer import (
-    TooLarge,
-    fetch_telegram_file,
-    file_name,
-    max_kind,
-    size_text,
-    upload_to_max,
-)
+from delivery import max as max_delivery
+from delivery.files import TooLarge, Unavailable, file_name, max_kind, size_text
+from delivery.sender import SendJob
 from models.enums import Channel
 from services import customers
 from services.customer_flow import TICKET, OnSent, Place, keeps_screen
@@ -44,15 +36,17 @@ async def _transfer(job: SendJob, item: dict[str, Any], telegram_bot: Any) -> di
     """A Telegram file uploaded to MAX (None when it cannot be: too big, no Telegram bot)."""
     if telegram_bot is None:
         return None
+    from delivery.telegram import fetch_file  # aiogram: there is a Telegram bot here
+
     try:
-        fetched = await fetch_telegram_file(telegram_bot, item)
+        fetched = await fetch_file(telegram_bot, item)
     except TooLarge as too_large:
         log.info("telegram file too large for MAX delivery: %s", too_large)
         return None
-    except TelegramBadRequest as error:  # unknown/expired file id: retrying cannot help
+    except Unavailable as error:  # unknown/expired file id: retrying cannot help
         log.warning("telegram file %s not downloadable: %s", item.get("file_id"), error)
         return None
-    token = await upload_to_max(job.bot, item, fetched)
+    token = await max_delivery.upload_file(job.bot, item, fetched)
     return {"kind": max_kind(item), "file_id": token, "name": fetched.name, "platform": PLATFORM}
 
 

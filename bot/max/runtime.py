@@ -17,7 +17,6 @@ from maxapi.methods.types.getted_updates import process_update_webhook
 from bot.max.delivery import delivery_setup
 from bot.max.factory import create_bot, create_dispatcher
 from bot.max.seen import seen_max_updates, update_identity
-from bot.runtime_base import EXTRA_DELIVERY_SETUP as EXTRA_DELIVERY_SETUP  # re-exported
 from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
 from helpdesk.metrics import count_update, observe_max_updates
 from services.seen_updates import SeenUpdates
@@ -28,7 +27,6 @@ WEBHOOK_PATH = "/bot/max/webhook"
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
 
 # keys in Resources.extras
-EXTRA_BOT = "max_bot"  # helpdesk.app passes it to the MAX sender
 EXTRA_DISPATCHER = "max_dispatcher"
 
 
@@ -77,7 +75,7 @@ WEBHOOK_HANDLER = web.AppKey("max_webhook", MaxWebhook)
 
 class MaxRuntime(BotRuntime):
     platform, webhook_path, webhook_key = "max", WEBHOOK_PATH, WEBHOOK_HANDLER
-    extras = EXTRA_BOT, EXTRA_DISPATCHER
+    dispatcher_extra = EXTRA_DISPATCHER
 
     @contextlib.asynccontextmanager
     async def build(self, resources: Any) -> AsyncIterator[tuple[Dispatcher, Bot, Any]]:

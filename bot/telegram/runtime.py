@@ -11,7 +11,6 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.runtime_base import EXTRA_DELIVERY_SETUP as EXTRA_DELIVERY_SETUP  # re-exported
 from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
 from bot.telegram.agent_group import setup_agent_chat_delivery
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
@@ -27,7 +26,6 @@ WEBHOOK_PATH = "/bot/telegram/webhook"
 WEBHOOK_HANDLER = web.AppKey("telegram_webhook", TelegramWebhook)
 
 # keys in Resources.extras
-EXTRA_BOT = "telegram_bot"
 EXTRA_DISPATCHER = "telegram_dispatcher"
 EXTRA_BG_FACTORY = "telegram_bg_factory"
 # (storage, events isolation) to use instead of building them from REDIS_URL: two apps in
@@ -57,7 +55,7 @@ def _fsm(resources: Any) -> tuple[Any, Any, bool]:
 
 class TelegramRuntime(BotRuntime):
     platform, webhook_path, webhook_key = "telegram", WEBHOOK_PATH, WEBHOOK_HANDLER
-    extras = EXTRA_BOT, EXTRA_DISPATCHER
+    dispatcher_extra = EXTRA_DISPATCHER
 
     @contextlib.asynccontextmanager
     async def deliver_only(

@@ -1,4 +1,4 @@
-"""The agent group's outbound kinds, registered on the Telegram sender (bot/delivery)."""
+"""The agent group's outbound kinds, registered on the Telegram sender (delivery/)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,33 @@ from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.telegram.agent_group.publisher import TOPIC_CLOSED, TOPIC_GONE, AgentChatPublisher
+from bot.telegram.agent_group.publisher import AgentChatPublisher
+from delivery.telegram import TopicError
 from models import OutboundMessage
 from services.agent_chat import CUSTOMER_EDIT
 from services.notifications import AGENT_EVENT
 
 
 def setup_agent_chat_delivery(sender: Any, locale: str = "en") -> None:
-    """Register `agent_event` and `customer_edit`, and the forum-topic repair hook."""
+    """Register `agent_event` and `customer_edit`, the forum-topic repair hook and the
+    group→supergroup hook."""
 
     async def send_agent_event(job: Any) -> dict[str, Any]:
-        publisher = AgentChatPublisher(job.bot, locale, throttle=job.throttle)
-        return await publisher.handle(job.message)
+        return await AgentChatPublisher(job.bot, locale, job).handle(job.message)
 
-    async def repair_topic(row: OutboundMessage, error_kind: str) -> int | None:
+    async def repair_topic(row: OutboundMessage, error: str) -> int | None:
         if row.kind != AGENT_EVENT:
             return None
-        kind = TOPIC_CLOSED if error_kind == "topic_closed" else TOPIC_GONE
-        return await AgentChatPublisher(sender.bot, locale).on_topic_error(row, kind)
+        return await AgentChatPublisher(sender.bot, locale).on_topic_error(row, TopicError(error))
+
+    async def move_binding(row: OutboundMessage, new_chat_id: int) -> None:
+        if row.kind == AGENT_EVENT:
+            await AgentChatPublisher(sender.bot, locale).on_migrated(row, new_chat_id)
 
     sender.register(AGENT_EVENT, send_agent_event)
     sender.register(CUSTOMER_EDIT, send_customer_edit)
     sender.on_topic_error(repair_topic)
+    sender.on_migrated(move_binding)
 
 
 async def send_customer_edit(job: Any) -> dict[str, Any]:

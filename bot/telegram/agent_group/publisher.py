@@ -1,7 +1,8 @@
 """Renders `agent_event` outbound rows in the agent group, and heals its topics.
 
-One `AgentChatPublisher` per bot: `handle(outbound)` is the delivery handler of the
-`agent_event` kind; `on_topic_error(outbound, kind)` is the sender's topic-repair hook.
+One `AgentChatPublisher` per row, given the sender's job: `handle(outbound)` is the delivery
+handler of the `agent_event` kind; `on_topic_error(outbound, kind)` is the sender's
+topic-repair hook and `on_migrated(outbound, chat_id)` its group→supergroup hook.
 Sends that hit a deleted or closed topic repair it and are sent again, so nothing is lost.
 
 Every message-creating call (topic, card, text part, media, history part) is a `job.step` of
@@ -21,12 +22,10 @@ from typing import Any, Protocol
 
 import aiohttp
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
-from bot.delivery.text import split_text, utf16_len
-from bot.max.transfer import TooLarge, fetch_max_file, size_text, telegram_method
 from bot.telegram.agent_group.render import (
     attachment_label,
     card_keyboard,
@@ -34,6 +33,15 @@ from bot.telegram.agent_group.render import (
     customer_name,
     topic_name,
 )
+from delivery.files import TooLarge, fetch_max_file, size_text, telegram_method
+from delivery.telegram import (
+    CAPTIONLESS,
+    MEDIA_METHODS,
+    TEXT_LIMIT,
+    TopicError,
+    topic_error,
+)
+from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
 from services import agent_chat
@@ -41,27 +49,13 @@ from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
-TOPIC_GONE = "deleted"
-TOPIC_CLOSED = "closed"
-TEXT_LIMIT = 4096
-_GONE_MARKERS = ("message thread not found", "topic_deleted", "topic_id_invalid")
 _NOT_MODIFIED = ("message is not modified", "topic_not_modified")
-_MEDIA_SENDERS = {
-    "photo": ("send_photo", "photo"),
-    "document": ("send_document", "document"),
-    "video": ("send_video", "video"),
-    "voice": ("send_voice", "voice"),
-    "audio": ("send_audio", "audio"),
-    "animation": ("send_animation", "animation"),
-    "video_note": ("send_video_note", "video_note"),
-}
 
 Send = Callable[[int | None], Awaitable[TgMessage]]
-Throttle = Callable[[], Awaitable[None]]
 
 
 class StepJob(Protocol):
-    """The part of the sender's `SendJob` used here (bot/delivery/sender.py)."""
+    """The part of the sender's `SendJob` used here (delivery/sender.py)."""
 
     async def step(
         self, name: str, call: Callable[[], Awaitable[Any]], extract: Callable[[Any], Any]
@@ -76,89 +70,70 @@ def _thread_id(topic: Any) -> int:
     return int(topic.message_thread_id)
 
 
-def topic_error_kind(error: Exception) -> str | None:
-    """`deleted` / `closed` for Telegram's topic errors, else None."""
-    if not isinstance(error, TelegramBadRequest):
-        return None
-    text = error.message.lower()
-    if "topic_closed" in text:
-        return TOPIC_CLOSED
-    if any(marker in text for marker in _GONE_MARKERS):
-        return TOPIC_GONE
-    return None
-
-
 def _not_modified(error: TelegramBadRequest) -> bool:
     return any(marker in error.message.lower() for marker in _NOT_MODIFIED)
 
 
-_PACED_PREFIXES = ("send_", "copy_", "forward_")  # what counts against "20 per minute"
+Media = Callable[[], Awaitable[tuple[str, Any]]]  # → (kind to send as, file id or upload)
 
 
-class _Paced:
-    """The bot, with the sender's rate limits taken before every API call."""
+def _by_file_id(item: dict[str, Any], kind: str) -> Media:
+    async def media() -> tuple[str, Any]:
+        return kind, item["file_id"]
 
-    def __init__(self, bot: Bot, throttle: Throttle | None) -> None:
-        self._bot = bot
-        self._throttle = throttle
+    return media
 
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._bot, name)
-        paced = name.startswith(_PACED_PREFIXES) or name == "create_forum_topic"
 
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if paced and self._throttle is not None:
-                await self._throttle()
-            return await method(*args, **kwargs)
+def _max_upload(item: dict[str, Any], kind: str) -> Media:
+    """An image as a photo, anything else as a document (within the bot upload limit)."""
 
-        return call
+    async def media() -> tuple[str, Any]:
+        fetched = await fetch_max_file(item)
+        file = BufferedInputFile(fetched.content, filename=fetched.name)
+        return telegram_method(kind, len(fetched.content)), file
+
+    return media
+
+
+def _max_file_notice(error: Exception) -> str:
+    """Over the upload limit, or gone from MAX (4xx): a notice; a 5xx is retried."""
+    if isinstance(error, aiohttp.ClientResponseError):
+        if error.status >= 500:
+            raise error
+        return "agent-relay-max-file-failed"
+    return "agent-relay-max-file-too-big"
 
 
 class AgentChatPublisher:
-    def __init__(
-        self,
-        bot: Bot,
-        locale: str = "en",
-        throttle: Throttle | None = None,
-        job: StepJob | None = None,
-    ) -> None:
-        if job is None:
-            # the delivery handler passes `throttle=job.throttle`: its job records the steps
-            owner = getattr(throttle, "__self__", None)
-            job = owner if callable(getattr(owner, "step", None)) else None
+    def __init__(self, bot: Bot, locale: str = "en", job: StepJob | None = None) -> None:
+        """`job`: the sender's job of the row being sent (its steps are recorded and paced);
+        None for the repair hooks, which run inside that job's fault handling."""
         self.job = job
-        self.raw: Any = bot  # for steps: `job.step` takes the rate limits itself
-        self.bot: Any = _Paced(bot, throttle)
+        self.bot: Any = bot
         self.t: Translator = translator(locale)
 
     async def _step(self, name: str, call: Callable[[], Awaitable[Any]], extract: Any) -> Any:
         """One message-creating call, done at most once per outbound row (see module doc)."""
         if self.job is not None:
             return await self.job.step(name, call, extract)
-        throttle = self.bot._throttle
-        if throttle is not None:
-            await throttle()
         return extract(await call())
 
     # --- the delivery entry points ---------------------------------------------------
 
-    async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
-        try:
-            return await self._handle(outbound)
-        except TelegramMigrateToChat as error:
-            loaded = await self._load(outbound)
-            old_chat_id = loaded[1].agent_chat_id if loaded else outbound.chat_id
-            assert old_chat_id is not None
-            await agent_chat.migrate_chat(old_chat_id, error.migrate_to_chat_id)
-            return await self._handle(outbound)
+    async def on_migrated(self, outbound: OutboundMessage, new_chat_id: int) -> None:
+        """The group became a supergroup: the binding moves; the sender sends the row again."""
+        loaded = await self._load(outbound)
+        old_chat_id = loaded[1].agent_chat_id if loaded else outbound.chat_id
+        assert old_chat_id is not None
+        await agent_chat.migrate_chat(old_chat_id, new_chat_id)
 
-    async def on_topic_error(self, outbound: OutboundMessage, error_kind: str) -> int | None:
+    async def on_topic_error(self, outbound: OutboundMessage, error: TopicError) -> int | None:
         """The sender met a deleted/closed topic: repair it, return the thread to use now."""
         loaded = await self._load(outbound)
         if loaded is None:
             return None
         ticket, project = loaded
-        await self._repair(ticket, project, error_kind, exclude=outbound.message_id)
+        await self._repair(ticket, project, error, exclude=outbound.message_id)
         return ticket.agent_topic_id
 
     # --- events ------------------------------------------------------------------------
@@ -168,7 +143,7 @@ class AgentChatPublisher:
         context = await agent_chat.event_context(ticket_id, None)
         return (context.ticket, context.project) if context else None
 
-    async def _handle(self, outbound: OutboundMessage) -> dict[str, Any]:
+    async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
         payload = outbound.payload or {}
         context = await agent_chat.event_context(
             payload.get("ticket_id") or outbound.ticket_id, payload.get("message_id")
@@ -227,7 +202,7 @@ class AgentChatPublisher:
                 name = topic_name(ticket, self.t)
                 thread_id = await self._step(
                     f"topic@{chat_id}:{replacing}",
-                    partial(self.raw.create_forum_topic, chat_id, name),
+                    partial(self.bot.create_forum_topic, chat_id, name),
                     _thread_id,
                 )
                 # recorded at once: a retry after a failed card send reuses this topic
@@ -239,7 +214,7 @@ class AgentChatPublisher:
         card = await self._step(
             f"card@{chat_id}:{thread_id}",
             partial(
-                self.raw.send_message,
+                self.bot.send_message,
                 chat_id,
                 card_text(ticket, self.t),
                 message_thread_id=thread_id,
@@ -274,7 +249,7 @@ class AgentChatPublisher:
         chat_id = project.agent_chat_id
 
         async def send(thread_id: int | None) -> TgMessage:
-            return await self.raw.send_message(
+            return await self.bot.send_message(
                 chat_id,
                 card_text(ticket, self.t),
                 message_thread_id=thread_id,
@@ -301,9 +276,9 @@ class AgentChatPublisher:
             else:
                 await self._topic_call(self.bot.reopen_forum_topic, chat_id, thread_id)
         except TelegramBadRequest as error:
-            if topic_error_kind(error) != TOPIC_GONE:
+            if topic_error(error) is not TopicError.GONE:
                 raise
-            await self._repair(ticket, project, TOPIC_GONE)
+            await self._repair(ticket, project, TopicError.GONE)
 
     async def _topic_call(
         self, method: Callable[..., Awaitable[Any]], *args: Any, **kw: Any
@@ -315,18 +290,18 @@ class AgentChatPublisher:
                 raise
 
     async def _repair(
-        self, ticket: Ticket, project: Project, kind: str, *, exclude: Any = None
+        self, ticket: Ticket, project: Project, kind: TopicError, *, exclude: Any = None
     ) -> None:
         """Deleted topic → a new one with the card and a short history; closed → reopened."""
         assert project.agent_chat_id is not None
-        if kind == TOPIC_CLOSED and ticket.agent_topic_id is not None:
+        if kind is TopicError.CLOSED and ticket.agent_topic_id is not None:
             try:
                 await self._topic_call(
                     self.bot.reopen_forum_topic, project.agent_chat_id, ticket.agent_topic_id
                 )
                 return
             except TelegramBadRequest as error:
-                if topic_error_kind(error) != TOPIC_GONE:
+                if topic_error(error) is not TopicError.GONE:
                     raise
         log.info("agent topic of ticket %s is gone: recreating it", ticket.id)
         gone = ticket.agent_topic_id
@@ -358,7 +333,7 @@ class AgentChatPublisher:
         for index, part in enumerate(split_text("\n".join(lines), TEXT_LIMIT, utf16_len)):
             await self._step(
                 f"history:{index}@{chat_id}:{thread_id}",
-                partial(self.raw.send_message, chat_id, part, message_thread_id=thread_id),
+                partial(self.bot.send_message, chat_id, part, message_thread_id=thread_id),
                 _message_id,
             )
 
@@ -376,7 +351,7 @@ class AgentChatPublisher:
                 await self._step(f"{key}@{chat_id}:{thread}", partial(send, thread), _message_id)
             )
         except TelegramBadRequest as error:
-            kind = topic_error_kind(error)
+            kind = topic_error(error)
             if kind is None or not project.agent_chat_is_forum:
                 raise
         await self._repair(ticket, project, kind, exclude=exclude)
@@ -400,7 +375,7 @@ class AgentChatPublisher:
         for index, part in enumerate(split_text(text, TEXT_LIMIT, utf16_len)):
 
             async def send(thread_id: int | None, part: str = part) -> TgMessage:
-                return await self.raw.send_message(
+                return await self.bot.send_message(
                     chat_id,
                     part,
                     message_thread_id=thread_id,
@@ -446,61 +421,25 @@ class AgentChatPublisher:
         *,
         key: str,
     ) -> int:
+        """By file id when Telegram knows the file; a MAX customer's file downloaded from
+        MAX and uploaded here (Telegram cannot use MAX tokens); else a notice."""
         kind, name = attachment_label(item)
-        sender = _MEDIA_SENDERS.get(kind)
-        if message.source == MessageSource.MAX and item.get("url"):
-            return await self._relay_max_file(ticket, project, message, item, who, key=key)
-        if message.source == MessageSource.MAX or sender is None or not item.get("file_id"):
+        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
+        from_max = message.source == MessageSource.MAX
+        if from_max and item.get("url"):
+            media = _max_upload(item, kind)
+        elif not from_max and kind in MEDIA_METHODS and item.get("file_id"):
+            media = _by_file_id(item, kind)
+        else:
             text = self.t("agent-relay-max-attachment", customer=who, kind=kind, name=name)
             return await self._post_text(ticket, project, text, key=key, exclude=message.id)
-        method_name, argument = sender
-        method = getattr(self.raw, method_name)
-        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=name)
-        chat_id = project.agent_chat_id
-
-        async def send(thread_id: int | None) -> TgMessage:
-            extra: dict[str, Any] = {} if kind == "video_note" else {"caption": caption}
-            return await method(
-                chat_id, **{argument: item["file_id"]}, message_thread_id=thread_id, **extra
-            )
-
-        return await self._send(ticket, project, key, send, message.id)
-
-    async def _relay_max_file(
-        self,
-        ticket: Ticket,
-        project: Project,
-        message: Message,
-        item: dict[str, Any],
-        who: str,
-        *,
-        key: str,
-    ) -> int:
-        """A MAX customer's file, downloaded from MAX and uploaded here (Telegram cannot use
-        MAX tokens): an image as a photo, anything else as a document. Over the bot upload
-        limit, or gone from MAX, it becomes a notice with its name and size."""
-        kind, label = attachment_label(item)
-        caption = self.t("agent-relay-customer-media", customer=who, kind=kind, name=label)
-        chat_id = project.agent_chat_id
-
-        async def send(thread_id: int | None) -> TgMessage:
-            fetched = await fetch_max_file(item)
-            upload = BufferedInputFile(fetched.content, filename=fetched.name)
-            method = telegram_method(kind, len(fetched.content))
-            return await getattr(self.raw, f"send_{method}")(
-                chat_id, upload, caption=caption, message_thread_id=thread_id
-            )
-
-        notice = "agent-relay-max-file-too-big"
-        size = item.get("size")
         try:
-            return await self._send(ticket, project, key, send, message.id)
-        except TooLarge as error:
-            size = error.size or size
-        except aiohttp.ClientResponseError as error:  # expired or removed in MAX; 5xx: retry
-            if error.status >= 500:
-                raise
-            notice = "agent-relay-max-file-failed"
+            return await self._send_media(ticket, project, message, caption, media, key)
+        except (TooLarge, aiohttp.ClientResponseError) as error:
+            notice = _max_file_notice(error)  # only a MAX upload raises these
+            size = item.get("size")
+            if isinstance(error, TooLarge):
+                size = error.size or size
         text = self.t(
             notice,
             customer=who,
@@ -509,6 +448,28 @@ class AgentChatPublisher:
             size=size_text(size if isinstance(size, int) else None, self.t),
         )
         return await self._post_text(ticket, project, text, key=key, exclude=message.id)
+
+    async def _send_media(
+        self,
+        ticket: Ticket,
+        project: Project,
+        message: Message,
+        caption: str,
+        media: Media,
+        key: str,
+    ) -> int:
+        """`media()` → (kind, file id or upload), asked on each try; sent with its method."""
+        chat_id = project.agent_chat_id
+
+        async def send(thread_id: int | None) -> TgMessage:
+            kind, file = await media()
+            method, argument = MEDIA_METHODS[kind]
+            extra: dict[str, Any] = {} if kind in CAPTIONLESS else {"caption": caption}
+            return await getattr(self.bot, method)(
+                chat_id, **{argument: file}, message_thread_id=thread_id, **extra
+            )
+
+        return await self._send(ticket, project, key, send, message.id)
 
     async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
         """A reply written outside the group (REST): shown, marked as sent via the API."""

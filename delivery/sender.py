@@ -6,7 +6,8 @@ a row is marked sent only after the platform accepted every call it makes. Each 
 text sent in parts, a text followed by photos) never repeats what already went out.
 
 Kinds are pluggable: `register(kind, handler)`; `on_sent(kind, hook)` runs after a row is
-marked sent; `on_topic_error(hook)` lets the agent-group module recreate/reopen a forum topic.
+marked sent; `on_topic_error(hook)` lets the agent-group module recreate/reopen a forum topic;
+`on_migrated(hook)` lets it move its binding when a group became a supergroup.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bot.delivery.limits import Limit, RateLimiter, acquire
-from bot.delivery.text import Measure, next_chunk
+from delivery.limits import Limit, RateLimiter, acquire
+from delivery.text import Measure, next_chunk
 from helpdesk.logging_setup import bound as log_context
 from models import OutboundMessage
 from services import outbound, subscribers
@@ -33,8 +34,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Handler = Callable[["SendJob"], Awaitable[dict[str, Any] | None]]
 SentHook = Callable[[OutboundMessage, dict[str, Any] | None], Awaitable[None]]
-# (row, "thread_not_found" | "topic_closed") -> the thread id to send to now, or None
+# (row, the platform's topic error, e.g. delivery.telegram.TopicError) -> the thread id to
+# send to now, or None
 TopicHook = Callable[[OutboundMessage, str], Awaitable[int | None]]
+# (row, the new chat id) -> None: before the row is sent again to the new chat
+MigratedHook = Callable[[OutboundMessage, int], Awaitable[None]]
 
 # transient faults and rows of kinds nobody registered yet: retried, with growing pauses
 BACKOFF = (2, 5, 15, 30, 60, 120, 300, 600, 1800)
@@ -202,6 +206,7 @@ class MessengerSender:
         self._handlers: dict[str, Handler] = {}
         self._sent_hooks: dict[str, SentHook] = {}
         self._topic_hook: TopicHook | None = None
+        self._migrated_hook: MigratedHook | None = None
         self._stopping = False
         self._on_close = on_close  # closes the bot's HTTP session when the sender owns the bot
         # called with "sent" | "failed" | "later" per row outcome (metrics); set by the wiring
@@ -216,6 +221,9 @@ class MessengerSender:
 
     def on_topic_error(self, hook: TopicHook) -> None:
         self._topic_hook = hook
+
+    def on_migrated(self, hook: MigratedHook) -> None:
+        self._migrated_hook = hook
 
     @property
     def kinds(self) -> list[str]:
@@ -378,11 +386,13 @@ class MessengerSender:
             await job.save()
             return "again"
         if fault.kind is FaultKind.MIGRATED and fault.new_chat_id is not None:
+            if self._migrated_hook is not None:
+                await self._migrated_hook(row, fault.new_chat_id)
             row.chat_id = fault.new_chat_id
             await outbound.update_target(row.id, chat_id=fault.new_chat_id)
             return "again"
-        if fault.kind is FaultKind.TOPIC and self._topic_hook is not None:
-            thread_id = await self._topic_hook(row, fault.topic_error or "thread_not_found")
+        if fault.kind is FaultKind.TOPIC and self._topic_hook is not None and fault.topic_error:
+            thread_id = await self._topic_hook(row, fault.topic_error)
             if thread_id is not None:
                 row.payload = {**row.payload, "message_thread_id": thread_id}
                 await outbound.update_target(row.id, payload=row.payload)

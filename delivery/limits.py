@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
 import time
 import uuid
 import weakref
@@ -25,6 +26,18 @@ class Limit:
     key: str
     count: int
     period: float  # seconds
+
+
+# our windows run a little longer than the platform's: requests sent at the edge of a window
+# reach the server a few milliseconds apart from when we counted them (calls paced through
+# SendJob steps also count from their answer in this process: see `_Line`)
+MARGIN = 0.02
+
+
+def global_limit(key: str, rate_per_second: float) -> Limit:
+    """`rate` per second as "count in period" (7.5/s → 7 per 0.933 s), plus the margin."""
+    count = max(1, math.floor(rate_per_second))
+    return Limit(key, count, count / rate_per_second * (1 + MARGIN))
 
 
 class RateLimiter(Protocol):

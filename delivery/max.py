@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from maxapi import Bot
@@ -12,21 +13,30 @@ from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
 from maxapi.types.attachments.attachment import ButtonsPayload
 from maxapi.types.attachments.buttons import CallbackButton
 from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
+from maxapi.types.input_media import InputMediaBuffer
 
-from bot.delivery.limits import Limit
-from bot.delivery.sender import Fault, FaultKind, SendJob
-from bot.delivery.telegram import global_limit
+from delivery.files import Fetched, without_detected_extension
+from delivery.limits import Limit, RateLimiter, global_limit
+from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from services.notifications import CUSTOMER_TEXT
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 CHANNEL = "max"
 TEXT_LIMIT = 4000
-_UPLOAD_TYPE = {
+# our attachment kinds → MAX's upload types (anything else goes as a file)
+UPLOAD_TYPE = {
     "photo": UploadType.IMAGE,
     "video": UploadType.VIDEO,
     "audio": UploadType.AUDIO,
     "voice": UploadType.AUDIO,
     "document": UploadType.FILE,
 }
+
+
+def upload_type(kind: object) -> UploadType:
+    return UPLOAD_TYPE.get(str(kind), UploadType.FILE)
 
 
 class MaxPlatform:
@@ -65,7 +75,7 @@ def attachments_for(payload: dict[str, Any]) -> list[Any]:
     """Files by their MAX token, then the inline keyboard (MAX sends buttons as an attachment)."""
     result: list[Any] = [
         AttachmentUpload(
-            type=_UPLOAD_TYPE.get(str(a.get("kind")), UploadType.FILE),
+            type=upload_type(a.get("kind")),
             payload=AttachmentPayload(token=str(a["file_id"])),
         )
         for a in payload.get("attachments") or []
@@ -77,6 +87,14 @@ def attachments_for(payload: dict[str, Any]) -> list[Any]:
     return result
 
 
+async def upload_file(bot: Bot, item: dict[str, Any], fetched: Fetched) -> str:
+    """Upload to MAX; returns the attachment token a message can carry."""
+    name = without_detected_extension(fetched.name, fetched.content)
+    media = InputMediaBuffer(fetched.content, filename=name, type=upload_type(item.get("kind")))
+    uploaded = await bot.upload_media(media)
+    return str(uploaded.payload.token)
+
+
 def _message_id(sent: Any) -> str | None:
     return sent.message.body.mid if sent is not None and sent.message else None
 
@@ -85,9 +103,7 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
     return await send_text_and_files(job, (job.payload.get("text") or "").strip(), job.payload)
 
 
-async def send_text_and_files(
-    job: SendJob, text: str, payload: dict[str, Any]
-) -> dict[str, Any]:
+async def send_text_and_files(job: SendJob, text: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Text in parts of ≤ 4000; the last part carries the files and the keyboard. The
     caller returns what this returns at once (its last call is `final`)."""
     bot: Bot = job.bot
@@ -111,3 +127,21 @@ async def send_text_and_files(
 
 def setup(sender: Any) -> None:
     sender.register(CUSTOMER_TEXT, send_customer_text)
+
+
+def create_sender(
+    settings: Settings, bot: Bot | None, limiter: RateLimiter, lease: timedelta
+) -> MessengerSender:
+    """The MAX sender with its kinds. A bot passed in is its owner's to close; without one,
+    a bot is made from the token (the server of MAX_API_BASE) and closed with the sender."""
+    on_close = None
+    if bot is None:
+        assert settings.max_bot_token is not None
+        bot = Bot(settings.max_bot_token.get_secret_value(), auto_requests=False)
+        if settings.max_api_base:
+            bot.set_api_url(settings.max_api_base)
+        on_close = bot.close_session
+    platform = MaxPlatform(settings.max_rate_per_second)
+    sender = MessengerSender(platform, bot, limiter, lease=lease, on_close=on_close)
+    setup(sender)
+    return sender

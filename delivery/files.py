@@ -3,6 +3,8 @@ the agents, an agent's Telegram file a real MAX image/file for the customer.
 
 Neither platform accepts the other's file ids, so the bytes are downloaded and uploaded again,
 within the limits the platforms set; what does not fit is reported (name and size) instead.
+This module holds what needs no SDK; the download from Telegram is `delivery.telegram.
+fetch_file`, the upload to MAX `delivery.max.upload_file`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,6 @@ from typing import Any
 
 import aiohttp
 import puremagic
-from aiogram import Bot as TelegramBot
-from aiogram.exceptions import TelegramBadRequest
-from maxapi import Bot as MaxBot
-from maxapi.enums.upload_type import UploadType
-from maxapi.types.input_media import InputMediaBuffer
 
 from services.i18n import Translator
 
@@ -30,12 +27,6 @@ TELEGRAM_PHOTO_LIMIT = 10 * MB  # sendPhoto; a bigger image goes as a document
 TELEGRAM_DOWNLOAD_LIMIT = 20 * MB  # getFile: the Bot API serves files up to 20 MB
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=15)
 
-_MAX_UPLOAD_TYPE = {
-    "photo": UploadType.IMAGE,
-    "video": UploadType.VIDEO,
-    "audio": UploadType.AUDIO,
-    "voice": UploadType.AUDIO,
-}
 _DEFAULT_NAMES = {"photo": "photo.jpg", "video": "video.mp4", "audio": "audio.mp3"}
 
 
@@ -45,6 +36,10 @@ class TooLarge(Exception):
     def __init__(self, size: int | None) -> None:
         super().__init__(f"file too large ({size} bytes)")
         self.size = size
+
+
+class Unavailable(Exception):
+    """The platform does not give the file (unknown or expired id): retrying cannot help."""
 
 
 @dataclass(frozen=True)
@@ -97,35 +92,7 @@ def telegram_method(kind: str, size: int) -> str:
     return "photo" if kind == "photo" and size <= TELEGRAM_PHOTO_LIMIT else "document"
 
 
-async def fetch_telegram_file(bot: TelegramBot, item: dict[str, Any]) -> Fetched:
-    size = item.get("size")
-    if isinstance(size, int) and size > TELEGRAM_DOWNLOAD_LIMIT:
-        raise TooLarge(size)
-    try:
-        file = await bot.get_file(str(item["file_id"]))
-    except TelegramBadRequest as error:
-        if "too big" in error.message.lower():
-            raise TooLarge(size if isinstance(size, int) else None) from error
-        raise
-    if file.file_size and file.file_size > TELEGRAM_DOWNLOAD_LIMIT:
-        raise TooLarge(file.file_size)
-    if not file.file_path:
-        raise TooLarge(file.file_size)
-    buffer = await bot.download_file(file.file_path)
-    assert buffer is not None  # no destination given: aiogram returns a BytesIO
-    return Fetched(buffer.read(), file_name(item))
-
-
-async def upload_to_max(bot: MaxBot, item: dict[str, Any], fetched: Fetched) -> str:
-    """Upload to MAX; returns the attachment token a message can carry."""
-    upload_type = _MAX_UPLOAD_TYPE.get(str(item.get("kind")), UploadType.FILE)
-    name = _without_detected_extension(fetched.name, fetched.content)
-    media = InputMediaBuffer(fetched.content, filename=name, type=upload_type)
-    uploaded = await bot.upload_media(media)
-    return str(uploaded.payload.token)
-
-
-def _without_detected_extension(name: str, content: bytes) -> str:
+def without_detected_extension(name: str, content: bytes) -> str:
     """maxapi appends the extension it detects from the content to every uploaded name
     ("bill.pdf" would arrive as "bill.pdf.pdf"): drop that extension from ours first."""
     try:

@@ -1,10 +1,13 @@
-"""Telegram: limits, fault classification and the `customer_text` kind (aiogram Bot)."""
+"""Telegram's rules, in one place: limits, the media methods, the error vocabulary (faults and
+forum-topic errors), the caption/split decisions of `customer_text`, and the file download
+for MAX (aiogram Bot). Imported only by a process that runs or sends for a Telegram bot."""
 
 from __future__ import annotations
 
-import math
+from datetime import timedelta
+from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot
@@ -19,29 +22,61 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.delivery.limits import Limit
-from bot.delivery.sender import Fault, FaultKind, SendJob
-from bot.delivery.text import utf16_len
+from delivery.files import TELEGRAM_DOWNLOAD_LIMIT, Fetched, TooLarge, Unavailable, file_name
+from delivery.limits import Limit, RateLimiter, global_limit
+from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
+from delivery.text import utf16_len
 from services.notifications import CUSTOMER_TEXT
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 PRIVATE_PER_SECOND = 1  # Telegram: about one message per second in a private chat
 GROUP_PER_MINUTE = 20  # and at most 20 per minute in a group
-# our windows run a little longer than the platform's: requests sent at the edge of a window
-# reach the server a few milliseconds apart from when we counted them (calls paced through
-# SendJob steps also count from their answer in this process: see bot.delivery.limits._Line)
-MARGIN = 0.02
 # per chat the margin costs no throughput (many chats share the global rate), so it is wide:
 # a reply that waited on the database still never lands inside the previous second
 CHAT_MARGIN = 0.1
 
 
-def global_limit(key: str, rate_per_second: float) -> Limit:
-    """`rate` per second as "count in period" (7.5/s → 7 per 0.933 s), plus the margin."""
-    count = max(1, math.floor(rate_per_second))
-    return Limit(key, count, count / rate_per_second * (1 + MARGIN))
+# kind of attachment → (Bot method, its file argument)
+MEDIA_METHODS = {
+    "photo": ("send_photo", "photo"),
+    "document": ("send_document", "document"),
+    "video": ("send_video", "video"),
+    "voice": ("send_voice", "voice"),
+    "audio": ("send_audio", "audio"),
+    "animation": ("send_animation", "animation"),
+    "video_note": ("send_video_note", "video_note"),
+}
+CAPTIONLESS = frozenset({"video_note"})  # sendVideoNote takes no caption
+# what a customer gets as itself; animations and round videos reach a customer as files
+CUSTOMER_MEDIA = frozenset({"photo", "document", "video", "voice", "audio"})
+
+
+class TopicError(StrEnum):
+    """Why a send into a forum topic was refused: the one vocabulary of the sender's topic
+    hook and the agent-group publisher."""
+
+    GONE = "thread_not_found"  # deleted (or never existed)
+    CLOSED = "topic_closed"
+
+
+_GONE_MARKERS = ("thread not found", "topic_deleted", "topic_id_invalid")
+
+
+def topic_error(error: BaseException) -> TopicError | None:
+    """GONE / CLOSED for Telegram's forum-topic refusals, else None."""
+    if not isinstance(error, TelegramBadRequest):
+        return None
+    text = str(error.message).lower()
+    if "topic_closed" in text:
+        return TopicError.CLOSED
+    if any(marker in text for marker in _GONE_MARKERS):
+        return TopicError.GONE
+    return None
 
 
 class TelegramPlatform:
@@ -70,12 +105,10 @@ class TelegramPlatform:
         if isinstance(exc, TelegramMigrateToChat):
             return Fault(FaultKind.MIGRATED, detail, new_chat_id=exc.migrate_to_chat_id)
         if isinstance(exc, TelegramBadRequest):
-            lowered = detail.lower()
-            if "thread not found" in lowered:
-                return Fault(FaultKind.TOPIC, detail, topic_error="thread_not_found")
-            if "topic_closed" in lowered:
-                return Fault(FaultKind.TOPIC, detail, topic_error="topic_closed")
-            if "too long" in lowered:
+            topic = topic_error(exc)
+            if topic is not None:
+                return Fault(FaultKind.TOPIC, detail, topic_error=topic)
+            if "too long" in detail.lower():
                 return Fault(FaultKind.TOO_LONG, detail)
             return Fault(FaultKind.PERMANENT, detail)
         if isinstance(exc, TelegramNotFound):
@@ -99,15 +132,6 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | 
     )
 
 
-_SEND_BY_KIND = {
-    "photo": ("send_photo", "photo"),
-    "document": ("send_document", "document"),
-    "voice": ("send_voice", "voice"),
-    "video": ("send_video", "video"),
-    "audio": ("send_audio", "audio"),
-}
-
-
 async def send_attachment(
     bot: Bot,
     chat_id: int,
@@ -117,7 +141,8 @@ async def send_attachment(
     markup: InlineKeyboardMarkup | None,
     thread_id: int | None,
 ) -> Any:
-    method, field = _SEND_BY_KIND.get(str(attachment.get("kind")), _SEND_BY_KIND["document"])
+    kind = str(attachment.get("kind"))
+    method, field = MEDIA_METHODS[kind if kind in CUSTOMER_MEDIA else "document"]
     return await getattr(bot, method)(
         chat_id=chat_id,
         **{field: attachment["file_id"]},
@@ -134,7 +159,8 @@ def _message_id(message: Any) -> int:
 
 async def send_customer_text(job: SendJob) -> dict[str, Any]:
     """Text (split when long) and attachments; the keyboard goes on the last message; the
-    text rides as the first attachment's caption when it fits."""
+    text rides as the first attachment's caption when it fits. The result says what was
+    decided: the messages sent, and `sent_as_caption` (an edit of the text edits a caption)."""
     bot: Bot = job.bot
     payload = job.payload
     text = (payload.get("text") or "").strip()
@@ -170,9 +196,52 @@ async def send_customer_text(job: SendJob) -> dict[str, Any]:
         )
         last = index == len(attachments) - 1
         ids.append(await job.step(f"attachment:{index}", call, _message_id, final=last))
-    return {"message_ids": ids}
+    return {"message_ids": ids, "sent_as_caption": mode == "caption"}
+
+
+async def fetch_file(bot: Bot, item: dict[str, Any]) -> Fetched:
+    """A Telegram file's bytes (to send it on to MAX): TooLarge over what getFile serves,
+    Unavailable when Telegram does not know the file id (any more)."""
+    size = item.get("size")
+    if isinstance(size, int) and size > TELEGRAM_DOWNLOAD_LIMIT:
+        raise TooLarge(size)
+    try:
+        file = await bot.get_file(str(item["file_id"]))
+    except TelegramBadRequest as error:
+        if "too big" in error.message.lower():
+            raise TooLarge(size if isinstance(size, int) else None) from error
+        raise Unavailable(str(error)) from error
+    if file.file_size and file.file_size > TELEGRAM_DOWNLOAD_LIMIT:
+        raise TooLarge(file.file_size)
+    if not file.file_path:
+        raise TooLarge(file.file_size)
+    buffer = await bot.download_file(file.file_path)
+    assert buffer is not None  # no destination given: aiogram returns a BytesIO
+    return Fetched(buffer.read(), file_name(item))
 
 
 def setup(sender: Any) -> None:
     """The kinds this module sends."""
     sender.register(CUSTOMER_TEXT, send_customer_text)
+
+
+def create_sender(
+    settings: Settings, bot: Bot | None, limiter: RateLimiter, lease: timedelta
+) -> MessengerSender:
+    """The Telegram sender with its kinds. A bot passed in is its owner's to close; without
+    one, a bot is made from the token (the Bot API server of TELEGRAM_API_BASE) and the
+    sender closes it when it stops."""
+    on_close = None
+    if bot is None:
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        assert settings.telegram_bot_token is not None
+        base = settings.telegram_api_base
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else None
+        bot = Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+        on_close = bot.session.close
+    platform = TelegramPlatform(settings.telegram_rate_per_second, f"tg{getattr(bot, 'id', '')}")
+    sender = MessengerSender(platform, bot, limiter, lease=lease, on_close=on_close)
+    setup(sender)
+    return sender

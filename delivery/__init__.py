@@ -1,0 +1,11 @@
+"""Everything that leaves the process, side by side: webhooks (`delivery.webhooks`: signed
+HTTP POSTs from the outbox, group commit, the SSRF guard in `delivery.webhook_security`) and
+messenger sends (`delivery.sender` drains OutboundMessage rows within `delivery.limits`).
+
+Each platform's rules live once, in its module: limits, media methods, the error vocabulary,
+the caption and split decisions (`delivery.telegram`, `delivery.max`). Those two import their
+SDK, so only a process that runs or sends for that bot imports them; what needs no SDK (text
+splitting, files across messengers) is in `delivery.text` and `delivery.files`. The
+composition root (helpdesk.workers) builds the senders; bot modules register the kinds they
+send with `MessengerSender.register`.
+"""
