@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message, User
 
 from bot.telegram.attachments import attachments_of
+from delivery.telegram import topic_error
 from models.enums import Channel
 from services.agent_desk import DeskMessage, DeskUser, IsMember
 from services.i18n import Translator, translator
@@ -29,8 +30,7 @@ async def reply(message: Message, text: str) -> None:
     try:
         await message.reply(text)
     except TelegramBadRequest as error:
-        lowered = error.message.lower()
-        if "topic_closed" not in lowered and "thread not found" not in lowered:
+        if topic_error(error) is None:
             raise
 
 
