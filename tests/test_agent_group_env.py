@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.telegram.agent_group import create_agent_group_router, setup_agent_chat_delivery
+from bot.telegram.agent_group import create_agent_group_router
 from delivery import telegram as tg_delivery
 from delivery.limits import MemoryLimiter
 from delivery.sender import MessengerSender
+from delivery.telegram_agent_chat import setup_agent_chat_delivery
 from models import Message, OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, DeliveryStatus, MessageSource
 from services import agent_chat, ticket_queries, tickets

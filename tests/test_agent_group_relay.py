@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.telegram.agent_group import publisher
+from delivery.telegram_agent_chat import publisher
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus

@@ -12,10 +12,10 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
-from bot.telegram.agent_group import setup_agent_chat_delivery
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
 from bot.telegram.hooks import thread_refresher
 from bot.telegram.webhook import TelegramWebhook, seen_updates
+from delivery.telegram_agent_chat import setup_agent_chat_delivery
 from helpdesk.metrics import observe_updates
 from models.enums import Channel
 from services.notifications import CUSTOMER_TEXT

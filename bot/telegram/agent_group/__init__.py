@@ -2,7 +2,8 @@
 
 `create_agent_group_router()` handles group and supergroup chats (and, from private chats,
 only customers' edits); include it before the customer routers.
-`setup_agent_chat_delivery(sender)` registers what it sends on the Telegram sender.
+What the group is sent (topics, cards, relayed messages) lives in
+`delivery/telegram_agent_chat/`, registered on the Telegram sender.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from bot.telegram.agent_group.binding import binding_router
 from bot.telegram.agent_group.callbacks import callbacks_router
 from bot.telegram.agent_group.commands import commands_router
 from bot.telegram.agent_group.customer_edits import customer_edits_router
-from bot.telegram.agent_group.delivery import setup_agent_chat_delivery
 from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
 from bot.telegram.agent_group.relay import relay_router
 from bot.telegram.filters import Magic
@@ -24,7 +24,7 @@ from services.i18n import translator
 
 GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
-__all__ = ["create_agent_group_router", "setup_agent_chat_delivery"]
+__all__ = ["create_agent_group_router"]
 
 
 def create_agent_group_router(locale: str = "en") -> Router:

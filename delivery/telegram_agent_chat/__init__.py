@@ -1,4 +1,5 @@
-"""The agent group's outbound kinds, registered on the Telegram sender (delivery/)."""
+"""The agent group's outbound kinds (topics, cards, relayed messages, edits), registered on
+the Telegram sender: the sending half of the agent chat, beside the other senders."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.telegram.agent_group.publisher import AgentChatPublisher
 from delivery.telegram import TopicError
+from delivery.telegram_agent_chat.publisher import AgentChatPublisher
 from models import OutboundMessage
 from services.agent_chat import CUSTOMER_EDIT
 from services.notifications import AGENT_EVENT
