@@ -168,7 +168,10 @@ def _build(operations: tuple[Operation, ...]) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Tickets from websites and messengers (Telegram, MAX). "
             "Every request needs `Authorization: Bearer <api_key>`; errors use one envelope "
-            '`{"error","code","retryable","details"?}`.',
+            '`{"error","code","retryable","details"?}`. A request the HTTP parser refuses '
+            "gets the envelope too: 431 `headers_too_large` (a header or the request line "
+            "over 8 KB, or too many headers) or 400 `bad_request` (an invalid character in a "
+            "header, a repeated Content-Length, Content-Length with Transfer-Encoding).",
         },
         "paths": paths,
         "components": {
