@@ -7,18 +7,22 @@ from typing import Any
 
 from aiohttp import web
 
+from api import malformed_http
 from api.context import API_STATE, PREFIX, ApiState
 from api.docs import setup_docs
-from api.errors import error_middleware
+from api.errors import DATABASE_OUTAGE, error_middleware
 from api.middlewares import auth_middleware, idempotency_middleware, rate_limit_middleware
 from api.routes import OPERATIONS
+from services.outages import Outage
 from services.ratelimit import RateLimiter
 
 
 def setup_api(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     """Mount the REST API on the process app (routes, middlewares)."""
+    malformed_http.install()  # what aiohttp refuses before any middleware answers JSON too
     state = ApiState(resources_key=resources_key)
     app[API_STATE] = state
+    app[DATABASE_OUTAGE] = Outage("database")
     for op in OPERATIONS:
         app.router.add_route(op.method, PREFIX + op.path, op.handler, name=op.name)
         state.operations[op.name] = op

@@ -9,18 +9,22 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from api.context import PREFIX
 from services.errors import (
+    DatabaseUnavailable,
     HelpdeskError,
     NotFound,
     PayloadTooLarge,
-    RateLimited,
     ValidationFailed,
 )
+from services.outages import Outage, is_database_unavailable
 
 log = logging.getLogger("api")
 
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID = web.RequestKey("request_id", str)
+# this process's view of the database: an outage is logged when it starts and when it ends
+DATABASE_OUTAGE = web.AppKey("database_outage", Outage)
 
 # aiohttp's own HTTP errors (routing, body size) in our vocabulary
 _HTTP_CODES = {
@@ -45,7 +49,7 @@ def error_response(error: HelpdeskError) -> web.Response:
         envelope(error.message, error.code, retryable=error.retryable, details=error.details),
         status=error.http_status,
     )
-    if isinstance(error, RateLimited):
+    if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
@@ -74,8 +78,10 @@ def _request_id(request: web.Request) -> str:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Every failure answers JSON; unexpected ones are logged with the request id, never shown."""
+    """Every failure answers JSON; unexpected ones are logged with the request id, never shown.
+    An unreachable database answers 503 and is logged once per outage, not per request."""
     request_id = request[REQUEST_ID] = _request_id(request)
+    outage = request.app.get(DATABASE_OUTAGE)
     try:
         response = await handler(request)
     except HelpdeskError as error:
@@ -83,20 +89,37 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _HTTP_CODES.get(exc.status, "http_error")
-        message = {
-            404: "no such endpoint",
-            413: "request body is larger than 1 MiB",
-        }.get(exc.status, exc.reason)
-        response = web.json_response(envelope(message, code), status=exc.status)
-        if exc.status == 405 and "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
-    except Exception:
-        log.exception("unhandled error in %s %s [request %s]", request.method, request.path,
-                      request_id)
-        response = web.json_response(
-            envelope(f"internal error (request {request_id})", "internal_error", retryable=True),
-            status=500,
-        )
+        response = _http_error(exc)
+    except Exception as exc:
+        if outage is not None and is_database_unavailable(exc):
+            outage.failure(exc)
+            response = error_response(
+                DatabaseUnavailable("the database is unavailable; retry in a few seconds")
+            )
+        else:
+            log.exception("unhandled error in %s %s [request %s]", request.method,
+                          request.path, request_id)
+            response = web.json_response(
+                envelope(f"internal error (request {request_id})", "internal_error",
+                         retryable=True),
+                status=500,
+            )
+    else:
+        if outage is not None and 200 <= response.status < 300 and request.path.startswith(
+            PREFIX + "/"
+        ):
+            outage.success()  # an API answer, which needs the database, got through
     response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def _http_error(exc: web.HTTPException) -> web.Response:
+    code = _HTTP_CODES.get(exc.status, "http_error")
+    message = {
+        404: "no such endpoint",
+        413: "request body is larger than 1 MiB",
+    }.get(exc.status, exc.reason)
+    response = web.json_response(envelope(message, code), status=exc.status)
+    if exc.status == 405 and "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
     return response

@@ -12,7 +12,7 @@ from api.errors import error_response
 from services import idempotency
 from services.errors import HelpdeskError, RateLimited
 from services.projects import api_caller, ensure_helpdesk_enabled
-from services.ratelimit import Decision
+from services.ratelimit import Decision, RateLimiter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -48,36 +48,54 @@ def _limit_headers(response: web.StreamResponse, name: str, decision: Decision) 
     response.headers["RateLimit"] = f'"{name}";r={decision.remaining};t={decision.reset}'
 
 
+def _refusal(decision: Decision) -> web.Response:
+    return error_response(
+        RateLimited(
+            f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
+            retry_after=decision.reset,
+        )
+    )
+
+
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Per project per minute; the status poll instead per request id (it is polled often)."""
+    """Per project per minute; the status poll instead per project and request id."""
     operation = operation_of(request)
     limiter = request.app[API_STATE].limiter
     if operation is None or limiter is None or CALLER not in request:
         return await handler(request)
     if operation.limit == "poll":
-        name = "poll"
-        decision = await limiter.hit_poll(request.match_info["request_id"])
-    else:
-        name = "project"
-        project = request[CALLER].project
-        decision = await limiter.hit_project(project.id, project.rate_limit)
+        return await _limited_poll(request, handler, limiter)
+    project = request[CALLER].project
+    decision = await limiter.hit_project(project.id, project.rate_limit)
     if decision.limit == 0:  # rate_limit 0: no limit, nothing to advertise
         return await handler(request)
     response: web.StreamResponse
     if not decision.allowed:
-        response = error_response(
-            RateLimited(
-                f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
-                retry_after=decision.reset,
-            )
-        )
+        response = _refusal(decision)
     else:
         try:
             response = await handler(request)
         except HelpdeskError as error:  # rendered here so that errors carry the headers too
             response = error_response(error)
-    _limit_headers(response, name, decision)
+    _limit_headers(response, "project", decision)
+    return response
+
+
+async def _limited_poll(
+    request: web.Request, handler: Handler, limiter: RateLimiter
+) -> web.StreamResponse:
+    """A poll is counted after the lookup, under the caller's project: another project polling
+    an id it does not own gets its 404 and counts nothing, so it cannot use up the owner's
+    quota. The lookup is one read, so answering it before refusing costs little."""
+    try:
+        response = await handler(request)
+    except HelpdeskError as error:
+        return error_response(error)
+    decision = await limiter.hit_poll(request[CALLER].project.id, request.match_info["request_id"])
+    if not decision.allowed:
+        response = _refusal(decision)
+    _limit_headers(response, "poll", decision)
     return response
 
 

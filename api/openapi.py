@@ -22,8 +22,9 @@ ERROR_TEXT = {
     413: "Body over 1 MiB (`payload_too_large`)",
     429: "Over the rate limit (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal_error`, retryable)",
+    503: "The database is unreachable (`database_unavailable`, retryable); see `Retry-After`",
 }
-ALWAYS = (401, 403, 429, 500)
+ALWAYS = (401, 403, 429, 500, 503)
 _HEADER = {"schema": {"type": "string"}}
 RESPONSE_HEADERS = {
     "RateLimit-Policy": {**_HEADER, "description": 'Quota, e.g. `"project";q=300;w=60`'},
@@ -142,6 +143,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             "description": ERROR_TEXT[status],
             "content": {"application/json": {"schema": _ref(schemas.Error)}},
         }
+        if status == 503:
+            error["headers"] = {"Retry-After": {**_HEADER, "description": "Seconds to wait"}}
         if status == 429:
             error["headers"] = {
                 "Retry-After": {**_HEADER, "description": "Seconds to wait"},
@@ -165,7 +168,10 @@ def _build(operations: tuple[Operation, ...]) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Tickets from websites and messengers (Telegram, MAX). "
             "Every request needs `Authorization: Bearer <api_key>`; errors use one envelope "
-            '`{"error","code","retryable","details"?}`.',
+            '`{"error","code","retryable","details"?}`. A request the HTTP parser refuses '
+            "gets the envelope too: 431 `headers_too_large` (a header or the request line "
+            "over 8 KB, or too many headers) or 400 `bad_request` (an invalid character in a "
+            "header, a repeated Content-Length, Content-Length with Transfer-Encoding).",
         },
         "paths": paths,
         "components": {

@@ -235,6 +235,11 @@ class RequestCreated(Out):
     telegram_link: str | None
     max_link: str | None
     expires_in: int
+    hint: str | None = Field(
+        None,
+        description="Present only when a link asked for is null because its bot is not "
+        "configured on this server; says which setting is missing",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from importlib import metadata
 from typing import Any
 
 from helpdesk import cli_commands
@@ -21,12 +22,38 @@ from services.errors import HelpdeskError
 
 Handler = Callable[[argparse.Namespace], Awaitable[Any]]
 EXIT_USAGE = 2
+DISTRIBUTION = "messenger-helpdesk"  # pyproject's project name
+PROG = "helpdesk"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        raise CliError(message)
+        # one line like every other error (argparse printed its multi-line usage first)
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+    def add_subparsers(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # a missing command is reported after parsing (`_require_command`): argparse checks
+        # required arguments first, so `helpdesk --bogus` said "a command is required"
+        # instead of naming the unknown option
+        kwargs["required"] = False
+        self.set_defaults(command_group=self.prog)
+        return super().add_subparsers(**kwargs)
+
+
+def _require_command(args: argparse.Namespace) -> None:
+    """The deepest command group named on the line must have been given a command."""
+    if hasattr(args, "handler") or hasattr(args, "sync_handler"):
+        return
+    group = args.command_group
+    what = "a command is required" if group == PROG else f"'{group}' needs a command"
+    raise CliError(f"{what} (see '{group} --help')")
+
+
+def package_version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _bool(value: str) -> bool:
@@ -39,7 +66,8 @@ def _bool(value: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="helpdesk", description="Self-hosted helpdesk for Telegram and MAX.")
+    parser = _Parser(prog=PROG, description="Self-hosted helpdesk for Telegram and MAX.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = sub.add_parser("serve", help="run the HTTP API, the bots and the workers")
@@ -85,6 +113,7 @@ async def _run_with_database(settings: Settings, handler: Handler, args: argpars
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        _require_command(args)
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         sync_handler = getattr(args, "sync_handler", None)

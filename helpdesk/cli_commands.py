@@ -36,6 +36,7 @@ async def freeze_startup_heap(_: object) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
+    from api import malformed_http
     from helpdesk.app import create_app
     from helpdesk.db import apply_migrations, pending_migrations
 
@@ -50,6 +51,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     host = args.host or settings.http_host
     port = args.port or settings.http_port
+    malformed_http.install()  # every role: the bots' and workers' ports take requests too
     app = create_app(settings, role=args.role)
     app.on_startup.append(freeze_startup_heap)  # after the resources' startup (cleanup_ctx)
 

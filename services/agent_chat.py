@@ -73,7 +73,7 @@ async def create_binding_code(project_id: object) -> AgentChatCode:
     """A one-time code for `/connect CODE`, valid for 15 minutes."""
     project = await Project.get_or_none(id=parse_uuid(project_id, what="project"))
     if project is None:
-        raise NotFound(f"project {project_id} not found")
+        raise NotFound("project not found")
     code = secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
     return await AgentChatCode.create(code=code, project=project, expires_at=clock.now() + CODE_TTL)
 

@@ -53,7 +53,7 @@ async def create_ticket_type(
 async def update_ticket_type(type_id: object, **changes: Any) -> TicketType:
     ticket_type = await TicketType.get_or_none(id=parse_uuid(type_id, what="ticket type"))
     if ticket_type is None:
-        raise NotFound(f"ticket type {type_id} not found")
+        raise NotFound("ticket type not found")
     for key, value in changes.items():
         if value is None:
             continue

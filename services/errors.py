@@ -14,6 +14,7 @@ class HelpdeskError(Exception):
     code = "internal_error"
     http_status = 500
     retryable = False
+    retry_after: int | None = None  # seconds, for a retryable error (the Retry-After header)
 
     def __init_subclass__(
         cls, *, code: str | None = None, http_status: int | None = None, **kwargs: Any
@@ -72,3 +73,11 @@ class RateLimited(HelpdeskError, code="rate_limited", http_status=429):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(HelpdeskError, code="database_unavailable", http_status=503):
+    """The database cannot be reached (see services.outages); the same request may succeed
+    a few seconds later."""
+
+    retryable = True
+    retry_after = 5

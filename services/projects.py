@@ -82,7 +82,7 @@ def project_view(project: Project) -> dict[str, Any]:
 async def get_project(project_id: object) -> Project:
     project = await Project.get_or_none(id=parse_uuid(project_id, what="project"))
     if project is None:
-        raise NotFound(f"project {project_id} not found")
+        raise NotFound("project not found")
     return project
 
 

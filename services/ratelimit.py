@@ -1,4 +1,5 @@
-"""Fixed-window request counters: per project (requests/min) and per polled request id.
+"""Fixed-window request counters: per project (requests/min) and per project and polled
+request id (requests/s).
 
 The counter lives in Redis when the process has one, so every API process shares it;
 otherwise in this process's memory (the single-process laptop setup).
@@ -18,7 +19,7 @@ from services import clock
 log = logging.getLogger(__name__)
 
 PROJECT_WINDOW = 60  # seconds: Project.rate_limit is requests per minute
-POLL_LIMIT = 5  # request-status polls per request id ...
+POLL_LIMIT = 5  # request-status polls per project and request id ...
 POLL_WINDOW = 1  # ... per second
 _MEMORY_MAX_KEYS = 10_000
 
@@ -101,5 +102,6 @@ class RateLimiter:
     async def hit_project(self, project_id: object, limit: int) -> Decision:
         return await self.hit(f"project:{project_id}", limit, PROJECT_WINDOW)
 
-    async def hit_poll(self, request_id: str) -> Decision:
-        return await self.hit(f"poll:{request_id}", POLL_LIMIT, POLL_WINDOW)
+    async def hit_poll(self, project_id: object, request_id: str) -> Decision:
+        """Keyed by the project too: one project's polls never count against another's."""
+        return await self.hit(f"poll:{project_id}:{request_id}", POLL_LIMIT, POLL_WINDOW)

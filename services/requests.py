@@ -33,6 +33,25 @@ class BotLinks:
     def max_link(self, payload: str) -> str | None:
         return f"https://max.ru/{self.max}?start={payload}" if self.max else None
 
+    def missing_hint(self, channel: Channel | None) -> str | None:
+        """Why a link the caller asked for (one channel, or any when None) is null."""
+        missing = [
+            text
+            for wanted, configured, text in (
+                (Channel.TELEGRAM, self.telegram, _NO_TELEGRAM_BOT),
+                (Channel.MAX, self.max, _NO_MAX_BOT),
+            )
+            if channel in (None, wanted) and not configured
+        ]
+        return "; ".join(missing) or None
+
+
+# one line each, naming the settings (English, like every API message)
+_NO_TELEGRAM_BOT = (
+    "no Telegram bot is configured on this server (TELEGRAM_BOT_TOKEN / TELEGRAM_BOT_USERNAME)"
+)
+_NO_MAX_BOT = "no MAX bot is configured on this server (MAX_BOT_TOKEN / MAX_BOT_USERNAME)"
+
 
 def effective_status(request: HelpdeskRequest) -> RequestStatus:
     """Expiry is read from the clock, so no background job has to run first."""
@@ -61,12 +80,16 @@ async def create_request(
         expires_at=now + REQUEST_TTL,
     )
     payload = DEEP_LINK_PREFIX + request.id
-    return {
+    created: dict[str, Any] = {
         "request_id": request.id,
         "telegram_link": links.telegram_link(payload) if channel != Channel.MAX else None,
         "max_link": links.max_link(payload) if channel != Channel.TELEGRAM else None,
         "expires_in": int(REQUEST_TTL.total_seconds()),
     }
+    hint = links.missing_hint(channel)
+    if hint:
+        created["hint"] = hint
+    return created
 
 
 def _is_request_id(value: str) -> bool:

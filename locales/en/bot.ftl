@@ -73,6 +73,7 @@ error-idempotency_conflict = Something went wrong. Please try again.
 error-conflict = That was already done.
 error-payload_too_large = The message is too large.
 error-rate_limited = Too many messages. Please wait a moment.
+error-database_unavailable = The helpdesk is briefly unavailable. Please try again in a minute.
 
 ## ticket thread
 thread-header =

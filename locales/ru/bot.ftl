@@ -76,6 +76,7 @@ error-idempotency_conflict = Что-то пошло не так. Попробу�
 error-conflict = Это уже сделано.
 error-payload_too_large = Сообщение слишком большое.
 error-rate_limited = Слишком много сообщений. Подождите немного.
+error-database_unavailable = Поддержка ненадолго недоступна. Попробуйте ещё раз через минуту.
 
 ## ticket thread
 thread-header =
