@@ -64,6 +64,7 @@ _EMBEDDING_V4_AT_END = (
     ipaddress.ip_network("::/96"),
 )
 # the one hint every refusal carries: the operator setting that allows private destinations
+RESOLVE_TIMEOUT = 5.0  # seconds a URL being set waits for its name to resolve
 ALLOW_HINT = "set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow private networks"
 
 
@@ -141,7 +142,10 @@ async def check_destination(url: str, resolve: Resolve) -> tuple[str | None, str
     if refusal is not None or is_ip_literal(host):
         return refusal, None
     try:
-        addresses = await resolve(host, yarl.URL(url).port or 0)
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            addresses = await resolve(host, yarl.URL(url).port or 0)
+    except TimeoutError:
+        return None, f"{host} does not resolve within {RESOLVE_TIMEOUT:g} s; deliveries wait"
     except OSError as exc:
         return None, f"{host} does not resolve now ({exc}); deliveries fail until it does"
     if not addresses:

@@ -52,7 +52,7 @@ from delivery.webhook_security import (
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import clock, delivery_queue, sql
-from services.outbox import encode_body
+from services.outbox import NO_URL, encode_body
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,6 @@ RETRY_SCHEDULE = (
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 TIMEOUT_SECONDS = 15.0
 MAX_RETRY_AFTER = timedelta(hours=24)
-NO_URL = "no webhook_url"
 PIPELINE = 2  # batches in flight in `run`: one being sent while the next is claimed
 # batches in flight at most when some are held up by slow endpoints: `run` claims beside a
 # batch still sending after a poll interval, so other endpoints' events do not wait for it
