@@ -385,8 +385,13 @@ async def test_replay_sends_again_with_the_same_webhook_id(hooked, receiver, wor
     await worker.run_once()
     assert receiver.accepted == [str(event.id), str(event.id)]
     listing = await webhooks.list_deliveries(hooked.id)
-    assert listing["deliveries"][0]["attempts"] == 1
-    assert len(listing["deliveries"][0]["log"]) == 2
+    # issue 20: the history stays, the count goes on and the log shows the replay
+    assert listing["deliveries"][0]["attempts"] == 2
+    assert [a["error"] for a in listing["deliveries"][0]["log"]] == [
+        None,
+        webhooks.REPLAYED,
+        None,
+    ]
 
 
 async def test_worker_cancelled_mid_batch_loses_nothing_and_sends_nothing_twice(
