@@ -30,22 +30,21 @@ import json
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import chain, zip_longest
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import aiohttp
 from tortoise.transactions import in_transaction
 
 from delivery.webhook_security import (
+    ALLOW_HINT,
     GuardedResolver,
     Resolve,
-    UnsafeDestination,
-    check_address,
-    is_ip_literal,
+    destination_refusal,
     sign_headers,
     system_resolve,
     unsafe_cause,
@@ -53,7 +52,7 @@ from delivery.webhook_security import (
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import clock, delivery_queue, sql
-from services.outbox import encode_body
+from services.outbox import NO_URL, encode_body
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +70,11 @@ RETRY_SCHEDULE = (
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 TIMEOUT_SECONDS = 15.0
 MAX_RETRY_AFTER = timedelta(hours=24)
-NO_URL = "no webhook_url"
 PIPELINE = 2  # batches in flight in `run`: one being sent while the next is claimed
+# batches in flight at most when some are held up by slow endpoints: `run` claims beside a
+# batch still sending after a poll interval, so other endpoints' events do not wait for it
+MAX_BATCHES = 8
+REFUSALS_REMEMBERED = 10_000  # events whose refusal was logged (each is logged once)
 
 
 def signing_secrets(project: Project, now: datetime) -> list[str]:
@@ -101,18 +103,9 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     return max(timedelta(seconds=1), min(delay, MAX_RETRY_AFTER))
 
 
-@lru_cache(maxsize=1024)
-def _literal_refusal(url: str) -> str | None:
-    """Why a URL whose host is an IP literal must not be called (None: allowed, or a host
-    name, which the guarded resolver checks); cached per URL, the check is pure."""
-    host = urlsplit(url).hostname or ""
-    if not is_ip_literal(host):
-        return None
-    try:
-        check_address(host.strip("[]"))
-    except UnsafeDestination as exc:
-        return str(exc)
-    return None
+# aiohttp skips the resolver for an address, so the rule runs before the POST; cached per
+# URL, the check is pure
+_refusal = lru_cache(maxsize=1024)(destination_refusal)
 
 
 class _Outcome:
@@ -179,15 +172,23 @@ class _Attempt:
 class GroupCommit:
     """One writer commits the attempts queued while its previous commit ran (see top)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settled: Callable[[int], None] | None = None) -> None:
         self._queue: list[_Attempt] = []
         self._writer: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
+        self._dropped: list[str] = []  # events whose attempt was not recorded: to release
+        # called with how many queued attempts were committed or dropped (the worker's
+        # bound on attempts sent but not recorded)
+        self._settled = settled or (lambda count: None)
         self.commits = 0  # transactions written (tests, benchmark)
 
     def add(self, attempt: _Attempt) -> None:
         if self._error is not None:
-            return  # an earlier commit failed: nothing later may be committed before it
+            # an earlier commit failed: nothing later may be committed before it; the row
+            # is given back at `flush` (re-sent with the same webhook-id)
+            self._dropped.append(attempt.event_id)
+            self._settled(1)
+            return
         self._queue.append(attempt)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
@@ -197,10 +198,15 @@ class GroupCommit:
             batch, self._queue = self._queue, []
             try:
                 await self._commit(batch)
-            except Exception as exc:  # the rows stay leased: re-sent after the lease runs out
+            except Exception as exc:
                 log.exception("committing %d webhook attempts failed", len(batch))
                 self._error = exc
+                batch += self._queue
                 self._queue = []
+                # their rows are still leased: given back at once (`flush`), not after the
+                # lease; the attempts counter is untouched (the transaction rolled back)
+                self._dropped.extend(a.event_id for a in batch)
+            self._settled(len(batch))
 
     async def _commit(self, batch: list[_Attempt]) -> None:
         delivered = [a.event_id for a in batch if a.changes is None]
@@ -241,10 +247,17 @@ class GroupCommit:
         return self._error is not None
 
     async def flush(self) -> None:
-        """Wait until everything queued is committed; raises if a commit failed."""
+        """Wait until everything queued is committed; raises if a commit failed, after giving
+        back the rows whose attempts were not recorded."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
         error, self._error = self._error, None
+        if self._dropped:
+            dropped, self._dropped = self._dropped, []
+            try:
+                await delivery_queue.release(OutboxEvent, dropped)
+            except Exception:  # the database is still away: the lease brings them back
+                log.warning("could not give back %d webhook events; the lease will", len(dropped))
         if error is not None:
             raise error
 
@@ -278,6 +291,8 @@ class WebhookWorker:
         allow_private_networks: bool = False,
         batch_size: int = 200,
         concurrency: int = 64,
+        per_endpoint: int | None = None,
+        in_flight: int | None = None,
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 0.25,  # idle only: a busy worker claims again at once
         timeout: float = TIMEOUT_SECONDS,
@@ -294,10 +309,19 @@ class WebhookWorker:
         self._rng = rng or random.Random()
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
+        # fair share: one endpoint holds at most this many of the slots, so a slow or dead
+        # endpoint only slows itself (its tickets wait, other endpoints' go past them)
+        self.per_endpoint = per_endpoint or max(1, concurrency // 4)
+        self._endpoint_slots: dict[str, asyncio.Semaphore] = {}
+        # attempts POSTed and not yet recorded (committed): what a kill -9 can send twice.
+        # Twice the POST slots, so the next POSTs overlap a group commit
+        self.in_flight = in_flight or 2 * concurrency
+        self._unrecorded = asyncio.Semaphore(self.in_flight)
+        self._refusals_logged: OrderedDict[str, None] = OrderedDict()
         self._handed_out = asyncio.Event()  # the last claimed batch handed out its tickets
         self._handed_out.set()
         self._session: aiohttp.ClientSession | None = None
-        self.commit = GroupCommit()
+        self.commit = GroupCommit(settled=self._recorded)
         # called with "delivered" | "retry" | "failed" | "disabled" per attempt (metrics)
         self.observer: Callable[[str], None] | None = None
 
@@ -310,6 +334,17 @@ class WebhookWorker:
             )
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
+
+    def _recorded(self, count: int) -> None:
+        for _ in range(count):
+            self._unrecorded.release()
+
+    def _endpoint(self, project: Project) -> asyncio.Semaphore:
+        url = project.webhook_url or ""
+        slots = self._endpoint_slots.get(url)
+        if slots is None:
+            slots = self._endpoint_slots[url] = asyncio.Semaphore(self.per_endpoint)
+        return slots
 
     async def close(self) -> None:
         if self._session is not None:
@@ -327,7 +362,14 @@ class WebhookWorker:
             while not stop.is_set():
                 while len(running) < (PIPELINE if busy else 1):
                     running.add(asyncio.create_task(self._batch_or_nothing()))
-                finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                finished, running = await asyncio.wait(
+                    running, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not finished:
+                    # still sending after a poll interval (a slow endpoint): claim beside it
+                    if len(running) < MAX_BATCHES:
+                        running.add(asyncio.create_task(self._batch_or_nothing()))
+                    continue
                 busy = any(task.result() > 0 for task in finished)
                 if not busy and not running:
                     with contextlib.suppress(TimeoutError):
@@ -369,23 +411,38 @@ class WebhookWorker:
         groups: dict[str, list[EventRow]] = defaultdict(list)
         for event in events:
             groups[event[_TICKET] or event[_ID]].append(event)
+        # round robin across endpoints: one ticket of each in turn, so a project with many
+        # tickets in this batch does not take every consumer before the others get one
+        per_endpoint: dict[str | None, list[list[EventRow]]] = defaultdict(list)
+        for group in groups.values():
+            per_endpoint[projects[group[0][_PROJECT]].webhook_url].append(group)
+        turns = [g for g in chain.from_iterable(zip_longest(*per_endpoint.values())) if g]
         # a few consumers take the tickets in turn (the slots bound the POSTs in flight):
         # fewer tasks than one per ticket, and fewer objects alive while a batch is sent.
         # Batches hand out their tickets in the order they were claimed: this one starts once
         # the one before has handed out its last ticket (whose POSTs are still in flight), so
         # the next claim and commit overlap the sending of a whole batch, instead of batches
         # sharing the slots, finishing together and leaving them idle while both commit
-        queue = iter(groups.values())
         before, handed_out = self._handed_out, asyncio.Event()
         self._handed_out = handed_out
+        queue = _handing_out(turns, handed_out)
+        deferred: list[list[EventRow]] = []
         try:
             await before.wait()
             counts = await asyncio.gather(
                 *(
-                    self._consume(queue, projects, handed_out)
+                    self._consume(queue, projects, deferred)
                     for _ in range(min(self._concurrency, len(groups)))
                 )
             )
+        except Exception:
+            # a database error mid-batch: what was not attempted yet is
+            # given back at once instead of waiting out the lease
+            with contextlib.suppress(Exception):
+                await delivery_queue.release(
+                    OutboxEvent, [e[_ID] for g in chain(queue, deferred) for e in g]
+                )
+            raise
         finally:
             handed_out.set()
         return sum(counts)
@@ -394,12 +451,16 @@ class WebhookWorker:
         self,
         queue: Iterator[list[EventRow]],
         projects: dict[str, Project],
-        handed_out: asyncio.Event,
+        deferred: list[list[EventRow]],
     ) -> int:
         attempted = 0
         for group in queue:  # shared by the consumers: each ticket goes to one of them
+            if self._endpoint(projects[group[0][_PROJECT]]).locked():
+                deferred.append(group)  # its endpoint is at its share: after the others
+                continue
             attempted += await self._deliver_group(group, projects)
-        handed_out.set()  # the queue is empty: the next batch may start
+        while deferred:  # everything else is handed out: wait for those endpoints' slots
+            attempted += await self._deliver_group(deferred.pop(0), projects)
         return attempted
 
     async def _deliver_group(self, events: list[EventRow], projects: dict[str, Project]) -> int:
@@ -410,7 +471,8 @@ class WebhookWorker:
             if project.webhook_disabled:  # a 410 earlier in this batch
                 await delivery_queue.release(OutboxEvent, [e[_ID] for e in events[index:]])
                 break
-            if self.commit.broken:  # the bookkeeping failed: stop, the lease brings them back
+            if self.commit.broken:  # the bookkeeping failed: stop, give the rest back now
+                await delivery_queue.release(OutboxEvent, [e[_ID] for e in events[index:]])
                 break
             attempted += 1
             if not project.webhook_url:
@@ -418,7 +480,7 @@ class WebhookWorker:
                     status=DeliveryStatus.DISABLED, claimed_until=None, last_error=NO_URL
                 )
                 continue
-            async with self._slots:
+            async with self._endpoint(project), self._slots:
                 ok = await self.deliver(event, project)
             if not ok:
                 await delivery_queue.release(OutboxEvent, [e[_ID] for e in events[index + 1 :]])
@@ -428,15 +490,28 @@ class WebhookWorker:
     async def deliver(self, event: EventRow, project: Project) -> bool:
         """One attempt: POST, then queue its record and the event's new state for the group
         commit (`run_once` waits for it). True when delivered."""
-        started = clock.now()
-        began = time.perf_counter()
-        outcome = await self._post(event, project, started)
-        duration_ms = int((time.perf_counter() - began) * 1000)
-        # the attempt and the event's new state commit together, so the log never
-        # disagrees with the event
-        event_id = event[_ID]
-        record: AttemptRow = (event_id, started, outcome.status_code, outcome.error, duration_ms)
-        changes = await self._settle(event[_ATTEMPTS] + 1, project, outcome, started)
+        # a token per attempt sent and not yet recorded, given back by the group commit: a
+        # kill -9 can repeat at most `in_flight` events (those on the wire or awaiting commit)
+        await self._unrecorded.acquire()
+        try:
+            started = clock.now()
+            began = time.perf_counter()
+            outcome = await self._post(event, project, started)
+            duration_ms = int((time.perf_counter() - began) * 1000)
+            # the attempt and the event's new state commit together, so the log never
+            # disagrees with the event
+            event_id = event[_ID]
+            record: AttemptRow = (
+                event_id,
+                started,
+                outcome.status_code,
+                outcome.error,
+                duration_ms,
+            )
+            changes = await self._settle(event[_ATTEMPTS] + 1, project, outcome, started)
+        except BaseException:
+            self._unrecorded.release()
+            raise
         self.commit.add(_Attempt(event_id, record, changes))
         return changes is None
 
@@ -468,7 +543,8 @@ class WebhookWorker:
         if attempts >= MAX_ATTEMPTS:
             changes["status"] = DeliveryStatus.FAILED
         else:
-            changes["next_attempt_at"] = started + self._delay(attempts, outcome.retry_after)
+            # from the end of the attempt: after a 15 s timeout, the 5 s retry is 5 s later
+            changes["next_attempt_at"] = clock.now() + self._delay(attempts, outcome.retry_after)
         return changes
 
     def _delay(self, attempts: int, retry_after: timedelta | None) -> timedelta:
@@ -481,8 +557,9 @@ class WebhookWorker:
     async def _post(self, event: EventRow, project: Project, now: datetime) -> _Outcome:
         url = project.webhook_url or ""
         if not self.allow_private_networks:
-            refused = _literal_refusal(url)  # aiohttp skips the resolver for IP literals
+            refused = _refusal(url)
             if refused is not None:
+                self._log_refusal(event, project, refused)
                 return _Outcome(error=refused)
         body = _body(event).encode()  # the bytes signed are the bytes sent
         headers = sign_headers(
@@ -504,6 +581,7 @@ class WebhookWorker:
         except aiohttp.ClientError as exc:
             unsafe = unsafe_cause(exc)
             if unsafe is not None:
+                self._log_refusal(event, project, str(unsafe))
                 return _Outcome(error=str(unsafe))
             return _Outcome(error=f"connection error: {type(exc).__name__}: {exc}"[:500])
         if 200 <= status < 300:
@@ -513,6 +591,33 @@ class WebhookWorker:
         if status == 410:
             return _Outcome(status_code=status, error="HTTP 410: endpoint disabled")
         return _Outcome(status_code=status, error=f"HTTP {status}", retry_after=retry_after)
+
+    def _log_refusal(self, event: EventRow, project: Project, why: str) -> None:
+        """Say once per event (not per retry) that its destination was refused."""
+        if event[_ID] in self._refusals_logged:
+            return
+        self._refusals_logged[event[_ID]] = None
+        if len(self._refusals_logged) > REFUSALS_REMEMBERED:
+            self._refusals_logged.popitem(last=False)
+        log.warning(
+            "webhook event %s of project %s not sent: %s (%s)",
+            event[_ID],
+            project.id,
+            why,
+            ALLOW_HINT,
+        )
+
+
+def _handing_out(
+    groups: list[list[EventRow]], handed_out: asyncio.Event
+) -> Iterator[list[EventRow]]:
+    """The batch's tickets in turn; `handed_out` is set as the last one is taken, so the next
+    batch starts handing out while this one's last POSTs are still in flight."""
+    last = len(groups) - 1
+    for index, group in enumerate(groups):
+        if index == last:
+            handed_out.set()
+        yield group
 
 
 __all__ = [

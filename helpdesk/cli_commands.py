@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from helpdesk.settings import Settings
+from helpdesk.settings import Settings, load_settings
 from services import catalog, projects
 
 DEMO_SLUG = "demo"
@@ -91,6 +91,7 @@ async def project_create(args: argparse.Namespace) -> dict[str, Any]:
         description=args.description or "",
         slug=args.slug,
         webhook_url=args.webhook_url,
+        allow_private_networks=load_settings().webhook_allow_private_networks,
     )
     return {
         **projects.project_view(project),
@@ -116,7 +117,10 @@ async def project_update(args: argparse.Namespace) -> dict[str, Any]:
         "helpdesk_allow_create",
         "rate_limit",
     )
-    return projects.project_view(await projects.update_project(args.id, **changes))
+    allow = load_settings().webhook_allow_private_networks
+    return projects.project_view(
+        await projects.update_project(args.id, allow_private_networks=allow, **changes)
+    )
 
 
 async def project_list(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from tortoise.expressions import Q, Subquery
 from models import HelpdeskRequest, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.enums import DeliveryStatus, RequestStatus
 from services import clock, idempotency
+from services.outbox import NO_URL
 
 DEFAULT_RETENTION = timedelta(days=7)
 # finished rows (delivered, or given up) are kept this long for `webhooks deliveries` & co.
@@ -46,15 +47,19 @@ async def expire_requests() -> int:
 async def prune_outbox(retention: timedelta = DEFAULT_RETENTION) -> tuple[int, int, int]:
     """Delete finished outbox rows and webhook attempts older than `retention`.
 
-    Pending and disabled (resumable) rows are never touched, whatever their age. Returns
-    (attempts, events, messages) deleted.
+    Pending rows are never touched, whatever their age, nor disabled ones but those closed
+    for want of a webhook URL (no endpoint to resume: without this they pile up forever).
+    Returns (attempts, events, messages) deleted.
     """
     cutoff = clock.now() - retention
     old_attempts = await WebhookAttempt.filter(attempted_at__lt=cutoff).delete()
     # the attempts left are recent: an event that has one is still being looked at
     recent = Subquery(WebhookAttempt.all().values("event_id"))
     events = await (
-        OutboxEvent.filter(status__in=FINISHED, occurred_at__lt=cutoff)
+        OutboxEvent.filter(
+            Q(status__in=FINISHED) | Q(status=DeliveryStatus.DISABLED, last_error=NO_URL),
+            occurred_at__lt=cutoff,
+        )
         .filter(Q(delivered_at=None) | Q(delivered_at__lt=cutoff))
         .exclude(id__in=recent)
         .delete()

@@ -18,6 +18,10 @@ P = ParamSpec("P")
 
 _sequence = itertools.count()
 
+# last_error of an event closed as `disabled` because its project had no webhook URL: nobody
+# to tell, and setting a URL later does not replay it; pruned like delivered events
+NO_URL = "no webhook_url"
+
 TICKET_CREATED = "ticket.created"
 TICKET_REPLIED = "ticket.replied"
 TICKET_STATUS_CHANGED = "ticket.status_changed"

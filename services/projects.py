@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import string
@@ -17,11 +18,14 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
+from delivery.webhook_security import ALLOW_HINT, Resolve, check_destination, system_resolve
 from models import ApiKey, Project
 from services import clock, sql
 from services.errors import HelpdeskDisabled, InvalidApiKey, NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
+
+log = logging.getLogger(__name__)
 
 API_KEY_PREFIX = "hd_live_"
 _ALPHABET = string.ascii_letters + string.digits
@@ -49,6 +53,25 @@ def check_webhook_url(url: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise invalid("webhook_url", "must be an http:// or https:// URL")
+    return url
+
+
+async def check_webhook_destination(
+    url: str | None, *, allow_private_networks: bool, resolve: Resolve = system_resolve
+) -> str | None:
+    """`check_webhook_url`, then the destination rule delivery applies (one rule,
+    `delivery.webhook_security`): unless private networks are allowed, a URL whose host is
+    or resolves to a non-public address is refused now rather than failing at every
+    delivery. A name that does not resolve yet is accepted with a warning (its DNS may come
+    later; delivery checks the addresses again on every connection)."""
+    url = check_webhook_url(url)
+    if url is None or allow_private_networks:
+        return url
+    refusal, warning = await check_destination(url, resolve)
+    if refusal is not None:
+        raise invalid("webhook_url", f"{refusal.removeprefix('refused: ')} ({ALLOW_HINT})")
+    if warning is not None:
+        log.warning("webhook_url accepted: %s", warning)
     return url
 
 
@@ -207,13 +230,16 @@ async def create_project(
     description: str = "",
     slug: str | None = None,
     webhook_url: str | None = None,
+    allow_private_networks: bool = False,
 ) -> tuple[Project, str]:
     name = (name or "").strip()
     if not name:
         raise invalid("name", "is required")
     if len(name) > 200:
         raise invalid("name", "must be at most 200 characters")
-    webhook_url = check_webhook_url(webhook_url)
+    webhook_url = await check_webhook_destination(
+        webhook_url, allow_private_networks=allow_private_networks
+    )
     if slug is not None:
         slug = check_slug(slug)
         if await Project.exists(slug=slug):
@@ -236,8 +262,12 @@ async def create_project(
     return project, api_key
 
 
-async def update_project(project_id: object, **changes: Any) -> Project:
-    """Apply the given settings (keys whose value is None are left alone)."""
+async def update_project(
+    project_id: object, *, allow_private_networks: bool = False, **changes: Any
+) -> Project:
+    """Apply the given settings (keys whose value is None are left alone);
+    `allow_private_networks` is the operator's WEBHOOK_ALLOW_PRIVATE_NETWORKS, for the
+    webhook URL's check."""
     project = await get_project(project_id)
     fields: dict[str, Any] = {}
     for key, value in changes.items():
@@ -248,7 +278,9 @@ async def update_project(project_id: object, **changes: Any) -> Project:
             if not value or len(value) > 200:
                 raise invalid("name", "must be 1-200 characters")
         elif key == "webhook_url":
-            value = check_webhook_url(value)
+            value = await check_webhook_destination(
+                value, allow_private_networks=allow_private_networks
+            )
             fields["webhook_disabled"] = False  # a (re)set URL resumes delivery
         elif key == "rate_limit":
             if value < 0:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, WebhookAttempt
 from models.enums import DeliveryStatus
@@ -69,22 +70,34 @@ async def list_deliveries(
     }
 
 
+REPLAYED = "replay requested"  # the attempt-log line a replay adds
+
+
 async def replay_event(event_id: object) -> dict[str, Any]:
-    """Queue an event again, now, with the full retry schedule; the webhook-id stays the
-    event id, so receivers that already have it can tell it is the same event."""
+    """Queue an event again, now; the webhook-id stays the event id, so receivers that
+    already have it can tell it is the same event. The history stays: `attempts` goes on
+    counting and the log gains a "replay requested" line before the new attempts. A failed
+    replay is retried on the schedule from where its count stands (an event that had used
+    up its schedule gets this one attempt; replay again for another)."""
     event = await OutboxEvent.get_or_none(id=parse_uuid(event_id, what="event"))
     if event is None:
         raise NotFound(f"event {event_id} not found")
-    await OutboxEvent.filter(id=event.id).update(
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=clock.now(),
-        claimed_until=None,
-        delivered_at=None,
-        last_error=None,
-    )
+    now = clock.now()
+    async with in_transaction():
+        await OutboxEvent.filter(id=event.id).update(
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=now,
+            claimed_until=None,
+            delivered_at=None,
+            last_error=None,
+        )
+        await WebhookAttempt.create(event_id=event.id, attempted_at=now, error=REPLAYED)
     await event.refresh_from_db()
-    return event_view(event)
+    return event_view(event, await _log_of(event.id))
+
+
+async def _log_of(event_id: uuid.UUID) -> list[WebhookAttempt]:
+    return list(await WebhookAttempt.filter(event_id=event_id).order_by("attempted_at", "id"))
 
 
 async def rotate_secret(project_id: object) -> dict[str, Any]:

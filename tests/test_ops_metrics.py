@@ -92,7 +92,9 @@ async def test_webhook_deliveries_and_outbox_depth_move(aiohttp_server, project:
     app = web.Application()
     app.router.add_post("/hook", hook)
     server = await aiohttp_server(app)
-    await update_project(project.id, webhook_url=str(server.make_url("/hook")))
+    await update_project(
+        project.id, webhook_url=str(server.make_url("/hook")), allow_private_networks=True
+    )
     for n in range(3):
         await tickets.create_ticket(project, tickets.NewTicket(text=f"Hello {n}"))
     metrics = create_metrics(ttl=3600)

@@ -195,7 +195,9 @@ async def claimed_rows() -> int:
 
 @postgres_only
 async def test_two_workers_deliver_1000_events_once_each(db, receiver, spawn) -> None:
-    project, api_key = await create_project(name="Load", webhook_url=receiver.url)
+    project, api_key = await create_project(
+        name="Load", webhook_url=receiver.url, allow_private_networks=True
+    )
     ids = await make_events(project, 1000, tickets=50)
     first, second = await asyncio.gather(spawn(), spawn())
 
@@ -275,7 +277,9 @@ async def test_kill_9_mid_delivery_then_restart_loses_nothing(db, receiver, spaw
     the platform, not yet recorded): Telegram has no idempotency key to dedupe such a resend.
     """
     async with FakeTelegram() as tg:
-        project, _ = await create_project(name="Crash", webhook_url=receiver.url)
+        project, _ = await create_project(
+            name="Crash", webhook_url=receiver.url, allow_private_networks=True
+        )
         ids = await make_events(project, 600, tickets=20)
         texts = await make_messages(project, chats=40, per_chat=6)  # 240: ~8 s at 30/s
         receiver.delay = 0.15  # ~130 events/s over 20 tickets: mid-delivery at the kill
@@ -354,7 +358,9 @@ class ApiLoad:
 
 @postgres_only
 async def test_sigterm_under_load_exits_0_and_gives_claimed_rows_back(db, receiver, spawn) -> None:
-    project, api_key = await create_project(name="Stop", webhook_url=receiver.url)
+    project, api_key = await create_project(
+        name="Stop", webhook_url=receiver.url, allow_private_networks=True
+    )
     await update_project(project.id, rate_limit=0)  # the load is not about 429s
     ids = await make_events(project, 300, tickets=30)
     receiver.hold_after = 60  # later requests hang: the worker is mid-batch at SIGTERM

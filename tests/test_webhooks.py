@@ -102,7 +102,9 @@ async def receiver(aiohttp_server) -> Receiver:
 
 @pytest.fixture
 async def hooked(project: Project, receiver: Receiver, frozen_clock) -> Project:
-    project = await update_project(project.id, webhook_url=receiver.url)
+    project = await update_project(
+        project.id, webhook_url=receiver.url, allow_private_networks=True
+    )
     receiver.secrets = [project.webhook_secret]
     return project
 
@@ -128,7 +130,9 @@ async def drain(worker: WebhookWorker, clock, *, step: timedelta, rounds: int = 
 
 async def test_signed_request_verifies_with_standardwebhooks(project, receiver, worker):
     # real clock here, so the library's own verify() (with its timestamp check) applies
-    project = await update_project(project.id, webhook_url=receiver.url)
+    project = await update_project(
+        project.id, webhook_url=receiver.url, allow_private_networks=True
+    )
     ticket = await new_ticket(project)
     assert await worker.run_once() == 1
     [request] = receiver.requests
@@ -245,7 +249,9 @@ async def test_410_disables_endpoint_and_reenabling_resumes(hooked, receiver, wo
     frozen_clock.advance(hours=1)
     assert await worker.run_once() == 0  # nothing goes to a disabled endpoint
     assert len(receiver.requests) == 1
-    await update_project(hooked.id, webhook_url=receiver.url)  # the CLI's re-enable path
+    await update_project(
+        hooked.id, webhook_url=receiver.url, allow_private_networks=True
+    )  # the CLI's re-enable path
     await drain(worker, frozen_clock, step=timedelta(seconds=1))
     assert receiver.events_in_order() == ["ticket.created", "ticket.status_changed"]
 
@@ -268,7 +274,9 @@ async def test_project_without_url_closes_events_as_disabled(project, worker, fr
 
 
 async def test_redirects_are_not_followed(hooked, receiver, worker):
-    await update_project(hooked.id, webhook_url=receiver.url.replace("/hook", "/moved"))
+    await update_project(
+        hooked.id, webhook_url=receiver.url.replace("/hook", "/moved"), allow_private_networks=True
+    )
     await new_ticket(hooked)
     await worker.run_once()
     assert receiver.requests == []  # /hook was never reached
@@ -282,7 +290,7 @@ async def test_redirects_are_not_followed(hooked, receiver, worker):
     ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/x"],
 )
 async def test_ssrf_ip_literals_are_refused_and_recorded(project, frozen_clock, url):
-    await update_project(project.id, webhook_url=url)
+    await update_project(project.id, webhook_url=url, allow_private_networks=True)
     await new_ticket(project)
     worker = WebhookWorker(allow_private_networks=False)
     try:
@@ -305,7 +313,11 @@ async def test_ssrf_hostname_resolving_to_private_address_is_refused(
         return ["93.184.216.34", "10.0.0.7"]  # one private address is enough to refuse
 
     port = receiver.url.split(":")[2].split("/")[0]
-    await update_project(project.id, webhook_url=f"http://hooks.example.test:{port}/hook")
+    await update_project(
+        project.id,
+        webhook_url=f"http://hooks.example.test:{port}/hook",
+        allow_private_networks=True,
+    )
     await new_ticket(project)
     worker = WebhookWorker(allow_private_networks=False, resolve=resolve)
     try:
@@ -322,7 +334,11 @@ async def test_allow_private_networks_lets_a_private_hostname_through(
     project, receiver, frozen_clock
 ):
     # with the operator's permission the same kind of URL is delivered
-    await update_project(project.id, webhook_url=receiver.url.replace("127.0.0.1", "localhost"))
+    await update_project(
+        project.id,
+        webhook_url=receiver.url.replace("127.0.0.1", "localhost"),
+        allow_private_networks=True,
+    )
     receiver.secrets = [project.webhook_secret]
     await new_ticket(project)
     worker = WebhookWorker(allow_private_networks=True)
@@ -369,8 +385,13 @@ async def test_replay_sends_again_with_the_same_webhook_id(hooked, receiver, wor
     await worker.run_once()
     assert receiver.accepted == [str(event.id), str(event.id)]
     listing = await webhooks.list_deliveries(hooked.id)
-    assert listing["deliveries"][0]["attempts"] == 1
-    assert len(listing["deliveries"][0]["log"]) == 2
+    # issue 20: the history stays, the count goes on and the log shows the replay
+    assert listing["deliveries"][0]["attempts"] == 2
+    assert [a["error"] for a in listing["deliveries"][0]["log"]] == [
+        None,
+        webhooks.REPLAYED,
+        None,
+    ]
 
 
 async def test_worker_cancelled_mid_batch_loses_nothing_and_sends_nothing_twice(
@@ -502,8 +523,8 @@ async def test_a_failed_group_commit_resends_but_never_loses(
     with pytest.raises(RuntimeError):
         await worker.run_once()  # the 2xx answers of this batch were not booked
     assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() < 8
-    assert await worker.run_once() == 0  # still leased: not sent again at once
-    frozen_clock.advance(minutes=6)  # the lease runs out: sent again, same webhook-id
+    # issue 20: given back at once, not after the lease: sent again now, same webhook-id
+    assert await OutboxEvent.filter(claimed_until__not_isnull=True).count() == 0
     await drain(worker, frozen_clock, step=timedelta(minutes=6))
     events = await OutboxEvent.all()
     assert all(e.status == DeliveryStatus.DELIVERED for e in events)
