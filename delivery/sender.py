@@ -28,6 +28,7 @@ from delivery.text import Measure, next_chunk
 from helpdesk.logging_setup import bound as log_context
 from models import OutboundMessage
 from services import outbound, subscribers
+from services.outages import log_worker_failure, worker_outage
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ class MessengerSender:
         self.lease = lease
         self.poll_interval = poll_interval
         self.name = f"sender:{platform.channel}"
+        self._outage = worker_outage(self.name)  # the database down: logged at start and end
         self._rng = rng or random.Random()
         self._handlers: dict[str, Handler] = {}
         self._sent_hooks: dict[str, SentHook] = {}
@@ -249,9 +251,11 @@ class MessengerSender:
                 if in_flight < self.batch_size:
                     try:
                         groups = await self._claim(self.batch_size - in_flight, set(active))
-                    except Exception:
-                        log.exception("%s: claim failed", self.name)
+                    except Exception as error:
+                        log_worker_failure(self._outage, error, log, f"{self.name}: claim failed")
                         groups = {}
+                    else:
+                        self._outage.success()
                     for chat_id, rows in groups.items():
                         claimed += len(rows)
                         task = asyncio.create_task(self._send_group(rows))

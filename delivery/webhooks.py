@@ -52,6 +52,7 @@ from delivery.webhook_security import (
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import clock, delivery_queue, sql
+from services.outages import log_worker_failure, worker_outage
 from services.outbox import NO_URL, encode_body
 
 log = logging.getLogger(__name__)
@@ -300,6 +301,7 @@ class WebhookWorker:
         rng: random.Random | None = None,
     ) -> None:
         self.allow_private_networks = allow_private_networks
+        self._outage = worker_outage(self.name)  # the database down: logged at start and end
         self.batch_size = batch_size
         self.lease = lease
         self.poll_interval = poll_interval
@@ -385,10 +387,12 @@ class WebhookWorker:
 
     async def _batch_or_nothing(self) -> int:
         try:
-            return await self.run_once()
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("webhook batch failed")
+            attempted = await self.run_once()
+        except Exception as error:  # a database hiccup must not end the worker
+            log_worker_failure(self._outage, error, log, "webhook batch failed")
             return 0
+        self._outage.success()
+        return attempted
 
     # -- one batch -----------------------------------------------------------------------
     async def run_once(self) -> int:

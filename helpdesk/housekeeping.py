@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from services.housekeeping import run_housekeeping
+from services.outages import log_worker_failure, worker_outage
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class Housekeeper:
     def __init__(self, retention: timedelta, interval: float = DEFAULT_INTERVAL) -> None:
         self.retention = retention
         self.interval = interval
+        self.outage = worker_outage(self.name)
 
     async def run_once(self) -> int:
         report = await run_housekeeping(self.retention)
@@ -32,7 +34,9 @@ class Housekeeper:
         while not stop.is_set():
             try:
                 await self.run_once()
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("housekeeping failed")
+            except Exception as error:  # a database hiccup must not end the worker
+                log_worker_failure(self.outage, error, log, "housekeeping failed")
+            else:
+                self.outage.success()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)

@@ -1,6 +1,7 @@
 """Dependency outages: which errors mean "the database is unreachable", and logging an outage
 once when it starts and once when it ends (with how many requests failed meanwhile) instead of
-a traceback per failed request. The API's error middleware uses both; a worker can too."""
+a traceback per failed request (or per failed worker step). The API's error middleware and the
+background workers use both."""
 
 from __future__ import annotations
 
@@ -62,8 +63,16 @@ def is_database_unavailable(error: BaseException) -> bool:
 class Outage:
     """One dependency's state as this process sees it: up, or down since a moment."""
 
-    def __init__(self, dependency: str) -> None:
+    def __init__(
+        self,
+        dependency: str,
+        *,
+        failing: str = "requests",
+        meanwhile: str = "requests answer 503 until it is back",
+    ) -> None:
         self.dependency = dependency
+        self.failing = failing  # what fails while it is down, for the closing line
+        self.meanwhile = meanwhile  # what happens until it is back, for the opening line
         self.down_since: float | None = None
         self.failed = 0
 
@@ -73,8 +82,8 @@ class Outage:
         if self.down_since is None:
             self.down_since = time.monotonic()
             log.error(
-                "%s unavailable (%s: %s); requests answer 503 until it is back",
-                self.dependency, type(error).__name__, str(error)[:200],
+                "%s unavailable (%s: %s); %s",
+                self.dependency, type(error).__name__, str(error)[:200], self.meanwhile,
             )
 
     def success(self) -> None:
@@ -83,7 +92,25 @@ class Outage:
             return
         lasted = time.monotonic() - self.down_since
         log.warning(
-            "%s available again after %.1f s; %d requests failed meanwhile",
-            self.dependency, lasted, self.failed,
+            "%s available again after %.1f s; %d %s failed meanwhile",
+            self.dependency, lasted, self.failed, self.failing,
         )
         self.down_since, self.failed = None, 0
+
+
+def worker_outage(worker: str) -> Outage:
+    """The database as one background worker sees it."""
+    return Outage(
+        f"database ({worker})", failing="attempts", meanwhile=f"{worker} waits and tries again"
+    )
+
+
+def log_worker_failure(
+    outage: Outage, error: BaseException, logger: logging.Logger, what: str
+) -> None:
+    """A worker's step failed (call it in the `except` block): an unreachable database is one
+    outage, logged when it starts and when it ends; anything else keeps its traceback."""
+    if is_database_unavailable(error):
+        outage.failure(error)
+    else:
+        logger.exception(what)
