@@ -138,7 +138,7 @@ async def test_max_long_polling_handles_a_redelivered_message_once(
                 chat, chat, buttons_of(screen)[0]["payload"], mid=screen["body"]["mid"]
             )
             mx.push_update(press)
-            await mx.wait_until(lambda: len(mx.calls_to("POST /answers")) >= answered)
+            await mx.wait_until(lambda n=answered: len(mx.calls_to("POST /answers")) >= n)
             screen = mx.messages_in(chat)[-1]
         hello = mx.updates.message_created(chat, chat, "Where is my parcel?")
         mx.push_update(hello)
