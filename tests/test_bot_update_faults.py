@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -118,6 +119,10 @@ async def test_telegram_webhook_answers_503_for_a_locked_database_then_takes_the
         assert len(tg.successful_sends(TG_CHAT)) == 1, tg.sent_texts(TG_CHAT)
 
 
+def answered_at_least(mx: FakeMax, count: int) -> Callable[[], bool]:
+    return lambda: len(mx.calls_to("POST /answers")) >= count
+
+
 async def test_max_long_polling_handles_a_redelivered_message_once(
     aiohttp_client: Any, db: str, project: Any
 ) -> None:
@@ -138,7 +143,7 @@ async def test_max_long_polling_handles_a_redelivered_message_once(
                 chat, chat, buttons_of(screen)[0]["payload"], mid=screen["body"]["mid"]
             )
             mx.push_update(press)
-            await mx.wait_until(lambda n=answered: len(mx.calls_to("POST /answers")) >= n)
+            await mx.wait_until(answered_at_least(mx, answered))
             screen = mx.messages_in(chat)[-1]
         hello = mx.updates.message_created(chat, chat, "Where is my parcel?")
         mx.push_update(hello)
@@ -156,11 +161,11 @@ async def test_max_long_polling_handles_a_redelivered_message_once(
 
         await mx.wait_until(lambda: draft_screen() is not None, timeout=10)
         await asyncio.sleep(0.3)  # the last update's screen
-        screen = draft_screen()
-        assert screen is not None
-        [send] = [b for b in buttons_of(screen) if "Send" in b["text"]]
+        draft = draft_screen()
+        assert draft is not None
+        [send] = [b for b in buttons_of(draft) if "Send" in b["text"]]
         mx.push_update(
-            mx.updates.message_callback(chat, chat, send["payload"], mid=screen["body"]["mid"])
+            mx.updates.message_callback(chat, chat, send["payload"], mid=draft["body"]["mid"])
         )
         for _ in range(100):
             ticket = await Ticket.get_or_none(project_id=project.id, customer_chat_id=chat)
