@@ -320,7 +320,10 @@ class BotRuntime(ABC):
 
 
 def _one_line(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}".replace("\n", " ")[:300]
+    """What failed, in one line: the network error an SDK wrapped (maxapi's own text is
+    Russian) rather than the wrapper."""
+    cause = error.__cause__ or error
+    return f"{type(cause).__name__}: {cause}".replace("\n", " ")[:300]
 
 
 def _delays(delays: Sequence[float]) -> Iterator[float]:

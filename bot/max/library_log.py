@@ -17,23 +17,41 @@ from bot.runtime_base import note_retryable
 log = logging.getLogger("bot.max")
 
 LIBRARY_LOGGERS = ("bot", "connection", "dispatcher", "backoff")
-# maxapi's texts → ours (same arguments); None: per-attempt chatter, kept at DEBUG only
-TRANSLATIONS: dict[str, str | None] = {
-    "Ошибка соединения (%s), попытка %d, жду %.1fс": None,
-    "Серверная ошибка %d, попытка %d, жду %.1fс": None,
-    "Ошибка подключения при получении обновлений: %r, жду %s секунд": (
-        "MAX long polling: cannot reach the API (%r); trying again in %s s"
+# the start of maxapi's texts → ours (taking the same arguments); None: chatter (each
+# attempt, each update, each stop), kept at DEBUG only
+TRANSLATIONS: tuple[tuple[str, str | None], ...] = (
+    ("Ошибка соединения (", None),
+    ("Серверная ошибка ", None),
+    ("Обработано: ", None),
+    ("Проигнорировано: ", None),
+    ("Зарегистрировано ", None),
+    ("Останавливаю polling", None),
+    ("Polling остановлен", None),
+    ("Цикл polling завершился с ошибкой", None),  # our polling loop said it already
+    ("Ожидаю завершения ", None),
+    ("Все фоновые задачи завершены", None),
+    (
+        "Ошибка подключения при получении обновлений",
+        "MAX long polling: cannot reach the API (%r); trying again in %s s",
     ),
-    "Ошибка при получении обновлений: %r, жду %s секунд": (
-        "MAX long polling: GET /updates failed (%r); trying again in %s s"
+    (
+        "Ошибка при получении обновлений",
+        "MAX long polling: GET /updates failed (%r); trying again in %s s",
     ),
-    "Неожиданная ошибка при получении обновлений: %r": "MAX long polling: GET /updates failed (%r)",
-    "Общая ошибка при обработке событий: %r, жду %s секунд": (
-        "MAX long polling: a batch of updates failed (%r); it comes again in %s s"
+    ("Неожиданная ошибка при получении обновлений", "MAX long polling: GET /updates failed (%r)"),
+    (
+        "Общая ошибка при обработке событий",
+        "MAX long polling: a batch of updates failed (%r); it comes again in %s s",
     ),
-    "Ошибка подключения, жду %s секунд": "MAX long polling: cannot reach the API; again in %s s",
-    "Неверный токен! Останавливаю polling": "MAX_BOT_TOKEN was refused; long polling stops",
-}
+    ("Ошибка подключения, жду", "MAX long polling: cannot reach the API; trying again in %s s"),
+    ("Неверный токен", "MAX_BOT_TOKEN was refused; long polling stops"),
+    ("Бот: @", "MAX bot @%s (%s, id %s)"),
+    ("БОТ ИГНОРИРУЕТ POLLING", "MAX sends no updates to long polling while webhooks are set: %s"),
+    ("Ошибка при обработке события: router_id", "MAX update failed: router %s | %s | %r"),
+    ("Ошибка при обработке события", "MAX update failed: %s | %r"),
+    ("Ошибка в обработчике ошибки", "MAX error handler failed: %r (handling %r)"),
+    ("Ошибка в обработчике", "MAX update handler failed: %s"),
+)
 
 
 class LibraryLogFilter(logging.Filter):
@@ -44,11 +62,13 @@ class LibraryLogFilter(logging.Filter):
         if record.name == "backoff":
             # each attempt, and "giving up": the failure reaches our code as an exception
             return log.isEnabledFor(logging.DEBUG)
-        if isinstance(record.msg, str) and record.msg in TRANSLATIONS:
-            english = TRANSLATIONS[record.msg]
-            if english is None:
-                return log.isEnabledFor(logging.DEBUG)
-            record.msg = english
+        if isinstance(record.msg, str):
+            for russian, english in TRANSLATIONS:
+                if record.msg.startswith(russian):
+                    if english is None:
+                        return log.isEnabledFor(logging.DEBUG)
+                    record.msg = english
+                    break
         return True
 
 
