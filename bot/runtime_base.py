@@ -41,6 +41,7 @@ Run = Callable[[web.Application, Any, Any, Any], AbstractAsyncContextManager[Non
 RETRY_DELAYS = (0.25, 1.0, 3.0)
 # a polling loop that could not start (the messenger unreachable) tries again this often
 RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+GETME_START_SECONDS = 2.0  # getMe at start; it is tried again in the background after that
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
@@ -246,32 +247,36 @@ class BotRuntime(ABC):
                 await self.stop(dp, bot)
             app.pop(self.webhook_key, None)
 
-    async def _learn_username(self, bot: Any, resources: Any, quiet: bool = False) -> bool:
+    async def _learn_username(self, bot: Any, resources: Any) -> bool:
         """Deep links need the bot's username: the messenger knows it (getMe), the setting
-        is what is used until then. False when getMe failed."""
-        setting = f"{self.platform.upper()}_BOT_USERNAME"
-        configured = self.setting(resources.settings, "bot_username")
+        is what is used until then. False (said in the log) when getMe failed; it is not
+        waited for longer than `GETME_START_SECONDS`, so that start (and a stop signalled
+        during it) is not held by an SDK's own retries."""
         try:
-            me = await bot.get_me()
+            await asyncio.wait_for(self._get_me(bot, resources), GETME_START_SECONDS)
+            return True
         except Exception as exc:  # the messenger unreachable at start
-            if quiet:
-                return False
+            setting = f"{self.platform.upper()}_BOT_USERNAME"
+            configured = self.setting(resources.settings, "bot_username")
+            reason = _one_line(exc) if str(exc) else f"no answer in {GETME_START_SECONDS:.0f} s"
             if configured:
                 log.warning(
                     "%s getMe failed (%s); deep links use %s=%s",
-                    self.platform, _one_line(exc), setting, configured,
+                    self.platform, reason, setting, configured,
                 )
             else:
                 log.warning(
                     "%s getMe failed (%s); deep links are unavailable until it succeeds "
                     "(set %s to have them at once)",
-                    self.platform, _one_line(exc), setting,
+                    self.platform, reason, setting,
                 )
             return False
+
+    async def _get_me(self, bot: Any, resources: Any) -> None:
+        me = await bot.get_me()
+        username = me.username or self.setting(resources.settings, "bot_username")
         links = {"telegram": resources.links.telegram, "max": resources.links.max}
-        username = me.username or configured
         resources.links = BotLinks(**{**links, self.platform: username})
-        return True
 
     async def _learn_username_later(
         self, bot: Any, resources: Any, stopping: asyncio.Event
@@ -279,9 +284,12 @@ class BotRuntime(ABC):
         for delay in _delays(RESTART_DELAYS):
             if await _stopped_within(stopping, delay):
                 return
-            if await self._learn_username(bot, resources, quiet=True):
-                log.info("%s getMe succeeded: deep links are available", self.platform)
-                return
+            try:
+                await self._get_me(bot, resources)
+            except Exception:
+                continue
+            log.info("%s getMe succeeded: deep links are available", self.platform)
+            return
 
     async def _keep_polling(
         self, dp: Any, bot: Any, resources: Any, stopping: asyncio.Event
