@@ -256,6 +256,10 @@ class BotRuntime(ABC):
             await asyncio.wait_for(self._get_me(bot, resources), GETME_START_SECONDS)
             return True
         except Exception as exc:  # the messenger unreachable at start
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                # stopped while starting: an SDK turned the cancellation into its own error
+                raise asyncio.CancelledError from exc
             setting = f"{self.platform.upper()}_BOT_USERNAME"
             configured = self.setting(resources.settings, "bot_username")
             reason = _one_line(exc) if str(exc) else f"no answer in {GETME_START_SECONDS:.0f} s"
