@@ -219,12 +219,14 @@ class BotRuntime(ABC):
         self.observe(dp, resources.extras.get("metrics"))
         stopping = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
-        if not await self._learn_username(bot, resources):
-            learn = self._learn_username_later(bot, resources, stopping)
+        url = self.setting(settings, "webhook_url")
+        # polling starts with no call to the messenger: a stop signalled during start leaves
+        # aiohttp's cleanup contexts unclosed (tracebacks at exit), so the shorter the better
+        if not url or not await self._learn_username(bot, resources):
+            learn = self._learn_username_later(bot, resources, stopping, first=not url)
             tasks.append(asyncio.create_task(learn, name=f"{self.platform}-getme"))
         polling: asyncio.Task[None] | None = None
         try:
-            url = self.setting(settings, "webhook_url")
             if url:
                 configured = self.setting(settings, "webhook_secret")
                 secret = configured.get_secret_value() if configured else None
@@ -283,8 +285,10 @@ class BotRuntime(ABC):
         resources.links = BotLinks(**{**links, self.platform: username})
 
     async def _learn_username_later(
-        self, bot: Any, resources: Any, stopping: asyncio.Event
+        self, bot: Any, resources: Any, stopping: asyncio.Event, first: bool
     ) -> None:
+        if first and await self._learn_username(bot, resources):
+            return
         for delay in _delays(RESTART_DELAYS):
             if await _stopped_within(stopping, delay):
                 return

@@ -102,3 +102,35 @@ def test_max_token_without_network_logs_english_and_stops_cleanly(tmp_path):
     assert not CYRILLIC.search(err), err
     assert "deep links are unavailable until it succeeds" in err and "set MAX_BOT_USERNAME" in err
     assert took < 8
+
+
+def test_a_stop_during_start_leaves_no_traceback(tmp_path):
+    """SIGTERM right after the bots began starting (aiohttp then never runs the cleanup
+    contexts that did start): polling makes no call to the messenger during start."""
+    api = f"http://127.0.0.1:{closed_port()}"
+    env = base_env(tmp_path)
+    env.pop("REDIS_URL", None)
+    env["DATABASE_URL"] = f"sqlite://{tmp_path / 'start.sqlite3'}"
+    env.update(
+        TELEGRAM_BOT_TOKEN="123456:AAAA-well-formed", TELEGRAM_API_BASE=api,
+        MAX_BOT_TOKEN="max-well-formed", MAX_API_BASE=api,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpdesk", "serve", "--migrate", "--port", str(free_port())],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # the first bot line: the process is inside the bots' start
+        seen.append(line)
+        if "telegram" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, rest = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = "".join(seen) + rest
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Event loop is closed" not in err, err
