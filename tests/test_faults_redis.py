@@ -146,3 +146,38 @@ async def test_readyz_says_redis_is_not_configured(db: str, aiohttp_client: Any)
         "status": "ready", "checks": {"database": True, "redis": "not configured"}
     }
     await client.close()
+
+
+@needs_redis_server
+async def test_a_bot_update_is_answered_503_quickly_while_redis_is_stopped(
+    own_redis: tuple[str, subprocess.Popen[bytes]], db: str, project: Any, aiohttp_client: Any
+) -> None:
+    """The bot needs Redis (its dialog state, the record of updates handled): the webhook
+    answers 503 at once, Telegram redelivers, and the redelivery is handled once Redis is
+    back."""
+    from helpdesk.app import create_app
+    from tests.fakes.telegram import FakeTelegram
+
+    url, proc = own_redis
+    path, secret, chat = "/bot/telegram/webhook", "s3cret", 7401
+    async with FakeTelegram() as tg:
+        settings = make_settings(
+            database_url=db, redis_url=url,
+            telegram_bot_token="123456:ABC", telegram_api_base=tg.base_url,
+            telegram_webhook_url="https://helpdesk.example" + path,
+            telegram_webhook_secret=secret,
+        )
+        client = await aiohttp_client(create_app(settings, role="bots"))
+        start = tg.updates.message(chat, chat, f"/start help_{project.slug}")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            response, took = await timed(client.post(path, json=start, headers=headers))
+            assert response.status == 503
+            assert took < 2, took
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        assert tg.successful_sends(chat) == []
+        assert (await client.post(path, json=start, headers=headers)).status == 200
+        assert len(tg.successful_sends(chat)) == 1
+        await client.close()
