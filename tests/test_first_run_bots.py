@@ -43,9 +43,11 @@ def test_unreachable_postgres_is_one_line_naming_database_url(tmp_path, command)
     assert took < 20
 
 
-def serve_and_stop(tmp_path: Path, env_update: dict[str, str], run_for: float) -> tuple[str, float]:
-    """`helpdesk serve --migrate` on SQLite for `run_for` seconds after it announced itself,
-    then SIGTERM: (stderr, seconds the stop took)."""
+def serve_and_stop(
+    tmp_path: Path, env_update: dict[str, str], run_for: float, until: str
+) -> tuple[str, float]:
+    """`helpdesk serve --migrate` on SQLite for `run_for` seconds after it announced itself
+    and logged `until`, then SIGTERM: (stderr, seconds the stop took)."""
     env = base_env(tmp_path)
     env.pop("REDIS_URL", None)
     env["DATABASE_URL"] = f"sqlite://{tmp_path / 'bots.sqlite3'}"
@@ -63,9 +65,10 @@ def serve_and_stop(tmp_path: Path, env_update: dict[str, str], run_for: float) -
         if not line:
             break
         lines.append(line)
-        if "helpdesk serving" in line:
+        logged = "".join(lines)
+        if "helpdesk serving" in logged and until in logged:
             break
-    assert any("helpdesk serving" in line for line in lines), "".join(lines)
+    assert "helpdesk serving" in "".join(lines) and until in "".join(lines), "".join(lines)
     time.sleep(run_for)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -85,6 +88,7 @@ def test_telegram_token_without_network_says_what_is_missing_and_stops_cleanly(t
         tmp_path,
         {"TELEGRAM_BOT_TOKEN": "123456:AAAA-well-formed", "TELEGRAM_API_BASE": api},
         run_for=2,
+        until="telegram polling could not start",
     )
     assert "Traceback" not in err and "Event loop is closed" not in err, err
     assert "deep links are unavailable until it succeeds" in err
@@ -96,7 +100,10 @@ def test_telegram_token_without_network_says_what_is_missing_and_stops_cleanly(t
 def test_max_token_without_network_logs_english_and_stops_cleanly(tmp_path):
     api = f"http://127.0.0.1:{closed_port()}"
     err, took = serve_and_stop(
-        tmp_path, {"MAX_BOT_TOKEN": "max-well-formed", "MAX_API_BASE": api}, run_for=5
+        tmp_path,
+        {"MAX_BOT_TOKEN": "max-well-formed", "MAX_API_BASE": api},
+        run_for=3,
+        until="max polling could not start",
     )
     assert "Traceback" not in err and "Event loop is closed" not in err, err
     assert not CYRILLIC.search(err), err
