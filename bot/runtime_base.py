@@ -5,6 +5,11 @@ is set, else by polling), a workers-only process builds the bot and its dispatch
 delivery hooks and takes none. Either way a bot without a token is not started, and on stop
 the updates stop first, then what the bot built closes (its session last). A `BotRuntime`
 subclass says how its messenger builds, starts and stops; this module runs both the same way.
+
+An update is never dropped on a retryable error (`is_retryable`: the database locked or
+unreachable, Redis not answering): in webhook mode the messenger gets a 503 and redelivers,
+in polling mode the handler runs again a few times (`handle_once`). Both intake modes skip
+an update already handled (services/seen_updates.py).
 """
 
 from __future__ import annotations
@@ -12,20 +17,136 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
+import redis.exceptions
 from aiohttp import web
+from tortoise.exceptions import DBConnectionError
 
 from services.requests import BotLinks
+from services.seen_updates import SeenUpdates
 
 log = logging.getLogger(__name__)
 
 BotCtx = Callable[[web.Application], AbstractAsyncContextManager[None]]
 # what runs inside a built bot's context: (app, resources, dispatcher, bot)
 Run = Callable[[web.Application, Any, Any, Any], AbstractAsyncContextManager[None]]
+
+# polling: a retryable failure is tried again after each of these pauses, then given up
+RETRY_DELAYS = (0.25, 1.0, 3.0)
+# a polling loop that could not start (the messenger unreachable) tries again this often
+RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+GETME_START_SECONDS = 2.0  # getMe at start; it is tried again in the background after that
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it wraps (chained, or passed as the first argument as Tortoise
+    does with the driver's error)."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending and len(seen) < 16:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__]
+        if current.args and isinstance(current.args[0], BaseException):
+            linked.append(current.args[0])
+        pending.extend(e for e in linked if e is not None)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """The one rule, for both bots, of an update that may succeed when handled again: the
+    database locked (SQLite) or unreachable, Redis (FSM, the store of updates handled) not
+    answering. Anything else is a bug or a lasting state and is not retried."""
+    for cause in _causes(error):
+        if isinstance(cause, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            return True
+        if isinstance(cause, DBConnectionError):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) or type(cause).__name__ in (
+            "OperationalError",
+            "TransactionManagementError",
+        ):
+            if str(cause).lower().startswith(_SQLITE_BUSY):
+                return True
+        module = type(cause).__module__
+        if module.startswith("asyncpg") and type(cause).__name__ in (
+            "ConnectionDoesNotExistError",
+            "PostgresConnectionError",
+            "CannotConnectNowError",
+            "TooManyConnectionsError",
+            "ConnectionFailureError",
+            "ClientCannotConnectError",
+        ):
+            return True
+    return False
+
+
+# the retryable failure an SDK swallowed while handling the current update (maxapi's
+# dispatcher catches every error itself): set by `reporting_failures`, filled by
+# `note_retryable`
+_swallowed: ContextVar[list[BaseException] | None] = ContextVar("swallowed", default=None)
+
+
+def note_retryable(error: BaseException) -> bool:
+    """For an SDK's error path: True when `error` is retryable — then it is remembered so
+    that the update is handled again (or answered 503) instead of counted as done."""
+    if not is_retryable(error):
+        return False
+    swallowed = _swallowed.get()
+    if swallowed is not None:
+        swallowed.append(error)
+    return True
+
+
+async def reporting_failures(handle: Callable[[], Awaitable[Any]]) -> Any:
+    """Runs `handle`, raising the retryable error it swallowed (see `note_retryable`)."""
+    swallowed: list[BaseException] = []
+    token = _swallowed.set(swallowed)
+    try:
+        result = await handle()
+    finally:
+        _swallowed.reset(token)
+    if swallowed:
+        raise swallowed[0]
+    return result
+
+
+async def handle_once(
+    seen: SeenUpdates | None,
+    key: str | int | None,
+    handle: Callable[[], Awaitable[Any]],
+    delays: Sequence[float] = (),
+) -> bool:
+    """Handles an update unless it was handled already (then False). A retryable failure
+    is tried again after each of `delays`; the last failure is raised with the update
+    released from `seen`, so that a redelivery gets through."""
+    for delay in (*delays, None):
+        claimed = False
+        try:
+            if seen is not None and key is not None:
+                if not await seen.claim(key):
+                    return False
+                claimed = True
+            await handle()
+            return True
+        except Exception as error:
+            if claimed and seen is not None and key is not None:
+                with contextlib.suppress(Exception):  # Redis may be what failed
+                    await seen.release(key)
+            if delay is None or not is_retryable(error):
+                raise
+            log.debug("update %s failed (%s); trying again in %.2f s", key, error, delay)
+        await asyncio.sleep(delay)
+    raise AssertionError("unreachable")  # the last round returns or raises
 
 
 class BotRuntime(ABC):
@@ -78,8 +199,9 @@ class BotRuntime(ABC):
         """Tells the messenger where to post updates."""
 
     @abstractmethod
-    async def poll(self, dp: Any, bot: Any) -> None:
-        """Polls for updates until the dispatcher is stopped."""
+    async def poll(self, dp: Any, bot: Any, resources: Any) -> None:
+        """Polls for updates until the dispatcher is stopped, each handled once (`handle_once`
+        with `RETRY_DELAYS`)."""
 
     @contextlib.asynccontextmanager
     async def deliver_only(
@@ -95,12 +217,16 @@ class BotRuntime(ABC):
         """The bots role: by webhook when its URL is set, else by polling."""
         settings = resources.settings
         self.observe(dp, resources.extras.get("metrics"))
-        username = await self._username(bot, self.setting(settings, "bot_username"))
-        links = {"telegram": resources.links.telegram, "max": resources.links.max}
-        resources.links = BotLinks(**{**links, self.platform: username})
+        stopping = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        url = self.setting(settings, "webhook_url")
+        # polling starts with no call to the messenger: a stop signalled during start leaves
+        # aiohttp's cleanup contexts unclosed (tracebacks at exit), so the shorter the better
+        if not url or not await self._learn_username(bot, resources):
+            learn = self._learn_username_later(bot, resources, stopping, first=not url)
+            tasks.append(asyncio.create_task(learn, name=f"{self.platform}-getme"))
         polling: asyncio.Task[None] | None = None
         try:
-            url = self.setting(settings, "webhook_url")
             if url:
                 configured = self.setting(settings, "webhook_secret")
                 secret = configured.get_secret_value() if configured else None
@@ -108,29 +234,93 @@ class BotRuntime(ABC):
                 app[self.webhook_key] = self.webhook(dp, bot, resources, secret)
                 await self.subscribe(dp, bot, url, secret)
             else:
-                polling = asyncio.create_task(self.poll(dp, bot), name=f"{self.platform}-polling")
+                keep = self._keep_polling(dp, bot, resources, stopping)
+                polling = asyncio.create_task(keep, name=f"{self.platform}-polling")
             yield
         finally:
+            stopping.set()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if polling is not None:
                 await self._stop_polling(dp, polling)
             else:
                 await self.stop(dp, bot)
             app.pop(self.webhook_key, None)
 
-    async def _username(self, bot: Any, configured: str | None) -> str | None:
-        """Deep links need the bot's username; the messenger knows it, the setting is a
-        fallback."""
+    async def _learn_username(self, bot: Any, resources: Any) -> bool:
+        """Deep links need the bot's username: the messenger knows it (getMe), the setting
+        is what is used until then. False (said in the log) when getMe failed; it is not
+        waited for longer than `GETME_START_SECONDS`, so that start (and a stop signalled
+        during it) is not held by an SDK's own retries."""
         try:
-            me = await bot.get_me()
-        except Exception as exc:  # network down at start: links fall back to the setting
-            log.warning(
-                "%s getMe failed (%s); using %s_BOT_USERNAME",
-                self.platform,
-                exc,
-                self.platform.upper(),
-            )
-            return configured
-        return me.username or configured
+            await asyncio.wait_for(self._get_me(bot, resources), GETME_START_SECONDS)
+            return True
+        except Exception as exc:  # the messenger unreachable at start
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                # stopped while starting: an SDK turned the cancellation into its own error
+                raise asyncio.CancelledError from exc
+            setting = f"{self.platform.upper()}_BOT_USERNAME"
+            configured = self.setting(resources.settings, "bot_username")
+            reason = _one_line(exc) if str(exc) else f"no answer in {GETME_START_SECONDS:.0f} s"
+            if configured:
+                log.warning(
+                    "%s getMe failed (%s); deep links use %s=%s",
+                    self.platform, reason, setting, configured,
+                )
+            else:
+                log.warning(
+                    "%s getMe failed (%s); deep links are unavailable until it succeeds "
+                    "(set %s to have them at once)",
+                    self.platform, reason, setting,
+                )
+            return False
+
+    async def _get_me(self, bot: Any, resources: Any) -> None:
+        me = await bot.get_me()
+        username = me.username or self.setting(resources.settings, "bot_username")
+        links = {"telegram": resources.links.telegram, "max": resources.links.max}
+        resources.links = BotLinks(**{**links, self.platform: username})
+
+    async def _learn_username_later(
+        self, bot: Any, resources: Any, stopping: asyncio.Event, first: bool
+    ) -> None:
+        if first and await self._learn_username(bot, resources):
+            return
+        for delay in _delays(RESTART_DELAYS):
+            if await _stopped_within(stopping, delay):
+                return
+            try:
+                await self._get_me(bot, resources)
+            except Exception:
+                continue
+            log.info("%s getMe succeeded: deep links are available", self.platform)
+            return
+
+    async def _keep_polling(
+        self, dp: Any, bot: Any, resources: Any, stopping: asyncio.Event
+    ) -> None:
+        """Polls; a start that fails (the messenger unreachable) is tried again until the
+        bot stops, said once in the log instead of a traceback at stop."""
+        failed = False
+        for delay in _delays(RESTART_DELAYS):
+            try:
+                await self.poll(dp, bot, resources)
+                return
+            except Exception as exc:
+                if stopping.is_set():
+                    return
+                level = logging.DEBUG if failed else logging.WARNING
+                log.log(
+                    level,
+                    "%s polling could not start (%s); trying again every %.0f s at most",
+                    self.platform, _one_line(exc), RESTART_DELAYS[-1],
+                )
+                failed = True
+            if await _stopped_within(stopping, delay):
+                return
 
     async def _stop_polling(self, dp: Any, task: asyncio.Task[None]) -> None:
         with contextlib.suppress(RuntimeError):  # not started yet (stopped right after start)
@@ -143,6 +333,26 @@ class BotRuntime(ABC):
                 await task
         except Exception:
             log.exception("%s polling stopped with an error", self.platform)
+
+
+def _one_line(error: BaseException) -> str:
+    """What failed, in one line: the network error an SDK wrapped (maxapi's own text is
+    Russian) rather than the wrapper."""
+    cause = error.__cause__ or error
+    return f"{type(cause).__name__}: {cause}".replace("\n", " ")[:300]
+
+
+def _delays(delays: Sequence[float]) -> Iterator[float]:
+    """The delays, then the last one forever."""
+    yield from delays
+    while True:
+        yield delays[-1]
+
+
+async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+    return stopping.is_set()
 
 
 def setup_bot(app: web.Application, resources_key: web.AppKey[Any], runtime: BotRuntime) -> None:

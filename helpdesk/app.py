@@ -40,7 +40,7 @@ async def readyz(request: web.Request) -> web.Response:
         "database": await database_reachable(),
         "redis": await redis_reachable(resources.redis),
     }
-    ready = all(checks.values())
+    ready = all(value is not False for value in checks.values())
     return web.json_response(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sqlite3
 from typing import Any
@@ -60,6 +62,40 @@ def check_sqlite_file(database_url: str) -> None:
         ) from None
 
 
+POSTGRES_CONNECT_TIMEOUT = 5.0  # seconds: a host that drops packets says so this soon
+
+
+async def check_postgres_server(database_url: str) -> None:
+    """Refuse, in one line naming DATABASE_URL and the server, a PostgreSQL server that does
+    not accept connections (asyncpg's `[Errno 111] Connect call failed` named neither)."""
+    config = expand_db_url(_postgres_scheme(database_url))
+    if config["engine"] != ASYNCPG_ENGINE:
+        return
+    host = config["credentials"].get("host") or "127.0.0.1"
+    port = int(config["credentials"].get("port") or 5432)
+    if str(host).startswith("/"):  # a Unix socket directory: asyncpg reports it well enough
+        return
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port), POSTGRES_CONNECT_TIMEOUT
+        )
+    except (OSError, TimeoutError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else None
+        raise SettingsError(
+            f"DATABASE_URL: cannot connect to PostgreSQL at {host}:{port} "
+            f"({reason or type(error).__name__}); is the server running?"
+        ) from None
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+
+
+async def check_database(database_url: str) -> None:
+    """The database DATABASE_URL names can be opened: else one line naming the setting."""
+    check_sqlite_file(database_url)
+    await check_postgres_server(database_url)
+
+
 def _postgres_scheme(database_url: str) -> str:
     if database_url.startswith("postgresql://"):
         return "postgres://" + database_url.removeprefix("postgresql://")
@@ -86,7 +122,7 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_U
 
 
 async def open_database(database_url: str) -> None:
-    check_sqlite_file(database_url)
+    await check_database(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
@@ -99,7 +135,7 @@ async def pending_migrations(database_url: str) -> list[str]:
     from tortoise.connection import get_connection
     from tortoise.migrations.executor import MigrationExecutor
 
-    check_sqlite_file(database_url)
+    await check_database(database_url)
     config = tortoise_config(database_url)
     await Tortoise.init(config=config)
     try:

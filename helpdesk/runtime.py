@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +24,8 @@ if TYPE_CHECKING:  # the SDKs are imported only by a process that runs their bot
 
     from helpdesk.workers import Delivery
 
+log = logging.getLogger(__name__)
+REDIS_WATCH_SECONDS = 1.0  # how often a process checks that Redis answers
 
 @dataclass
 class Bots:
@@ -50,15 +55,22 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     if owns_database:
         await open_database(settings.database_url)
     notifications.default_locale = settings.default_locale
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect_redis(settings)
     resources = Resources(
         settings=settings,
         redis=redis,
         links=BotLinks(telegram=settings.telegram_bot_username, max=settings.max_bot_username),
     )
+    watch = (
+        asyncio.create_task(RedisWatch(redis).run(), name="redis-watch") if redis else None
+    )
     try:
         yield resources
     finally:
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         if redis is not None:
             await redis.aclose()
         if owns_database:
@@ -74,10 +86,58 @@ async def database_reachable() -> bool:
         return False
 
 
-async def redis_reachable(redis: Redis | None) -> bool:
+def connect_redis(settings: Settings) -> Redis | None:
+    """The process's Redis client (None without REDIS_URL). Every command gives up after
+    REDIS_TIMEOUT_SECONDS, connecting or waiting for the answer: a stopped Redis (SIGSTOP,
+    a dead host) otherwise held each request until the kernel's TCP timeout."""
+    if not settings.redis_url:
+        return None
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(
+        settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout
+    )
+
+
+async def redis_reachable(redis: Redis | None) -> bool | str:
+    """/readyz's Redis check: "not configured" without REDIS_URL (still ready)."""
     if redis is None:
-        return True
+        return "not configured"
     try:
         return bool(await redis.ping())  # type: ignore[misc]
     except Exception:
         return False
+
+
+class RedisWatch:
+    """Says once in the log that Redis stopped answering, and once that it is back (each
+    failed command also says it, at DEBUG: the rate limits' fail-open, the bots' retries)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        kwargs = redis.connection_pool.connection_kwargs
+        self.where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        self.down_since: float | None = None
+
+    async def run(self, interval: float = REDIS_WATCH_SECONDS) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(interval)
+
+    async def check(self) -> None:
+        try:
+            await self.redis.ping()  # type: ignore[misc]
+        except Exception as error:
+            if self.down_since is None:
+                self.down_since = time.monotonic()
+                log.error(
+                    "Redis at %s is unreachable (%s: %s); API rate limits let requests "
+                    "through, bot updates are left for redelivery, /readyz answers 503",
+                    self.where, type(error).__name__, error,
+                )
+            return
+        if self.down_since is not None:
+            log.warning(
+                "Redis at %s is reachable again after %.1f s",
+                self.where, time.monotonic() - self.down_since,
+            )
+            self.down_since = None

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    # connect and read timeout of every Redis command: a stopped (not dead) Redis must not
+    # hold requests for the kernel's TCP timeout; rate limits then fail open, bot updates
+    # are left for redelivery, /readyz answers 503
+    redis_timeout_seconds: float = Field(0.5, gt=0, le=60)
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     public_base_url: str | None = None

@@ -95,7 +95,8 @@ class RateLimiter:
         try:
             count = await self.counter.incr(key, window, period + 1)
         except Exception:  # a Redis outage must not take the whole API down: fail open
-            log.warning("rate limit counter unavailable; request allowed", exc_info=True)
+            # at DEBUG: helpdesk.runtime.RedisWatch says once that Redis is unreachable
+            log.debug("rate limit counter unavailable; request allowed", exc_info=True)
             return Decision(True, limit, limit, reset, period)
         return Decision(count <= limit, limit, max(0, limit - count), reset, period)
 

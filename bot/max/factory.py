@@ -15,6 +15,7 @@ from bot.max.chat import ChatMiddleware, chat_of
 from bot.max.entry import entry_router, fallback_router
 from bot.max.routes import screens_router
 from bot.max.screens import open_route
+from bot.runtime_base import note_retryable
 from helpdesk.settings import Settings
 from services import customers
 
@@ -54,6 +55,8 @@ def error_handler(dp: Dispatcher, default_locale: str) -> Callable[[ErrorEvent],
     async def on_error(event: ErrorEvent) -> None:
         """A stale button (its ticket or project gone, storage lost): back to where /start
         leads — never stuck, never a raw error text."""
+        if note_retryable(event.exception):  # not a stale button: the update comes again
+            return
         log.warning("MAX update failed; resetting the screen", exc_info=event.exception)
         try:
             chat = await chat_of(dp, event.update, default_locale)

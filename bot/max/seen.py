@@ -3,7 +3,7 @@
 MAX updates carry no update id (Telegram's `update_id`): the identity is taken from the
 update itself — a button press by its `callback_id`, a new message by its `mid`, anything
 else by a digest of the whole update (its `timestamp` included), which a redelivery repeats
-byte for byte in meaning.
+byte for byte in meaning. Webhook and long polling both claim updates by these keys.
 """
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def update_identity(update: dict[str, Any]) -> str:
     # edits, removals, starts, ...: one message may be edited twice, so the whole update
     canonical = json.dumps(update, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return f"{kind}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
+def event_identity(event: Any) -> str:
+    """`update_identity` of an update maxapi parsed (long polling hands over no raw JSON):
+    the same key as the raw update for messages and button presses, so a switch between
+    webhook and polling keeps them de-duplicated; a digest of the parsed update otherwise."""
+    return update_identity(event.model_dump(mode="json"))
 
 
 def seen_max_updates(redis: Redis | None) -> SeenUpdates:

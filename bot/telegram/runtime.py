@@ -9,9 +9,18 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import Update
 from aiohttp import web
 
-from bot.runtime_base import BotRuntime, setup_bot, setup_delivery
+from bot.runtime_base import (
+    RETRY_DELAYS,
+    BotRuntime,
+    handle_once,
+    is_retryable,
+    setup_bot,
+    setup_delivery,
+)
 from bot.telegram.factory import create_bot, create_dispatcher, create_storage
 from bot.telegram.hooks import thread_refresher
 from bot.telegram.webhook import TelegramWebhook, seen_updates
@@ -109,9 +118,38 @@ class TelegramRuntime(BotRuntime):
             url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
         )
 
-    async def poll(self, dp: Dispatcher, bot: Bot) -> None:
+    async def poll(self, dp: Dispatcher, bot: Bot, resources: Any) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
-        await dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+        feed = dp.feed_update
+        seen = seen_updates(resources.redis, bot.id)
+
+        async def feed_once(bot: Bot, update: Update, **kwargs: Any) -> Any:
+            """getUpdates returns an update again when its offset was not confirmed (a
+            restart right after it): handled once; a retryable failure is retried."""
+            result: Any = UNHANDLED
+
+            async def handle() -> None:
+                nonlocal result
+                result = await feed(bot, update, **kwargs)
+
+            try:
+                if not await handle_once(seen, update.update_id, handle, RETRY_DELAYS):
+                    log.info("duplicate telegram update %s ignored", update.update_id)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise  # aiogram logs it, with its traceback, as any handler's bug
+                log.error(
+                    "telegram update %s dropped after %d attempts: %s: %s",
+                    update.update_id, len(RETRY_DELAYS) + 1, type(exc).__name__, exc,
+                )
+            return result
+
+        # aiogram's polling loop feeds each update through this method
+        dp.feed_update = feed_once  # type: ignore[method-assign]
+        try:
+            await dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+        finally:
+            dp.feed_update = feed  # type: ignore[method-assign]
 
 
 def setup_telegram(app: web.Application, resources_key: web.AppKey[Any]) -> None:

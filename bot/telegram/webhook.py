@@ -1,4 +1,5 @@
-"""Webhook mode: updates handled before the 200 (a failure is redelivered), duplicates dropped."""
+"""Webhook mode: updates handled before the 200 (a failure is redelivered: a retryable one is
+answered 503, any other 500), duplicates dropped."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.runtime_base import handle_once, is_retryable
 from helpdesk.metrics import count_update
 from services.seen_updates import SeenUpdates
 
@@ -33,14 +35,24 @@ class TelegramWebhook(SimpleRequestHandler):
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         raw: dict[str, Any] = await request.json(loads=bot.session.json_loads)
         update_id = raw.get("update_id")
-        if isinstance(update_id, int) and not await self.seen.claim(update_id):
-            log.info("duplicate telegram update %s ignored", update_id)
-            count_update(request.app, "telegram", "duplicate")
-            return web.json_response({})
+        result: Any = None
+
+        async def handle() -> None:
+            nonlocal result
+            result = await self.dispatcher.feed_webhook_update(bot, raw, **self.data)
+
+        key = update_id if isinstance(update_id, int) else None
         try:
-            result: Any = await self.dispatcher.feed_webhook_update(bot, raw, **self.data)
-        except Exception:
-            if isinstance(update_id, int):
-                await self.seen.release(update_id)
-            raise  # a 500 makes Telegram deliver the update again
+            if not await handle_once(self.seen, key, handle):
+                log.info("duplicate telegram update %s ignored", update_id)
+                count_update(request.app, "telegram", "duplicate")
+                return web.json_response({})
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise  # a 500 makes Telegram deliver the update again
+            log.warning(
+                "telegram update %s not handled (%s: %s); answered 503 for redelivery",
+                update_id, type(exc).__name__, exc,
+            )
+            return web.json_response({}, status=503, headers={"Retry-After": "1"})
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
