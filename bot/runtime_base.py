@@ -17,17 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
-import redis.exceptions
 from aiohttp import web
-from tortoise.exceptions import DBConnectionError
 
+from services.outages import is_retryable
 from services.requests import BotLinks
 from services.seen_updates import SeenUpdates
 
@@ -42,52 +40,6 @@ RETRY_DELAYS = (0.25, 1.0, 3.0)
 # a polling loop that could not start (the messenger unreachable) tries again this often
 RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 GETME_START_SECONDS = 2.0  # getMe at start; it is tried again in the background after that
-_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """The error and what it wraps (chained, or passed as the first argument as Tortoise
-    does with the driver's error)."""
-    seen: set[int] = set()
-    pending = [error]
-    while pending and len(seen) < 16:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [current.__cause__, current.__context__]
-        if current.args and isinstance(current.args[0], BaseException):
-            linked.append(current.args[0])
-        pending.extend(e for e in linked if e is not None)
-
-
-def is_retryable(error: BaseException) -> bool:
-    """The one rule, for both bots, of an update that may succeed when handled again: the
-    database locked (SQLite) or unreachable, Redis (FSM, the store of updates handled) not
-    answering. Anything else is a bug or a lasting state and is not retried."""
-    for cause in _causes(error):
-        if isinstance(cause, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
-            return True
-        if isinstance(cause, DBConnectionError):
-            return True
-        if isinstance(cause, sqlite3.OperationalError) or type(cause).__name__ in (
-            "OperationalError",
-            "TransactionManagementError",
-        ):
-            if str(cause).lower().startswith(_SQLITE_BUSY):
-                return True
-        module = type(cause).__module__
-        if module.startswith("asyncpg") and type(cause).__name__ in (
-            "ConnectionDoesNotExistError",
-            "PostgresConnectionError",
-            "CannotConnectNowError",
-            "TooManyConnectionsError",
-            "ConnectionFailureError",
-            "ClientCannotConnectError",
-        ):
-            return True
-    return False
 
 
 # the retryable failure an SDK swallowed while handling the current update (maxapi's

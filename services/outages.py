@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import asyncpg
+import redis.exceptions
 from tortoise.exceptions import DBConnectionError
 
 log = logging.getLogger("helpdesk.outage")
@@ -26,11 +27,13 @@ _UNREACHABLE = (
     asyncpg.CrashShutdownError,  # 57P02
     asyncpg.TooManyConnectionsError,  # 53300
 )
+# SQLite's messages for a database file that another process holds for now
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 # SQLite's messages for a database file that cannot be reached any more
 _SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error")
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException) -> Iterator[BaseException]:
     """The error, what caused it, and what Tortoise wrapped (it passes the driver's error as
     its first argument, sometimes without chaining it)."""
     seen: set[int] = set()
@@ -48,7 +51,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 
 def is_database_unavailable(error: BaseException) -> bool:
-    for cause in _chain(error):
+    for cause in causes(error):
         if isinstance(cause, _UNREACHABLE):
             return True
         if isinstance(cause, asyncpg.InterfaceError) and "connection" in str(cause).lower():
@@ -114,3 +117,31 @@ def log_worker_failure(
         outage.failure(error)
     else:
         logger.exception(what)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """The one rule, for both bots, of an update that may succeed when handled again: the
+    database locked (SQLite) or unreachable, Redis (FSM, the store of updates handled) not
+    answering. Anything else is a bug or a lasting state and is not retried."""
+    for cause in causes(error):
+        if isinstance(cause, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            return True
+        if isinstance(cause, DBConnectionError):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) or type(cause).__name__ in (
+            "OperationalError",
+            "TransactionManagementError",
+        ):
+            if str(cause).lower().startswith(_SQLITE_BUSY):
+                return True
+        module = type(cause).__module__
+        if module.startswith("asyncpg") and type(cause).__name__ in (
+            "ConnectionDoesNotExistError",
+            "PostgresConnectionError",
+            "CannotConnectNowError",
+            "TooManyConnectionsError",
+            "ConnectionFailureError",
+            "ClientCannotConnectError",
+        ):
+            return True
+    return False

@@ -15,9 +15,9 @@ import pytest
 import redis.exceptions
 from tortoise.exceptions import IntegrityError, OperationalError
 
-from bot.runtime_base import is_retryable
 from models import Message, Ticket
 from services import customers
+from services.outages import is_retryable
 from tests.dialogs.conftest import make_settings
 from tests.fakes.max import FakeMax
 from tests.fakes.telegram import FakeTelegram

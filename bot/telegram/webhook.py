@@ -10,8 +10,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.runtime_base import handle_once, is_retryable
+from bot.runtime_base import handle_once
 from helpdesk.metrics import count_update
+from services.outages import is_retryable
 from services.seen_updates import SeenUpdates
 
 if TYPE_CHECKING:
