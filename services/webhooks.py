@@ -81,7 +81,7 @@ async def replay_event(event_id: object) -> dict[str, Any]:
     up its schedule gets this one attempt; replay again for another)."""
     event = await OutboxEvent.get_or_none(id=parse_uuid(event_id, what="event"))
     if event is None:
-        raise NotFound(f"event {event_id} not found")
+        raise NotFound("event not found")
     now = clock.now()
     async with in_transaction():
         await OutboxEvent.filter(id=event.id).update(
