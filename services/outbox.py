@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, ParamSpec
 
 import orjson
@@ -16,7 +16,17 @@ from services.serializers import iso, ticket_summary
 
 P = ParamSpec("P")
 
-_sequence = itertools.count()
+_last_seq = 0
+
+
+def _next_seq(occurred: datetime) -> int:
+    """The event's place in its ticket's order: its time in microseconds (×1000), and within
+    this process strictly after the previous event. (The counter modulo 1000 it replaces
+    wrapped: two events of one microsecond — a frozen test clock, or one change's events —
+    could swap places.)"""
+    global _last_seq
+    _last_seq = max(int(occurred.timestamp() * 1_000_000) * 1000, _last_seq + 1)
+    return _last_seq
 
 # last_error of an event closed as `disabled` because its project had no webhook URL: nobody
 # to tell, and setting a URL later does not replay it; pruned like delivered events
@@ -70,8 +80,7 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
         "project_id": str(ticket.project_id),
         "data": {"ticket": ticket_summary(ticket), **data},
     }
-    # microseconds plus a process-wide counter: events of one change keep their order
-    seq = int(occurred.timestamp() * 1_000_000) * 1000 + next(_sequence) % 1000
+    seq = _next_seq(occurred)
     return sql.new(
         OutboxEvent,
         id=event_id,
