@@ -372,7 +372,10 @@ async def test_kill_9_repeats_only_events_in_flight(db, project, sink, tmp_path)
     assert len(in_flight) <= IN_FLIGHT  # the structural bound: the worker's in-flight cap
     assert len(set(sink.ids)) < len(ids)  # work left for the restart
 
-    await asyncio.sleep(2.1)  # the dead worker's lease runs out
+    # the dead worker's 2 s lease runs out: moved on the clock the restarted worker claims by
+    webhook_delivery.clock.set_clock(
+        webhook_delivery.clock.FrozenClock(webhook_delivery.clock.now() + timedelta(seconds=3))
+    )
     worker = WebhookWorker(allow_private_networks=True)
     try:
         while await worker.run_once():
