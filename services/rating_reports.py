@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from tortoise.functions import Avg, Count
+from tortoise.functions import Count, Sum
 
 from models import Agent, Rating
 from services.ratings import SCORES
@@ -55,10 +55,11 @@ async def satisfaction(project_id: uuid.UUID, day_from: date, day_to: date) -> d
         distribution[str(row["score"])] = int(row["n"])
     count = sum(distribution.values())
     total = sum(int(score) * n for score, n in distribution.items())
+    # a sum, not Avg: Avg of an integer column comes back as an integer (truncated)
     per_agent = (
-        await found.annotate(n=Count("id"), mean=Avg("score"))
+        await found.annotate(n=Count("id"), total=Sum("score"))
         .group_by("agent_id")
-        .values("agent_id", "n", "mean")
+        .values("agent_id", "n", "total")
     )
     ids = [str(r["agent_id"]) for r in per_agent if r["agent_id"]]  # UUID or text by backend
     names = {str(agent.id): agent.name for agent in await Agent.filter(id__in=ids)}
@@ -67,7 +68,7 @@ async def satisfaction(project_id: uuid.UUID, day_from: date, day_to: date) -> d
             "agent_id": str(row["agent_id"]) if row["agent_id"] else None,
             "name": names.get(str(row["agent_id"])) if row["agent_id"] else None,
             "count": int(row["n"]),
-            "average": _average(row["mean"]),
+            "average": _average(int(row["total"]) / int(row["n"])),
         }
         for row in per_agent
     ]
