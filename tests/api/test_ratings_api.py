@@ -131,7 +131,7 @@ async def test_report_figures(api: Api, other: Api, frozen_clock: clock.FrozenCl
         assert got[agent_id]["count"] == len(agent_scores)
         assert got[agent_id]["average"] == round(sum(agent_scores) / len(agent_scores), 2)
     assert got[str(kate.id)]["name"] == "Kate" and got[None]["name"] is None
-    assert [row["agent_id"] for row in reply.body["by_agent"]][0] == str(kate.id)  # most first
+    assert reply.body["by_agent"][0]["agent_id"] == str(kate.id)  # the most rated first
 
     one_day = await api.get(REPORT, params={"from": "2026-11-15", "to": "2026-11-15"})
     assert one_day.body["count"] == 1 and one_day.body["distribution"]["5"] == 1
