@@ -210,8 +210,14 @@ async def test_skip_stale_reopened_and_second_close(
     bench: Bench, frozen_clock: clock.FrozenClock
 ) -> None:
     await ratings.change_settings(bench.project.id, enabled=True)
+    await bind_group(bench)
     ticket = await bench.open_ticket()
-    await tickets.change_status(bench.project, ticket.id, "closed", reason=tickets.REASON_AGENT)
+    await bench.drain()  # the ticket's topic is opened
+    topic = (await Ticket.get(id=ticket.id)).agent_topic_id
+    # an agent closes it with /close in its topic
+    await bench.say("/close", chat=GROUP, user=ADMIN, username="boss", message_thread_id=topic)
+    assert (await Ticket.get(id=ticket.id)).status == TicketStatus.CLOSED
+    assert (await events(ticket, "ticket.closed"))[0]["reason"] == "agent"
     await bench.drain()
     first_survey = bench.button("3")
 
