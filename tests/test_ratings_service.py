@@ -158,3 +158,29 @@ async def test_settings_of_an_unknown_project(db) -> None:
         await ratings.change_settings("00000000-0000-0000-0000-000000000000", enabled=True)
     with pytest.raises(NotFound):
         await ratings.get_settings("not-a-uuid", check_project=True)
+
+
+async def test_every_status_change_says_why(project) -> None:
+    from models import OutboxEvent
+    from services import customer_messages
+
+    ticket = await telegram_ticket(project)
+    await tickets.agent_reply(project, ticket.id, "Over REST")  # new → waiting
+    await tickets.change_status(project, ticket.id, "closed", reason=tickets.REASON_AGENT)
+    await customer_messages.customer_message(
+        project, ticket.id, "Still broken", source=MessageSource.TELEGRAM
+    )  # closed → open
+    await tickets.agent_reply(
+        project, ticket.id, "From the topic", source=MessageSource.AGENT_CHAT
+    )  # open → waiting
+    rows = await OutboxEvent.filter(ticket_id=ticket.id).order_by("seq")
+    changes = [
+        (r.payload["data"]["to"], r.payload["data"]["reason"])
+        for r in rows
+        if r.event == "ticket.status_changed"
+    ]
+    assert changes == [
+        ("waiting", "api"), ("closed", "agent"), ("open", "customer"), ("waiting", "agent"),
+    ]
+    closed = [r.payload["data"]["reason"] for r in rows if r.event == "ticket.closed"]
+    assert closed == ["agent"]
