@@ -196,11 +196,19 @@ class Customer(Out):
     chat_id: int | None
 
 
+class RatingOut(Out):
+    score: int = Field(ge=1, le=5)
+    comment: str | None
+    rated_at: datetime
+    agent_id: uuid.UUID | None = Field(description="The assignee when the ticket was closed")
+
+
 class TicketDetails(TicketSummary):
     customer: Customer
     closed_at: datetime | None
     first_response_at: datetime | None
     messages: list[MessageOut]
+    rating: RatingOut | None = Field(description="The latest close's rating, if any")
 
 
 class TicketList(Out):
@@ -286,3 +294,50 @@ class Error(Out):
             ]
         }
     )
+
+
+# ---- ratings ----------------------------------------------------------------------------
+
+
+class RatingSettingsBody(Body):
+    enabled: StrictBool = False
+    ask_when_customer_closes: StrictBool = Field(
+        False, description="Also ask when the customer closes the ticket themself"
+    )
+    question: Str | None = Field(
+        None, min_length=1, max_length=1000, description="null: the built-in en/ru question"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"enabled": True, "ask_when_customer_closes": False,
+                                         "question": None}]}
+    )
+
+
+class RatingSettingsOut(Out):
+    enabled: bool
+    ask_when_customer_closes: bool
+    question: str | None
+
+
+class SatisfactionQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: str | None = Field(None, alias="from", description="First day, YYYY-MM-DD (UTC)",
+                              examples=["2026-11-01"])
+    to: str | None = Field(None, description="Last day, YYYY-MM-DD (UTC), included",
+                           examples=["2026-11-30"])
+
+
+class AgentSatisfaction(Out):
+    agent_id: uuid.UUID | None
+    name: str | None
+    count: int
+    average: float | None
+
+
+class SatisfactionReport(Out):
+    count: int
+    average: float | None
+    distribution: dict[str, int] = Field(description='Ratings per score, keys "1".."5"')
+    by_agent: list[AgentSatisfaction]

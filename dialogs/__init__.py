@@ -13,6 +13,7 @@ def create_dialogs() -> list[Dialog]:
     from dialogs.new_ticket import new_ticket_dialog
     from dialogs.notice import notice_dialog
     from dialogs.projects import projects_dialog
+    from dialogs.rating import rating_dialog
     from dialogs.thread import thread_dialog
     from dialogs.type_picker import type_picker_dialog
 
@@ -27,4 +28,5 @@ def create_dialogs() -> list[Dialog]:
         type_picker_dialog(),
         new_ticket_dialog(),
         my_tickets_dialog(),
+        rating_dialog(),
     ]

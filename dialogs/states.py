@@ -35,3 +35,7 @@ class ThreadSG(StatesGroup):
 
 class MyTicketsSG(StatesGroup):
     main = State()
+
+
+class RatingSG(StatesGroup):
+    comment = State()  # "anything to add?" after a survey press: the next text is the comment

@@ -2,6 +2,7 @@
 
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
+from models.ratings import Rating, RatingSettings, RatingSurvey
 from models.requests import AgentChatCode, HelpdeskRequest
 from models.tickets import Message, Ticket
 
@@ -15,6 +16,9 @@ __all__ = [
     "OutboundMessage",
     "OutboxEvent",
     "Project",
+    "Rating",
+    "RatingSettings",
+    "RatingSurvey",
     "Subscriber",
     "Ticket",
     "TicketType",

@@ -28,7 +28,7 @@ from models.enums import Author, Channel, MessageSource, TicketStatus
 from services import clock, notifications, outbox, sql
 from services.errors import NotFound, TicketClosed, WrongChannel
 from services.serializers import message_view
-from services.tickets import set_status
+from services.tickets import REASON_CUSTOMER, set_status
 from services.validation import check_text, parse_uuid
 
 # statuses a customer's message changes: closed → open, waiting → in progress
@@ -197,9 +197,9 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
             await sql.insert(*rows)
             rows = []
             if ticket.status == TicketStatus.CLOSED:
-                await set_status(ticket, TicketStatus.OPEN)
+                await set_status(ticket, TicketStatus.OPEN, reason=REASON_CUSTOMER)
             else:
-                await set_status(ticket, TicketStatus.IN_PROGRESS)
+                await set_status(ticket, TicketStatus.IN_PROGRESS, reason=REASON_CUSTOMER)
         agent_event = notifications.agent_event(
             ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
         )

@@ -38,6 +38,7 @@ TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_ASSIGNED = "ticket.assigned"
 TICKET_CLOSED = "ticket.closed"
 TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+TICKET_RATED = "ticket.rated"
 EVENTS = (
     TICKET_CREATED,
     TICKET_REPLIED,
@@ -45,6 +46,7 @@ EVENTS = (
     TICKET_ASSIGNED,
     TICKET_CLOSED,
     TICKET_PRIORITY_CHANGED,
+    TICKET_RATED,
 )
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from models import Message, Project, Ticket
 from models.enums import Channel, TicketStatus
-from services import sql
+from services import ratings, sql
 from services.errors import NotFound
-from services.serializers import summary_from_row
+from services.serializers import summary_from_row, ticket_details
 from services.validation import parse_uuid
 
 ACTIVE_STATUSES = (
@@ -99,6 +99,12 @@ async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[
     await load(ticket)
     messages = await Message.filter(ticket_id=ticket.id).order_by("created_at", "id")
     return ticket, list(messages)
+
+
+async def ticket_details_view(project: Project, ticket_id: object) -> dict[str, Any]:
+    """The REST ticket details: the ticket, its messages and its latest rating."""
+    ticket, messages = await get_ticket(project, ticket_id)
+    return {**ticket_details(ticket, messages), "rating": await ratings.ticket_rating(ticket.id)}
 
 
 async def subscriber_tickets(

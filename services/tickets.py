@@ -13,12 +13,18 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import clock, notifications, outbox, sql
+from services import clock, notifications, outbox, ratings, sql
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
 from services.subscribers import ensure_subscriber
 from services.validation import check_subject, check_text, invalid, one_of, parse_uuid
+
+# why a status changed (webhook `data.reason` of ticket.status_changed / ticket.closed)
+REASON_AGENT = "agent"  # an agent in the agent chat
+REASON_API = "api"  # the REST API
+REASON_CUSTOMER = "customer"  # the customer in their messenger
+REASON_AUTO = "auto"  # auto-close
 
 SETTABLE_STATUSES = (
     TicketStatus.OPEN,
@@ -128,9 +134,9 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
     return ticket
 
 
-async def set_status(ticket: Ticket, to: TicketStatus) -> None:
+async def set_status(ticket: Ticket, to: TicketStatus, *, reason: str) -> None:
     """Change status inside the caller's transaction (the ticket row locked), with its events
-    and notifications."""
+    and notifications. `reason`: who changed it (REASON_*)."""
     before = TicketStatus(ticket.status)
     if before == to:
         return
@@ -146,12 +152,14 @@ async def set_status(ticket: Ticket, to: TicketStatus) -> None:
         update["closed_at"] = None
     await Ticket.filter(id=ticket.id).update(**update)
     change = {"from": before, "to": to}
-    await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **change)
+    await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **change, reason=reason)
     if to == TicketStatus.CLOSED:
-        await outbox.record_event(ticket, outbox.TICKET_CLOSED)
+        await outbox.record_event(ticket, outbox.TICKET_CLOSED, reason=reason)
         await notifications.notify_customer(ticket, "notify-ticket-closed")
+        await ratings.on_closed(ticket, reason)  # after the notice: the survey comes below it
     elif before == TicketStatus.CLOSED:
         await notifications.notify_customer(ticket, "notify-ticket-reopened")
+        await ratings.on_reopened(ticket)
     # the agent chat learns the change from its own event (closing renames the topic)
     await notifications.notify_agents(ticket, "status_changed", data=change)
 
@@ -195,7 +203,8 @@ async def agent_reply(
             await outbox.record_event(
                 ticket, outbox.TICKET_REPLIED, author="agent", message=message_view(message)
             )
-            await set_status(ticket, TicketStatus.WAITING)
+            reason = REASON_AGENT if source == MessageSource.AGENT_CHAT else REASON_API
+            await set_status(ticket, TicketStatus.WAITING, reason=reason)
             await notifications.notify_customer(
                 ticket, "notify-agent-reply", message=message, body=body
             )
@@ -204,11 +213,13 @@ async def agent_reply(
     return message
 
 
-async def change_status(project: Project, ticket_id: object, status: str) -> Ticket:
+async def change_status(
+    project: Project, ticket_id: object, status: str, *, reason: str = REASON_API
+) -> Ticket:
     target = one_of("status", status, SETTABLE_STATUSES)
     async with in_transaction():
         ticket = await _locked(project.id, ticket_id)
-        await set_status(ticket, target)
+        await set_status(ticket, target, reason=reason)
     return ticket
 
 

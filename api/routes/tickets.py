@@ -9,7 +9,7 @@ from api.context import Operation, caller_of
 from api.parsing import json, parse_body, parse_query
 from models.enums import MessageSource
 from services import customer_messages, ticket_queries, tickets
-from services.serializers import message_view, ticket_details, ticket_summary
+from services.serializers import message_view, ticket_summary
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -42,8 +42,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 async def get_ticket(request: web.Request) -> web.Response:
     project, ticket_id = caller_of(request).project, request.match_info["id"]
-    ticket, messages = await ticket_queries.get_ticket(project, ticket_id)
-    return json(ticket_details(ticket, messages))
+    return json(await ticket_queries.ticket_details_view(project, ticket_id))
 
 
 async def agent_reply(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from bot.max.chat import ChatMiddleware, chat_of
 from bot.max.entry import entry_router, fallback_router
+from bot.max.rating import rating_router
 from bot.max.routes import screens_router
 from bot.max.screens import open_route
 from bot.runtime_base import note_retryable
@@ -44,6 +45,7 @@ def create_dispatcher(settings: Settings, redis: Redis | None = None) -> Dispatc
     dp.outer_middleware(ChatMiddleware(dp, settings.default_locale))
     dp.include_routers(
         entry_router(),
+        rating_router(),
         screens_router(),
         fallback_router(),
     )

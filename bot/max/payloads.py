@@ -26,6 +26,7 @@ Action = StrEnum(
         "CLOSE_NO": "close_no",
         "BACK": "back",
         "PAGE": "page",
+        "RATING_SKIP": "rate_skip",
     },
 )
 

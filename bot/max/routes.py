@@ -10,7 +10,7 @@ from typing import Any
 from maxapi import F, Router
 from maxapi.context.state_machine import State
 
-from bot.max import consent, menu, my_tickets, new_ticket, thread
+from bot.max import consent, menu, my_tickets, new_ticket, rating, thread
 from bot.max.payloads import Action, Nav
 from bot.max.states import Screen
 
@@ -47,11 +47,13 @@ BUTTONS: tuple[tuple[State, dict[str, Handler]], ...] = (
             Action.MENU: menu.on_menu,
         },
     ),
+    (Screen.rating_comment, {Action.RATING_SKIP: rating.on_skip}),
 )
 
 MESSAGES: tuple[tuple[State, Handler], ...] = (
     (Screen.compose, new_ticket.on_draft_message),  # collected into the new ticket
     (Screen.thread, thread.on_thread_message),  # added to the ticket
+    (Screen.rating_comment, rating.on_comment),  # the rating's comment, not a ticket message
 )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.max.chat import MaxChat, View
 from bot.max.payloads import Action, Nav
-from bot.max.states import BACK, Screen
+from bot.max.states import BACK, RATING_PROMPT, Screen
 from bot.presentation import (
     HISTORY_LIMIT,
     consent_description,
@@ -21,7 +21,7 @@ from bot.presentation import (
     type_descriptions,
 )
 from models.enums import TicketStatus
-from services import customer_flow, customers
+from services import customer_flow, customers, ratings
 from services.customer_flow import (
     ERROR,
     NOTICE,
@@ -166,6 +166,11 @@ async def _my_tickets(chat: MaxChat, data: dict[str, Any]) -> View:
     return View(text, buttons)
 
 
+async def _rating_comment(chat: MaxChat, data: dict[str, Any]) -> View:
+    prompt = data.get(RATING_PROMPT) or ratings.Answer.ASK_COMMENT
+    return View(chat.t(prompt), [[button(chat.t("button-rating-skip"), Action.RATING_SKIP)]])
+
+
 Render = Callable[[MaxChat, dict[str, Any]], Awaitable[View]]
 RENDER: dict[str, Render] = {
     str(Screen.consent): _consent,
@@ -178,6 +183,7 @@ RENDER: dict[str, Render] = {
     str(Screen.thread): _thread,
     str(Screen.confirm_close): _confirm_close,
     str(Screen.my_tickets): _my_tickets,
+    str(Screen.rating_comment): _rating_comment,
 }
 
 

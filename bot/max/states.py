@@ -16,8 +16,12 @@ class Screen(StatesGroup):
     thread = State()
     confirm_close = State()
     my_tickets = State()
+    rating_comment = State()  # after a survey press: the next text is the comment
 
 
 # keys of the FSM data the MAX screens add to services.customer_flow's (PROJECT, TICKET, ...)
 BACK = "back"  # where [Back] in a thread goes: the menu or my tickets
 CHOSEN_TYPE = "chosen_type"  # the type of the ticket being composed
+RATING_SURVEY = "rating_survey"  # the survey a comment joins (the rating_comment screen)
+RATING_PROMPT = "rating_prompt"  # the answer that screen shows (asked, or asked for text)
+RATING_BACK = "rating_back"  # the screen the customer was on before the press

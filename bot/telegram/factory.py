@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from bot.telegram.agent_group import create_agent_group_router
 from bot.telegram.customer import customer_router, fallback_router
 from bot.telegram.i18n import TranslatorMiddleware
+from bot.telegram.ratings import rating_router
 from dialogs import create_dialogs
 from dialogs.common import on_unknown_intent
 from helpdesk.settings import Settings
@@ -132,6 +133,7 @@ def create_dispatcher(
     # routers below only ever see private chats
     dp.include_router(create_agent_group_router(settings.default_locale))
     dp.include_router(customer_router())
+    dp.include_router(rating_router())  # survey buttons: not a dialog's, so before them
     dp.include_routers(*create_dialogs())
     dp.include_router(fallback_router())
     dp.errors.register(

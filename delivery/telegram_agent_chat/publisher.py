@@ -44,7 +44,7 @@ from delivery.telegram import (
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
-from services import agent_chat
+from services import agent_chat, ratings
 from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,8 @@ class AgentChatPublisher:
             )
         elif event == agent_chat.CUSTOMER_EDITED and message is not None:
             sent = await self._relay_customer_edit(ticket, project, message)
+        elif event in (ratings.RATED_EVENT, ratings.COMMENTED_EVENT):
+            sent = await self._post_rating(ticket, project, event, payload)
         return {
             "chat_id": project.agent_chat_id,
             "thread_id": ticket.agent_topic_id,
@@ -175,6 +177,22 @@ class AgentChatPublisher:
             "message_id": sent,
             "topic_created": created,
         }
+
+    async def _post_rating(
+        self, ticket: Ticket, project: Project, event: str, payload: dict[str, Any]
+    ) -> int:
+        """The customer's rating, or their comment on it, as a line in the topic. A closed
+        ticket's topic is closed: the send reopens it (the topic repair), so it is closed
+        again after the line is in."""
+        if event == ratings.RATED_EVENT:
+            text = self.t("agent-rating", score=payload.get("score"))
+        else:
+            text = f"{self.t('agent-rating-comment')}\n{payload.get('comment') or ''}"
+        sent = await self._post_text(ticket, project, text, key=event)
+        topic = ticket.agent_topic_id
+        if ticket.status == TicketStatus.CLOSED and project.agent_chat_is_forum and topic:
+            await self._topic_call(self.bot.close_forum_topic, project.agent_chat_id, topic)
+        return sent
 
     # --- topic and card ----------------------------------------------------------------
 
