@@ -57,7 +57,7 @@ async def test_unchanged_settings_write_no_entry(project):
 async def test_invalid_settings_are_refused_and_nothing_is_written(project, changes, field):
     with pytest.raises(ValidationFailed) as refused:
         await project_settings.update_settings(project.id, CLI, **changes)
-    assert refused.value.details[0]["field"] == field
+    assert (refused.value.details or [{}])[0]["field"] == field
     stored = await Project.get(id=project.id)
     assert (stored.name, stored.slug, stored.description) == (
         project.name, project.slug, project.description,
