@@ -49,7 +49,8 @@ async def _check_unique_name(project: Project, name: str, exclude: uuid.UUID | N
             raise invalid("name", f"{name!r} is already a ticket type of this project")
 
 
-async def _type_of(project: Project, type_id: object) -> TicketType:
+async def get_ticket_type(project: Project, type_id: object) -> TicketType:
+    """The project's ticket type (NotFound for another project's)."""
     ticket_type = await TicketType.get_or_none(
         id=parse_uuid(type_id, what="ticket type"), project_id=project.id
     )
@@ -59,9 +60,14 @@ async def _type_of(project: Project, type_id: object) -> TicketType:
 
 
 async def add_ticket_type(
-    project: Project, actor: Actor, *, name: str, description: str = ""
+    project: Project,
+    actor: Actor,
+    *,
+    name: str,
+    description: str = "",
+    position: int | None = None,
 ) -> TicketType:
-    """A new active type, last in the order."""
+    """A new active type, last in the order unless `position` is given."""
     name, description = _name(name), _description(description)
     await _check_unique_name(project, name, None)
     existing = await TicketType.filter(project_id=project.id).count()
@@ -73,7 +79,7 @@ async def add_ticket_type(
             project=project,
             name=name,
             description=description,
-            position=(last.position + 1) if last else 0,
+            position=position if position is not None else (last.position + 1) if last else 0,
         )
         await audit.record(
             project,
@@ -89,7 +95,7 @@ async def add_ticket_type(
 async def _change(
     project: Project, actor: Actor, type_id: object, action: str, **values: Any
 ) -> TicketType:
-    ticket_type = await _type_of(project, type_id)
+    ticket_type = await get_ticket_type(project, type_id)
     changed = audit.diff({k: getattr(ticket_type, k) for k in values}, values)
     if not changed:
         return ticket_type
@@ -112,7 +118,7 @@ async def rename_ticket_type(
     project: Project, actor: Actor, type_id: object, name: str
 ) -> TicketType:
     name = _name(name)
-    await _check_unique_name(project, name, (await _type_of(project, type_id)).id)
+    await _check_unique_name(project, name, (await get_ticket_type(project, type_id)).id)
     return await _change(project, actor, type_id, "ticket_type.renamed", name=name)
 
 
@@ -122,6 +128,25 @@ async def describe_ticket_type(
     return await _change(
         project, actor, type_id, "ticket_type.described", description=_description(description)
     )
+
+
+async def move_ticket_type(
+    project: Project, actor: Actor, type_id: object, position: int
+) -> TicketType:
+    """Give one type a position number (the picker orders by it, then by name)."""
+    if position < 0:
+        raise invalid("position", "must be 0 or more")
+    return await _change(project, actor, type_id, "ticket_type.moved", position=position)
+
+
+async def project_of_type(type_id: object) -> Project:
+    """The project a ticket type belongs to (for the CLI, which names the type alone)."""
+    ticket_type = await TicketType.get_or_none(
+        id=parse_uuid(type_id, what="ticket type")
+    ).prefetch_related("project")
+    if ticket_type is None:
+        raise NotFound("ticket type not found")
+    return ticket_type.project
 
 
 async def set_ticket_type_active(
