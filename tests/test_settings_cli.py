@@ -94,10 +94,11 @@ def test_agent_role_and_remove(cli, project_id):
     code, changed, _ = cli("agent", "role", "--project", project_id, bob["id"], "admin")
     assert code == 0 and changed["role"] == "admin"
     code, out, err = cli("agent", "role", "--project", project_id, bob["id"], "boss")
-    assert code == 2 and "invalid choice" in err
+    assert code == 2 and out is None and "invalid choice" in err
     code, out, err = cli("agent", "remove", "--project", project_id, owner["id"])
     assert (
         code == 2
+        and out is None
         and err.strip() == "helpdesk: error: agent_id the project's last owner cannot be removed"
     )
     code, removed, _ = cli("agent", "remove", "--project", project_id, bob["id"])
@@ -110,7 +111,7 @@ def test_agent_role_and_remove(cli, project_id):
 
 def test_webhook_show_secret_and_test_event(cli, project_id):
     code, out, err = cli("webhooks", "test", "--project", project_id)
-    assert code == 2 and "webhook_url is not set" in err
+    assert code == 2 and out is None and "webhook_url is not set" in err
     code, shown, _ = cli("webhooks", "show-secret", "--project", project_id)
     assert code == 0 and shown["webhook_secret"].startswith("whsec_")
     assert shown["previous_secret"] is None
@@ -142,7 +143,7 @@ def test_agent_chat_status_code_unbind(cli, project_id):
     code, issued, _ = cli("agent-chat", "code", "--project", project_id)
     assert code == 0 and issued["connect"].startswith("/connect ")
     code, out, err = cli("agent-chat", "unbind", "--project", project_id)
-    assert code == 2 and "no agent chat is bound" in err
+    assert code == 2 and out is None and "no agent chat is bound" in err
 
 
 def test_report_json_and_csv(cli, project_id):
@@ -152,9 +153,9 @@ def test_report_json_and_csv(cli, project_id):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert code == 0 and len([r for r in rows if r["section"] == "day"]) == 30
     code, out, err = cli("report", "--project", project_id, "--days", "5")
-    assert code == 2 and "days must be one of: 7, 30, 90" in err
+    assert code == 2 and out is None and "days must be one of: 7, 30, 90" in err
     code, out, err = cli("report", "--project", project_id, "--from", "2026-02-30")
-    assert code == 2 and "from must be a date" in err
+    assert code == 2 and out is None and "from must be a date" in err
 
 
 def test_project_links_with_qr(cli, project_id):
