@@ -15,7 +15,7 @@ async def _deliveries(args: argparse.Namespace) -> Any:
 
 
 async def _replay(args: argparse.Namespace) -> Any:
-    return await webhooks.replay_event(args.event_id)
+    return await webhook_settings.replay_by_id(CLI, args.event_id)
 
 
 async def _rotate(args: argparse.Namespace) -> Any:
@@ -31,7 +31,7 @@ async def _test(args: argparse.Namespace) -> Any:
 
 
 async def _enable(args: argparse.Namespace) -> Any:
-    return await webhooks.enable_endpoint(args.project)
+    return await webhook_settings.reenable(args.project, CLI)
 
 
 def register(subparsers: Any) -> None:

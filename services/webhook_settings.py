@@ -131,20 +131,27 @@ async def replay(project_id: object, actor: Actor, event_id: object) -> dict[str
     return view
 
 
+async def replay_by_id(actor: Actor, event_id: object) -> dict[str, Any]:
+    """`replay` for a caller that names the event alone (the CLI)."""
+    event = await OutboxEvent.get_or_none(id=parse_uuid(event_id, what="event"))
+    if event is None:
+        raise NotFound("event not found")
+    return await replay(event.project_id, actor, event.id)
+
+
 async def reenable(project_id: object, actor: Actor) -> dict[str, Any]:
     """Resume delivery to an endpoint disabled by a 410 (its pending events go out in
-    order); refused when it is not disabled."""
+    order); an endpoint that is not disabled is left as it is (no audit entry)."""
     project = await projects.get_project(project_id)
-    if not project.webhook_disabled:
-        raise Conflict("the webhook endpoint is not disabled")
-    async with in_transaction():
-        await projects.save_changes(project, {"webhook_disabled": False})
-        await audit.record(
-            project,
-            actor,
-            "webhook.reenabled",
-            target_type="webhook",
-            changes={"webhook_disabled": [True, False]},
-        )
+    if project.webhook_disabled:
+        async with in_transaction():
+            await projects.save_changes(project, {"webhook_disabled": False})
+            await audit.record(
+                project,
+                actor,
+                "webhook.reenabled",
+                target_type="webhook",
+                changes={"webhook_disabled": [True, False]},
+            )
     pending = await OutboxEvent.filter(project_id=project.id, status=DeliveryStatus.PENDING).count()
-    return {**webhook_view(project), "pending": pending}
+    return {"project_id": str(project.id), "webhook_disabled": False, "pending": pending}
