@@ -158,7 +158,11 @@ async def test_reenable_after_410_resumes_delivery(hooked, receiver, worker, fro
     await worker.run_once()
     assert [json.loads(r["body"])["event"] for r in receiver.requests] == ["ticket.created"] * 2
     await webhook_settings.reenable(hooked.id, CLI)  # not disabled: nothing to do
-    assert (await audit_actions(hooked)).count("webhook.reenabled") == 1
+    actions = await audit_actions(hooked)
+    assert actions.count("webhook.reenabled") == 1
+    assert actions.count("webhook.disabled_by_410") == 1  # the worker's own entry
+    entry = await AuditEntry.get(action="webhook.disabled_by_410")
+    assert entry.actor == "system"
 
 
 async def test_test_event_needs_a_url(project):
