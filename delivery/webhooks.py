@@ -51,7 +51,7 @@ from delivery.webhook_security import (
 )
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
-from services import clock, delivery_queue, sql
+from services import audit, clock, delivery_queue, sql
 from services.outages import log_worker_failure, worker_outage
 from services.outbox import NO_URL, encode_body
 
@@ -531,7 +531,18 @@ class WebhookWorker:
         if outcome.gone:
             # the receiver asked us to stop: disable the endpoint, keep the event resumable
             project.webhook_disabled = True
-            await Project.filter(id=project.id).update(webhook_disabled=True)
+            async with in_transaction():
+                disabled = await Project.filter(id=project.id, webhook_disabled=False).update(
+                    webhook_disabled=True
+                )
+                if disabled:  # once, though several events may answer 410 together
+                    await audit.record(
+                        project.id,
+                        audit.SYSTEM,
+                        "webhook.disabled_by_410",
+                        target_type="webhook",
+                        changes={"webhook_disabled": [False, True]},
+                    )
             log.warning("webhook endpoint of project %s answered 410; disabled", project.id)
             return {
                 "attempts": attempts,

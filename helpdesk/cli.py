@@ -81,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(sync_handler=cli_commands.migrate)
 
     cli_commands.register(sub, _bool)
-    for module_name in ("helpdesk.cli_webhooks", "helpdesk.cli_agent_chat", "helpdesk.cli_ratings"):
+    for module_name in (
+        "helpdesk.cli_webhooks",
+        "helpdesk.cli_agent_chat",
+        "helpdesk.cli_ratings",
+        "helpdesk.cli_settings",
+    ):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -93,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print(result: Any) -> None:
-    if result is not None:
+    from helpdesk.cli_settings import RawOutput
+
+    if isinstance(result, RawOutput):  # e.g. a report as CSV
+        sys.stdout.write(result)
+    elif result is not None:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
 
 

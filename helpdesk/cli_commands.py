@@ -9,8 +9,18 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from helpdesk import cli_settings
 from helpdesk.settings import Settings, load_settings
-from services import catalog, projects
+from services import (
+    agents,
+    api_keys,
+    catalog,
+    project_settings,
+    projects,
+    ticket_types,
+    webhook_settings,
+)
+from services.audit import CLI
 
 DEMO_SLUG = "demo"
 
@@ -107,20 +117,19 @@ def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 
 async def project_update(args: argparse.Namespace) -> dict[str, Any]:
-    changes = _options(
-        args,
-        "name",
-        "description",
-        "slug",
-        "webhook_url",
-        "helpdesk_enabled",
-        "helpdesk_allow_create",
-        "rate_limit",
-    )
+    """The settings and the webhook URL, each through its audited use case; the URL is
+    checked first, so a refused URL leaves the settings unchanged too."""
     allow = load_settings().webhook_allow_private_networks
-    return projects.project_view(
-        await projects.update_project(args.id, allow_private_networks=allow, **changes)
-    )
+    if args.webhook_url is not None:
+        await projects.check_webhook_destination(args.webhook_url, allow_private_networks=allow)
+    changes = _options(args, *project_settings.SETTINGS)
+    project = await project_settings.update_settings(args.id, CLI, **changes)
+    if args.webhook_url is not None:
+        await webhook_settings.set_webhook_url(
+            project.id, CLI, args.webhook_url, allow_private_networks=allow
+        )
+        project = await projects.get_project(project.id)
+    return projects.project_view(project)
 
 
 async def project_list(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -129,39 +138,60 @@ async def project_list(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 async def apikey_create(args: argparse.Namespace) -> dict[str, Any]:
     project = await projects.get_project(args.project)
-    return {"project_id": str(project.id), "api_key": await projects.create_api_key(project)}
+    return {"project_id": str(project.id), **await api_keys.create_api_key(project, CLI)}
 
 
 async def apikey_revoke(args: argparse.Namespace) -> dict[str, Any]:
     project = await projects.get_project(args.project)
-    await projects.revoke_api_key(project, args.prefix)
-    return {"project_id": str(project.id), "revoked": args.prefix}
+    revoked = await api_keys.revoke_api_key(project, CLI, args.prefix)
+    return {"project_id": str(project.id), "revoked": revoked["prefix"], **revoked}
 
 
 async def ticket_type_create(args: argparse.Namespace) -> dict[str, Any]:
     project = await projects.get_project(args.project)
-    created = await catalog.create_ticket_type(
-        project, name=args.name, description=args.description or "", position=args.position
+    created = await ticket_types.add_ticket_type(
+        project, CLI, name=args.name, description=args.description or "", position=args.position
     )
     return catalog.ticket_type_admin_view(created)
 
 
 async def ticket_type_update(args: argparse.Namespace) -> dict[str, Any]:
-    changes = _options(args, "active", "name", "description", "position")
-    return catalog.ticket_type_admin_view(await catalog.update_ticket_type(args.id, **changes))
+    """Each option given is one audited change (name, description, position, active)."""
+    project = await ticket_types.project_of_type(args.id)
+    ticket_type = None
+    if args.name is not None:
+        ticket_type = await ticket_types.rename_ticket_type(project, CLI, args.id, args.name)
+    if args.description is not None:
+        ticket_type = await ticket_types.describe_ticket_type(
+            project, CLI, args.id, args.description
+        )
+    if args.position is not None:
+        ticket_type = await ticket_types.move_ticket_type(project, CLI, args.id, args.position)
+    if args.active is not None:
+        ticket_type = await ticket_types.set_ticket_type_active(
+            project, CLI, args.id, args.active
+        )
+    if ticket_type is None:
+        ticket_type = await ticket_types.get_ticket_type(project, args.id)
+    return catalog.ticket_type_admin_view(ticket_type)
 
 
 async def agent_add(args: argparse.Namespace) -> dict[str, Any]:
     project = await projects.get_project(args.project)
-    agent = await catalog.add_agent(
-        project, name=args.name, telegram_user_id=args.telegram_user_id, username=args.username
+    agent = await agents.add_agent(
+        project,
+        CLI,
+        name=args.name,
+        telegram_user_id=args.telegram_user_id,
+        username=args.username,
+        role=args.role,
     )
-    return {**catalog.agent_view(agent), "telegram_user_id": agent.telegram_user_id}
+    return agents.agent_admin_view(agent)
 
 
 async def agent_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     project = await projects.get_project(args.project)
-    return [catalog.agent_view(a) for a in await catalog.list_agents(project.id)]
+    return [agents.agent_admin_view(a) for a in await agents.list_project_agents(project)]
 
 
 async def demo(args: argparse.Namespace) -> dict[str, Any]:
@@ -242,18 +272,20 @@ def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     _ticket_type_arguments(type_update, creating=False)
     type_update.set_defaults(handler=ticket_type_update)
 
-    agents = sub.add_parser("agent", help="support agents").add_subparsers(
+    agents_group = sub.add_parser("agent", help="support agents").add_subparsers(
         dest="action", required=True
     )
-    add = agents.add_parser("add")
+    add = agents_group.add_parser("add")
     add.add_argument("--project", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--telegram-user-id", type=int)
     add.add_argument("--username")
+    add.add_argument("--role", choices=agents.ROLES, default=agents.DEFAULT_ROLE)
     add.set_defaults(handler=agent_add)
-    listing = agents.add_parser("list")
+    listing = agents_group.add_parser("list")
     listing.add_argument("--project", required=True)
     listing.set_defaults(handler=agent_list)
+    cli_settings.extend(project=project, apikey=apikey, types=types, agent=agents_group)
 
     demo_cmd = sub.add_parser("demo", help="ensure the demo project; print a fresh API key")
     demo_cmd.add_argument("--host", default="127.0.0.1")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from services import webhooks
+from services import webhook_settings, webhooks
+from services.audit import CLI
 
 
 async def _deliveries(args: argparse.Namespace) -> Any:
@@ -14,15 +15,23 @@ async def _deliveries(args: argparse.Namespace) -> Any:
 
 
 async def _replay(args: argparse.Namespace) -> Any:
-    return await webhooks.replay_event(args.event_id)
+    return await webhook_settings.replay_by_id(CLI, args.event_id)
 
 
 async def _rotate(args: argparse.Namespace) -> Any:
-    return await webhooks.rotate_secret(args.project)
+    return await webhook_settings.rotate_secret(args.project, CLI)
+
+
+async def _show_secret(args: argparse.Namespace) -> Any:
+    return await webhook_settings.reveal_secret(args.project, CLI)
+
+
+async def _test(args: argparse.Namespace) -> Any:
+    return await webhook_settings.send_test_event(args.project, CLI)
 
 
 async def _enable(args: argparse.Namespace) -> Any:
-    return await webhooks.enable_endpoint(args.project)
+    return await webhook_settings.reenable(args.project, CLI)
 
 
 def register(subparsers: Any) -> None:
@@ -46,6 +55,16 @@ def register(subparsers: Any) -> None:
     )
     rotate.add_argument("--project", required=True, help="project id")
     rotate.set_defaults(handler=_rotate)
+
+    show = sub.add_parser(
+        "show-secret", help="the signing secret (and the previous one while it still signs)"
+    )
+    show.add_argument("--project", required=True, help="project id")
+    show.set_defaults(handler=_show_secret)
+
+    test = sub.add_parser("test", help="queue a signed webhook.test event to the endpoint")
+    test.add_argument("--project", required=True, help="project id")
+    test.set_defaults(handler=_test)
 
     enable = sub.add_parser("enable", help="resume delivery to an endpoint disabled by a 410")
     enable.add_argument("--project", required=True, help="project id")

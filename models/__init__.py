@@ -1,5 +1,6 @@
 """Tortoise models, one module per domain; migrations live in `models.migrations`."""
 
+from models.audit import AuditEntry
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.ratings import Rating, RatingSettings, RatingSurvey
@@ -10,6 +11,7 @@ __all__ = [
     "Agent",
     "AgentChatCode",
     "ApiKey",
+    "AuditEntry",
     "HelpdeskRequest",
     "IdempotencyRecord",
     "Message",

@@ -82,6 +82,14 @@ class Agent(Model):
     username = fields.CharField(max_length=64, null=True)
     telegram_user_id = fields.BigIntField(null=True)
     max_user_id = fields.BigIntField(null=True)
+    # owner|admin|agent|viewer (services.agents.ROLES); the console's sign-in checks it
+    role = fields.CharField(max_length=16, default="agent", db_default="agent")
+    # where the agent came from: "agent_chat" (first action in the bound group) or "manual"
+    # (added by the CLI or the console); null for agents created before this was recorded
+    origin = fields.CharField(max_length=16, null=True)
+    # removed agents stay as rows, so messages they wrote keep their name; they are left out
+    # of lists and cannot be assigned (services.agents.remove_agent)
+    removed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

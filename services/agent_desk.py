@@ -268,7 +268,8 @@ async def is_known_agent(
     project: Project, user_id: int, platform: Channel = Channel.TELEGRAM
 ) -> bool:
     platform_user = {_USER_ID_FIELDS[platform]: user_id}
-    return await Agent.filter(project_id=project.id, **platform_user).exists()
+    # a removed agent is asked about again (still a member of the group: an agent again)
+    return await Agent.filter(project_id=project.id, removed_at=None, **platform_user).exists()
 
 
 async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
@@ -314,7 +315,9 @@ async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
     ref = ref.strip()
     if ref.lower() in ("me", ""):
         return me
-    agent = await Agent.filter(project_id=project.id, username__iexact=ref.lstrip("@")).first()
+    agent = await Agent.filter(
+        project_id=project.id, username__iexact=ref.lstrip("@"), removed_at=None
+    ).first()
     if agent is None:
         raise NotFound(f"agent {ref} not found")
     return agent

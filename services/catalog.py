@@ -82,7 +82,7 @@ async def active_type(project_id: uuid.UUID, type_id: object) -> TicketType:
 async def project_agent(project_id: uuid.UUID, agent_id: object, field: str) -> Agent:
     """The project's agent `agent_id` (else a validation error on `field`)."""
     aid = field_uuid(agent_id, field)
-    agent = await Agent.get_or_none(id=aid, project_id=project_id)
+    agent = await Agent.get_or_none(id=aid, project_id=project_id, removed_at=None)
     if agent is None:
         raise invalid(field, "is not an agent of this project")
     return agent
@@ -103,7 +103,11 @@ async def add_agent(
     ):
         raise invalid("telegram_user_id", "is already an agent of this project")
     return await Agent.create(
-        project=project, name=name, telegram_user_id=telegram_user_id, username=username
+        project=project,
+        name=name,
+        telegram_user_id=telegram_user_id,
+        username=username,
+        origin="manual",
     )
 
 
@@ -114,13 +118,18 @@ async def register_telegram_agent(
     agent, created = await Agent.get_or_create(
         project_id=project_id,
         telegram_user_id=telegram_user_id,
-        defaults={"name": name, "username": username},
+        defaults={"name": name, "username": username, "origin": "agent_chat"},
     )
-    if not created and (agent.name != name or agent.username != username):
-        agent.name, agent.username = name, username
-        await agent.save(update_fields=["name", "username"])
+    if not created and (
+        agent.name != name or agent.username != username or agent.removed_at is not None
+    ):
+        # a removed agent who acts in the group again is an agent again (services.agents)
+        agent.name, agent.username, agent.removed_at = name, username, None
+        await agent.save(update_fields=["name", "username", "removed_at"])
     return agent
 
 
 async def list_agents(project_id: object) -> list[Agent]:
-    return list(await Agent.filter(project_id=project_id).order_by("created_at"))
+    return list(
+        await Agent.filter(project_id=project_id, removed_at=None).order_by("created_at")
+    )

@@ -97,6 +97,34 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     )
 
 
+async def record_project_event(project_id: uuid.UUID, event: str, **data: Any) -> OutboxEvent:
+    """Store a webhook event about the project rather than a ticket (e.g. `webhook.test`):
+    it has no ticket, so it waits for no other event and none waits for it."""
+    occurred = clock.now()
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "event": event,
+        "occurred_at": iso(occurred),
+        "project_id": str(project_id),
+        "data": data,
+    }
+    outbox_event = sql.new(
+        OutboxEvent,
+        id=event_id,
+        project_id=project_id,
+        ticket_id=None,
+        seq=_next_seq(occurred),
+        event=event,
+        payload=payload,
+        body=encode_body(payload),
+        occurred_at=occurred,
+        next_attempt_at=occurred,
+    )
+    await outbox_event.save(force_create=True)
+    return outbox_event
+
+
 def new_message(
     *,
     channel: str,

@@ -269,6 +269,19 @@ async def update_project(
     `allow_private_networks` is the operator's WEBHOOK_ALLOW_PRIVATE_NETWORKS, for the
     webhook URL's check."""
     project = await get_project(project_id)
+    fields = await checked_changes(
+        project, allow_private_networks=allow_private_networks, **changes
+    )
+    if fields:
+        await save_changes(project, fields)
+    return project
+
+
+async def checked_changes(
+    project: Project, *, allow_private_networks: bool = False, **changes: Any
+) -> dict[str, Any]:
+    """The settings `changes` as they would be stored (None values dropped), each checked;
+    the first invalid one raises `ValidationFailed` and nothing is stored."""
     fields: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:
@@ -294,12 +307,15 @@ async def update_project(
         elif key not in ("description", "helpdesk_enabled", "helpdesk_allow_create"):
             raise invalid(key, "is not a project setting")
         fields[key] = value
-    if fields:
-        for key, value in fields.items():
-            setattr(project, key, value)
-        await project.save(update_fields=[*fields, "updated_at"])
-        forget_cached_keys()
-    return project
+    return fields
+
+
+async def save_changes(project: Project, fields: dict[str, Any]) -> None:
+    """Store checked settings (`checked_changes`) on the project."""
+    for key, value in fields.items():
+        setattr(project, key, value)
+    await project.save(update_fields=[*fields, "updated_at"])
+    forget_cached_keys()
 
 
 async def rotate_webhook_secret(project_id: object) -> Project:

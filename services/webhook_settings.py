@@ -1,0 +1,157 @@
+"""The webhook as a project's settings manage it: the URL (checked at once with delivery's
+SSRF rules), the signing secret (revealed on request, rotated with 24 h of both
+signatures), a test event through the outbox, the delivery log with replay, and resuming an
+endpoint disabled by a 410. Changes and reveals are written to the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from models import OutboxEvent, Project
+from models.enums import DeliveryStatus
+from services import audit, clock, outbox, projects, webhooks
+from services.audit import Actor
+from services.errors import Conflict, NotFound
+from services.serializers import iso
+from services.validation import invalid, parse_uuid
+
+TEST_EVENT = "webhook.test"
+MAX_LOG_PAGE = 200
+
+
+def webhook_view(project: Project) -> dict[str, Any]:
+    """The webhook settings, without the secret."""
+    now = clock.now()
+    overlap = project.webhook_previous_secret_until
+    return {
+        "project_id": str(project.id),
+        "webhook_url": project.webhook_url,
+        "webhook_disabled": project.webhook_disabled,
+        "previous_secret_valid_until": iso(overlap) if overlap and overlap > now else None,
+    }
+
+
+async def set_webhook_url(
+    project_id: object, actor: Actor, url: str | None, *, allow_private_networks: bool = False
+) -> dict[str, Any]:
+    """Set the URL ("" or None removes the webhook); a refused destination is a
+    `webhook_url` validation error and nothing is stored. Setting it resumes delivery."""
+    project = await projects.get_project(project_id)
+    url = await projects.check_webhook_destination(
+        url, allow_private_networks=allow_private_networks
+    )
+    fields = {"webhook_url": url, "webhook_disabled": False}
+    changed = audit.diff({k: getattr(project, k) for k in fields}, fields)
+    if changed:
+        async with in_transaction():
+            await projects.save_changes(project, fields)
+            await audit.record(
+                project, actor, "webhook.url_set", target_type="webhook", changes=changed
+            )
+    return webhook_view(project)
+
+
+async def reveal_secret(project_id: object, actor: Actor) -> dict[str, Any]:
+    """The signing secret (and the previous one while it still signs); the reveal is
+    audited, since whoever reads it can sign as the product."""
+    project = await projects.get_project(project_id)
+    now = clock.now()
+    previous_valid = (
+        project.webhook_previous_secret is not None
+        and project.webhook_previous_secret_until is not None
+        and project.webhook_previous_secret_until > now
+    )
+    await audit.record(project, actor, "webhook.secret_revealed", target_type="webhook")
+    return {
+        **webhook_view(project),
+        "webhook_secret": project.webhook_secret,
+        "previous_secret": project.webhook_previous_secret if previous_valid else None,
+    }
+
+
+async def rotate_secret(project_id: object, actor: Actor) -> dict[str, Any]:
+    """A new secret; the old one goes on signing too for 24 h (`projects.SECRET_OVERLAP`),
+    so a receiver can switch over. The result shows the new secret once."""
+    async with in_transaction():
+        project = await projects.rotate_webhook_secret(project_id)
+        await audit.record(
+            project,
+            actor,
+            "webhook.secret_rotated",
+            target_type="webhook",
+            changes={"webhook_secret": [audit.SECRET, audit.SECRET]},
+        )
+    return {**webhook_view(project), "webhook_secret": project.webhook_secret}
+
+
+async def send_test_event(project_id: object, actor: Actor) -> dict[str, Any]:
+    """Queue a `webhook.test` event through the outbox (signed and retried like any event);
+    its delivery shows in the log. Refused without a URL or while the endpoint is disabled."""
+    project = await projects.get_project(project_id)
+    if not project.webhook_url:
+        raise invalid("webhook_url", "is not set: there is nowhere to send a test event")
+    if project.webhook_disabled:
+        raise Conflict("the endpoint is disabled after a 410: re-enable it first")
+    async with in_transaction():
+        event = await outbox.record_project_event(
+            project.id, TEST_EVENT, test=True, requested_by=actor.kind
+        )
+        await audit.record(
+            project, actor, "webhook.test_sent", target_type="webhook_event", target_id=event.id
+        )
+    return webhooks.event_view(event)
+
+
+async def delivery_log(
+    project_id: object, *, failed_only: bool = False, limit: int = 50
+) -> dict[str, Any]:
+    """Recent events, newest first, each with status, attempt count, next try and every
+    attempt (time, response code or error, duration); `failed_only` keeps events given up
+    on or failing now."""
+    if not 1 <= limit <= MAX_LOG_PAGE:
+        raise invalid("limit", f"must be 1-{MAX_LOG_PAGE}")
+    return await webhooks.list_deliveries(project_id, failed_only=failed_only, limit=limit)
+
+
+async def replay(project_id: object, actor: Actor, event_id: object) -> dict[str, Any]:
+    """Send one of the project's events again, with the same `webhook-id`."""
+    project = await projects.get_project(project_id)
+    event = await OutboxEvent.get_or_none(
+        id=parse_uuid(event_id, what="event"), project_id=project.id
+    )
+    if event is None:
+        raise NotFound("event not found")
+    async with in_transaction():
+        view = await webhooks.replay_event(event.id)
+        await audit.record(
+            project, actor, "webhook.replayed", target_type="webhook_event", target_id=event.id
+        )
+    return view
+
+
+async def replay_by_id(actor: Actor, event_id: object) -> dict[str, Any]:
+    """`replay` for a caller that names the event alone (the CLI)."""
+    event = await OutboxEvent.get_or_none(id=parse_uuid(event_id, what="event"))
+    if event is None:
+        raise NotFound("event not found")
+    return await replay(event.project_id, actor, event.id)
+
+
+async def reenable(project_id: object, actor: Actor) -> dict[str, Any]:
+    """Resume delivery to an endpoint disabled by a 410 (its pending events go out in
+    order); an endpoint that is not disabled is left as it is (no audit entry)."""
+    project = await projects.get_project(project_id)
+    if project.webhook_disabled:
+        async with in_transaction():
+            await projects.save_changes(project, {"webhook_disabled": False})
+            await audit.record(
+                project,
+                actor,
+                "webhook.reenabled",
+                target_type="webhook",
+                changes={"webhook_disabled": [True, False]},
+            )
+    pending = await OutboxEvent.filter(project_id=project.id, status=DeliveryStatus.PENDING).count()
+    return {"project_id": str(project.id), "webhook_disabled": False, "pending": pending}
