@@ -154,9 +154,17 @@ async def ticket_type_update(args: argparse.Namespace) -> dict[str, Any]:
 async def agent_add(args: argparse.Namespace) -> dict[str, Any]:
     project = await projects.get_project(args.project)
     agent = await catalog.add_agent(
-        project, name=args.name, telegram_user_id=args.telegram_user_id, username=args.username
+        project,
+        name=args.name,
+        telegram_user_id=args.telegram_user_id,
+        max_user_id=args.max_user_id,
+        username=args.username,
     )
-    return {**catalog.agent_view(agent), "telegram_user_id": agent.telegram_user_id}
+    return {
+        **catalog.agent_view(agent),
+        "telegram_user_id": agent.telegram_user_id,
+        "max_user_id": agent.max_user_id,
+    }
 
 
 async def agent_list(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -249,6 +257,7 @@ def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     add.add_argument("--project", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--telegram-user-id", type=int)
+    add.add_argument("--max-user-id", type=int)
     add.add_argument("--username")
     add.set_defaults(handler=agent_add)
     listing = agents.add_parser("list")

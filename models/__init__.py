@@ -1,5 +1,6 @@
 """Tortoise models, one module per domain; migrations live in `models.migrations`."""
 
+from models.agent_chat_posts import AgentChatPost
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.requests import AgentChatCode, HelpdeskRequest
@@ -8,6 +9,7 @@ from models.tickets import Message, Ticket
 __all__ = [
     "Agent",
     "AgentChatCode",
+    "AgentChatPost",
     "ApiKey",
     "HelpdeskRequest",
     "IdempotencyRecord",

@@ -28,7 +28,18 @@ def ticket_type_admin_view(ticket_type: TicketType) -> dict[str, Any]:
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:
-    return {"id": str(agent.id), "name": agent.name, "username": agent.username}
+    """`platforms`: the messengers the agent acts from (Telegram, MAX or both)."""
+    platforms = [
+        platform
+        for platform, user_id in (("telegram", agent.telegram_user_id), ("max", agent.max_user_id))
+        if user_id is not None
+    ]
+    return {
+        "id": str(agent.id),
+        "name": agent.name,
+        "username": agent.username,
+        "platforms": platforms,
+    }
 
 
 def _check_name(name: str | None, limit: int = 100) -> str:
@@ -94,16 +105,21 @@ async def add_agent(
     name: str,
     telegram_user_id: int | None = None,
     username: str | None = None,
+    max_user_id: int | None = None,
 ) -> Agent:
+    """An agent; one person may have both a Telegram and a MAX identity."""
     name = _check_name(name, 200)
     if username:
         username = username.lstrip("@")
-    if telegram_user_id is not None and await Agent.exists(
-        project_id=project.id, telegram_user_id=telegram_user_id
-    ):
-        raise invalid("telegram_user_id", "is already an agent of this project")
+    for field, user_id in (("telegram_user_id", telegram_user_id), ("max_user_id", max_user_id)):
+        if user_id is not None and await Agent.exists(project_id=project.id, **{field: user_id}):
+            raise invalid(field, "is already an agent of this project")
     return await Agent.create(
-        project=project, name=name, telegram_user_id=telegram_user_id, username=username
+        project=project,
+        name=name,
+        telegram_user_id=telegram_user_id,
+        max_user_id=max_user_id,
+        username=username
     )
 
 
@@ -117,6 +133,24 @@ async def register_telegram_agent(
         defaults={"name": name, "username": username},
     )
     if not created and (agent.name != name or agent.username != username):
+        agent.name, agent.username = name, username
+        await agent.save(update_fields=["name", "username"])
+    return agent
+
+
+async def register_agent(
+    project_id: object, identity: str, user_id: int, name: str, username: str | None
+) -> Agent:
+    """The agent behind a messenger user acting in the bound agent chat, created on first
+    action. `identity`: the Agent field of that messenger's user id (`telegram_user_id`,
+    `max_user_id`); one agent may carry both."""
+    if identity == "telegram_user_id":
+        return await register_telegram_agent(project_id, user_id, name, username)
+    identity_filter: dict[str, Any] = {identity: user_id}
+    agent, _ = await Agent.get_or_create(
+        defaults={"name": name, "username": username}, project_id=project_id, **identity_filter
+    )
+    if agent.name != name or agent.username != username:
         agent.name, agent.username = name, username
         await agent.save(update_fields=["name", "username"])
     return agent
