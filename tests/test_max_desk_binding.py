@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from models import Project
 from models.enums import Channel
 from services import agent_chat, clock
