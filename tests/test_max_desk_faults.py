@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from models import Message, OutboundMessage, Project, Ticket
-from models.enums import DeliveryStatus
-from models.enums import Channel, MessageSource
+from models.enums import Channel, DeliveryStatus, MessageSource
 from services import agent_chat, clock, customer_messages, tickets
 from tests.fakes.max import FakeMax
 from tests.test_max_desk_env import (  # noqa: F401
