@@ -112,7 +112,8 @@ async def add_agent(
     if username:
         username = username.lstrip("@")
     for field, user_id in (("telegram_user_id", telegram_user_id), ("max_user_id", max_user_id)):
-        if user_id is not None and await Agent.exists(project_id=project.id, **{field: user_id}):
+        identity: dict[str, Any] = {field: user_id}
+        if user_id is not None and await Agent.filter(project_id=project.id, **identity).exists():
             raise invalid(field, "is already an agent of this project")
     return await Agent.create(
         project=project,

@@ -55,9 +55,8 @@ async def test_a_deleted_card_is_posted_again_with_a_short_history(bound: MaxDes
     assert reply_of(history) == new_card and reply_of(relayed) == new_card
     # replies to the new card reach the ticket
     await bound.say(KATE, "Here!", reply_to=new_card)
-    assert (await Message.filter(ticket_id=ticket.id).order_by("-created_at").first()).text == (
-        "Here!"
-    )
+    newest = await Message.filter(ticket_id=ticket.id).order_by("-created_at").first()
+    assert newest is not None and newest.text == "Here!"
 
 
 async def test_a_card_deleted_unseen_is_posted_again_on_the_next_change(
