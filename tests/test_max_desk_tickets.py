@@ -5,10 +5,13 @@ FakeTelegram for a Telegram customer), the senders draining."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
+from delivery.limits import Limit, MemoryLimiter
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, Priority, TicketStatus
 from services import catalog
@@ -247,3 +250,58 @@ async def test_a_message_outside_a_ticket_gets_a_hint_and_goes_nowhere(
     # the bot's own hint is no agent's message: never answered
     hints = [t for t in bound.texts() if t.startswith("↩️")]
     assert len(hints) == 2
+
+
+async def test_an_agents_edit_in_max_follows_to_the_telegram_customer(
+    mx: FakeMax, project: Any, env: AgentGroupEnv
+) -> None:
+    desk = MaxDeskEnv(mx, project, telegram_sender=env.sender)
+    await desk.bind()
+    ticket = await env.telegram_ticket("Is it in stock?")
+    await desk.drain()
+    said = await desk.say(KATE, "Yes, 3 left", reply_to=await desk.card_mid(ticket))
+    await env.drain()
+    mid = said["message"]["body"]["mid"]
+    await desk.feed(mx.updates.message_edited(DESK, KATE, "Yes, 2 left", mid, first_name="Kate"))
+    [reply] = [m for m in await stored(ticket) if m.author == Author.AGENT]
+    assert reply.text == "Yes, 2 left" and reply.edited_at is not None
+    await env.drain()
+    texts = [m.get("text") or "" for m in env.tg.messages_in(CUSTOMER_CHAT)]
+    assert any("Yes, 2 left" in t for t in texts)
+    assert not any("Yes, 3 left" in t for t in texts)
+
+
+class RecordingLimiter(MemoryLimiter):
+    """Counts the reservations per limit key (time leaps: pacing never sleeps)."""
+
+    def __init__(self) -> None:
+        ticks = itertools.count(0, 1000)
+        super().__init__(now=lambda: next(ticks))
+        self.reserved: list[str] = []
+
+    async def reserve(self, limits: Sequence[Limit]) -> float:
+        wait = await super().reserve(limits)
+        if wait == 0:
+            self.reserved += [limit.key for limit in limits]
+        return wait
+
+
+async def test_every_call_to_the_agent_chat_goes_through_the_shared_limiter(
+    bound: MaxDeskEnv,
+) -> None:
+    limiter = RecordingLimiter()
+    bound.sender.limiter = limiter
+    bound.mx.reset_calls()  # the /connect answer is the front end's
+    ticket = await bound.api_ticket()
+    await bound.drain()
+    await bound.say(KATE, "/priority urgent", reply_to=await bound.card_mid(ticket))
+    edits_before = len(bound.mx.calls_to("PUT /messages"))
+    await bound.drain()  # the card edit
+    chat_calls = [
+        c for c in bound.mx.calls
+        if c.ok and c.chat_id == DESK and c.method in ("POST", "PUT") and c.path == "/messages"
+    ]
+    # the card, the relayed message, the edit — and the command's answer, sent by the front
+    # end directly like every bot's reply to an update
+    assert len(bound.mx.calls_to("PUT /messages")) == edits_before + 1
+    assert limiter.reserved.count("max:all") == len(chat_calls) - 1
