@@ -19,7 +19,9 @@ async def create_code(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("agent-chat", help="bind a Telegram or MAX agent chat to a project")
+    parser = subparsers.add_parser(
+        "agent-chat", help="bind a Telegram or MAX agent chat to a project"
+    )
     commands = parser.add_subparsers(dest="agent_chat_command", required=True)
     code = commands.add_parser("code", help="print a one-time /connect code (valid 15 minutes)")
     code.add_argument("--project", required=True, help="project id")

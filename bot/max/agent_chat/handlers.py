@@ -11,6 +11,7 @@ messages) lives in `delivery/max_agent_chat/`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from maxapi import Bot
@@ -57,20 +58,27 @@ async def handle_group_update(event: Any, bot: Bot, locale: str) -> None:
         await agent_chat.mark_found(event.chat_id, Channel.MAX)
 
 
-async def _answering_errors(bot: Bot, message: Message, locale: str | None, handle: Any) -> None:
+MessageHandler = Callable[[Bot, Message, Translator], Awaitable[None]]
+
+
+async def _answering_errors(
+    bot: Bot, message: Message, locale: str | None, handle: MessageHandler
+) -> None:
     """A domain error (a closed ticket, an unknown @name, a bad value) is answered as a
     short reply instead of vanishing."""
     t = translator(locale)
     try:
         await handle(bot, message, t)
     except HelpdeskError as error:
-        if isinstance(error, TicketClosed):
-            text = t("agent-error-closed")
-        elif isinstance(error, NotFound):
-            text = t("agent-error-not-found", detail=error.message)
-        else:
-            text = t("agent-error-invalid", detail=error.message)
-        await reply(bot, message, text)
+        await reply(bot, message, _error_text(error, t))
+
+
+def _error_text(error: HelpdeskError, t: Translator) -> str:
+    if isinstance(error, TicketClosed):
+        return t("agent-error-closed")
+    if isinstance(error, NotFound):
+        return t("agent-error-not-found", detail=error.message)
+    return t("agent-error-invalid", detail=error.message)
 
 
 def _command_of(text: str) -> tuple[str, str | None] | None:
@@ -132,8 +140,7 @@ async def on_press(event: MessageCallback, bot: Bot, card_t: Translator) -> None
     try:
         result = await agent_desk.press(press, membership(bot))
     except HelpdeskError as error:
-        text = t("agent-error-closed") if isinstance(error, TicketClosed) else error.message
-        await event.ack(notification=text)
+        await event.ack(notification=_error_text(error, t))
         return
     if result.outcome == Outcome.IGNORED:
         return  # not a bound chat: not our button
