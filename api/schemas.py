@@ -232,6 +232,9 @@ class AgentOut(Out):
     id: uuid.UUID
     name: str
     username: str | None
+    platforms: list[str] = Field(
+        default_factory=list, description="the messengers the agent acts from: telegram, max"
+    )
 
 
 class AgentList(Out):

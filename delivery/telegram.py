@@ -20,9 +20,17 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from delivery.files import TELEGRAM_DOWNLOAD_LIMIT, Fetched, TooLarge, Unavailable, file_name
+from delivery.files import (
+    TELEGRAM_DOWNLOAD_LIMIT,
+    Fetched,
+    TooLarge,
+    Unavailable,
+    fetch_max_file,
+    file_name,
+    telegram_method,
+)
 from delivery.limits import Limit, RateLimiter, global_limit
 from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from delivery.text import utf16_len
@@ -143,9 +151,16 @@ async def send_attachment(
 ) -> Any:
     kind = str(attachment.get("kind"))
     method, field = MEDIA_METHODS[kind if kind in CUSTOMER_MEDIA else "document"]
+    file: Any = attachment["file_id"]
+    if attachment.get("platform") == "max" and attachment.get("url"):
+        # an agent's file from a MAX agent chat: a MAX token means nothing to Telegram, so
+        # the file is downloaded from MAX and uploaded (within the bot upload limit)
+        fetched = await fetch_max_file(attachment)
+        file = BufferedInputFile(fetched.content, filename=fetched.name)
+        method, field = MEDIA_METHODS[telegram_method(kind, len(fetched.content))]
     return await getattr(bot, method)(
         chat_id=chat_id,
-        **{field: attachment["file_id"]},
+        **{field: file},
         caption=caption,
         parse_mode=None,
         reply_markup=markup,

@@ -1,5 +1,6 @@
-"""`helpdesk agent-chat …`: a one-time code that binds a Telegram group (`/connect CODE`),
-which group is bound, unbinding it. Parsing only; the work is in services."""
+"""`helpdesk agent-chat …`: a one-time code that binds a Telegram group or a MAX group chat
+(`/connect CODE` sent there) as the project's one agent chat, which chat is bound, unbinding
+it. Parsing only; the work is in services."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ async def unbind(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("agent-chat", help="bind a Telegram agent group to a project")
+    parser = subparsers.add_parser(
+        "agent-chat", help="bind a Telegram or MAX agent chat to a project"
+    )
     commands = parser.add_subparsers(dest="agent_chat_command", required=True)
     code = commands.add_parser("code", help="print a one-time /connect code (valid 15 minutes)")
     code.add_argument("--project", required=True, help="project id")

@@ -168,9 +168,7 @@ async def ticket_type_update(args: argparse.Namespace) -> dict[str, Any]:
     if args.position is not None:
         ticket_type = await ticket_types.move_ticket_type(project, CLI, args.id, args.position)
     if args.active is not None:
-        ticket_type = await ticket_types.set_ticket_type_active(
-            project, CLI, args.id, args.active
-        )
+        ticket_type = await ticket_types.set_ticket_type_active(project, CLI, args.id, args.active)
     if ticket_type is None:
         ticket_type = await ticket_types.get_ticket_type(project, args.id)
     return catalog.ticket_type_admin_view(ticket_type)
@@ -183,6 +181,7 @@ async def agent_add(args: argparse.Namespace) -> dict[str, Any]:
         CLI,
         name=args.name,
         telegram_user_id=args.telegram_user_id,
+        max_user_id=args.max_user_id,
         username=args.username,
         role=args.role,
     )
@@ -279,6 +278,7 @@ def register(sub: Any, boolean: Callable[[str], bool]) -> None:
     add.add_argument("--project", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--telegram-user-id", type=int)
+    add.add_argument("--max-user-id", type=int)
     add.add_argument("--username")
     add.add_argument("--role", choices=agents.ROLES, default=agents.DEFAULT_ROLE)
     add.set_defaults(handler=agent_add)

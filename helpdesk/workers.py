@@ -83,11 +83,14 @@ def create_delivery(
     if max_bot is not None or settings.max_bot_token is not None:
         from bot.max.delivery import setup_file_transfer
         from delivery import max as max_platform
+        from delivery.max_agent_chat import setup_max_agent_chat_delivery
 
         sender = max_platform.create_sender(settings, max_bot, limiter(max_platform.CHANNEL), lease)
         delivery.senders[max_platform.CHANNEL] = sender
         # agents' Telegram files reach MAX customers as files (also in a workers-only process)
         setup_file_transfer(delivery, settings.default_locale)
+        # the project's agent chat when it is a MAX group: cards, relayed messages, notices
+        setup_max_agent_chat_delivery(delivery, settings.default_locale)
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")
         for channel, messenger in delivery.senders.items():

@@ -1,5 +1,6 @@
 """Tortoise models, one module per domain; migrations live in `models.migrations`."""
 
+from models.agent_chat_posts import AgentChatPost
 from models.audit import AuditEntry
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
@@ -10,6 +11,7 @@ from models.tickets import Message, Ticket
 __all__ = [
     "Agent",
     "AgentChatCode",
+    "AgentChatPost",
     "ApiKey",
     "AuditEntry",
     "HelpdeskRequest",

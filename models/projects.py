@@ -32,6 +32,10 @@ class Project(Model):
     rate_limit = fields.IntField(default=300)  # requests per minute; 0 = unlimited
     agent_chat_id = fields.BigIntField(null=True, index=True)
     agent_chat_is_forum = fields.BooleanField(default=False)
+    # which messenger agent_chat_id is in: a project has one agent chat, Telegram or MAX
+    agent_chat_platform = fields.CharEnumField(Channel, max_length=16, default=Channel.TELEGRAM)
+    # set when the bot was removed from the agent chat: events wait in the outbox meanwhile
+    agent_chat_lost_at = fields.DatetimeField(null=True)
     webhook_url = fields.CharField(max_length=2000, null=True)
     webhook_secret = fields.CharField(max_length=200)
     webhook_previous_secret = fields.CharField(max_length=200, null=True)
@@ -94,7 +98,7 @@ class Agent(Model):
 
     class Meta:
         table = "agents"
-        unique_together = (("project_id", "telegram_user_id"),)
+        unique_together = (("project_id", "telegram_user_id"), ("project_id", "max_user_id"))
 
 
 class Subscriber(Model):

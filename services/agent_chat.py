@@ -8,9 +8,10 @@ webhooks fire exactly as for the REST API.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,18 +26,22 @@ from models import (
     Subscriber,
     Ticket,
 )
-from models.enums import Author, Channel, TicketStatus
-from services import clock, notifications, outbox, ticket_queries
+from models.enums import Author, Channel, DeliveryStatus, TicketStatus
+from services import agent_chat_posts, clock, notifications, outbox, ticket_queries
 from services.errors import NotFound, ValidationFailed
 from services.i18n import Translator, translator
 from services.outbox import enqueue_message
 from services.validation import check_text, parse_uuid
+
+log = logging.getLogger(__name__)
 
 CODE_TTL = timedelta(minutes=15)
 EDIT_WINDOW = timedelta(hours=48)
 HISTORY_SIZE = 5
 CUSTOMER_EDIT = "customer_edit"  # outbound kind: edit the customer's copy of an agent message
 CUSTOMER_EDITED = "customer_edited"  # agent event: the customer edited a message
+# outbound kind: a short localized notice to an agent chat (payload: key + its arguments)
+AGENT_CHAT_NOTICE = "agent_chat_notice"
 
 
 class CodeUnknown(ValidationFailed):
@@ -52,6 +57,12 @@ class EditTooLate(ValidationFailed):
 
 
 @dataclass(frozen=True)
+class ChatRef:
+    platform: Channel
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class BoundChat:
     """A chat bound to a project as its agent chat."""
 
@@ -59,11 +70,19 @@ class BoundChat:
     project_name: str
     chat_id: int
     is_forum: bool
+    platform: Channel = Channel.TELEGRAM
+    replaced: ChatRef | None = None  # the project's agent chat before this binding
 
     @classmethod
     def of(cls, project: Project) -> BoundChat:
         assert project.agent_chat_id is not None
-        return cls(project.id, project.name, project.agent_chat_id, project.agent_chat_is_forum)
+        return cls(
+            project.id,
+            project.name,
+            project.agent_chat_id,
+            project.agent_chat_is_forum,
+            Channel(project.agent_chat_platform),
+        )
 
 
 # --- binding ---------------------------------------------------------------------------
@@ -78,8 +97,14 @@ async def create_binding_code(project_id: object) -> AgentChatCode:
     return await AgentChatCode.create(code=code, project=project, expires_at=clock.now() + CODE_TTL)
 
 
-async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> BoundChat:
-    """Use the code: the chat becomes the project's agent chat (and no other project's)."""
+async def bind_chat(
+    code: str, chat_id: int, *, is_forum: bool, platform: Channel = Channel.TELEGRAM
+) -> BoundChat:
+    """Use the code: the chat becomes the project's agent chat (and no other project's).
+
+    A project has one agent chat, in Telegram or MAX: a chat bound before is told it no longer
+    is (a notice queued in the same transaction), and the agent events still waiting for it
+    move to the new chat, so nothing a customer sent meanwhile is lost."""
     code = (code or "").strip()
     async with in_transaction():
         record = await AgentChatCode.filter(code=code).select_for_update().first() if code else None
@@ -90,33 +115,96 @@ async def bind_chat(code: str, chat_id: int, *, is_forum: bool) -> BoundChat:
         record.used_at = clock.now()
         await record.save(update_fields=["used_at"])
         await (
-            Project.filter(agent_chat_id=chat_id)
+            Project.filter(agent_chat_id=chat_id, agent_chat_platform=platform)
             .exclude(id=record.project_id)
             .update(agent_chat_id=None, agent_chat_is_forum=False)
         )
+        before = await Project.filter(id=record.project_id).select_for_update().get()
+        replaced = _previous_chat(before, platform, chat_id)
         await Project.filter(id=record.project_id).update(
-            agent_chat_id=chat_id, agent_chat_is_forum=is_forum
+            agent_chat_id=chat_id,
+            agent_chat_is_forum=is_forum,
+            agent_chat_platform=platform,
+            agent_chat_lost_at=None,
         )
-    return BoundChat.of(await Project.get(id=record.project_id))
+        if replaced is not None:
+            await _hand_over(before, replaced, platform, chat_id)
+    bound = BoundChat.of(await Project.get(id=record.project_id))
+    return replace(bound, replaced=replaced)
 
 
-async def unbind_chat(chat_id: int) -> BoundChat | None:
+def _previous_chat(project: Project, platform: Channel, chat_id: int) -> ChatRef | None:
+    if project.agent_chat_id is None:
+        return None
+    previous = ChatRef(Channel(project.agent_chat_platform), project.agent_chat_id)
+    return None if previous == ChatRef(platform, chat_id) else previous
+
+
+async def _hand_over(project: Project, old: ChatRef, platform: Channel, chat_id: int) -> None:
+    """The old chat hears where the agents went; its waiting agent events go there too."""
+    await enqueue_message(
+        channel=str(old.platform),
+        chat_id=old.chat_id,
+        kind=AGENT_CHAT_NOTICE,
+        payload={"key": "agent-chat-moved", "project": project.name, "to": str(platform)},
+        project_id=project.id,
+    )
+    await OutboundMessage.filter(
+        project_id=project.id,
+        kind=notifications.AGENT_EVENT,
+        status=DeliveryStatus.PENDING,
+        channel=str(old.platform),
+        chat_id=old.chat_id,
+    ).update(channel=str(platform), chat_id=chat_id)
+
+
+async def unbind_chat(chat_id: int, platform: Channel = Channel.TELEGRAM) -> BoundChat | None:
     """The binding removed, or None when the chat was not bound."""
-    project = await project_for_chat(chat_id)
+    project = await project_for_chat(chat_id, platform)
     if project is None:
         return None
-    await Project.filter(id=project.id).update(agent_chat_id=None, agent_chat_is_forum=False)
+    await Project.filter(id=project.id).update(
+        agent_chat_id=None, agent_chat_is_forum=False, agent_chat_lost_at=None
+    )
     return BoundChat.of(project)
 
 
-async def project_for_chat(chat_id: int) -> Project | None:
-    return await Project.filter(agent_chat_id=chat_id).first()
+async def project_for_chat(chat_id: int, platform: Channel = Channel.TELEGRAM) -> Project | None:
+    return await Project.filter(agent_chat_id=chat_id, agent_chat_platform=platform).first()
+
+
+async def mark_lost(chat_id: int, platform: Channel) -> Project | None:
+    """The bot was removed from the agent chat: the binding stays (add the bot back and its
+    events go out), the agent events wait in the outbox, REST still reads everything."""
+    project = await project_for_chat(chat_id, platform)
+    if project is None:
+        return None
+    if project.agent_chat_lost_at is None:
+        project.agent_chat_lost_at = clock.now()
+        await Project.filter(id=project.id).update(agent_chat_lost_at=project.agent_chat_lost_at)
+        log.warning(
+            "agent chat %s (%s) of project %s is lost: the bot was removed from it; "
+            "agent events wait until it is added back",
+            chat_id, platform, project.id,
+        )
+    return project
+
+
+async def mark_found(chat_id: int, platform: Channel) -> Project | None:
+    """The bot is back in a lost agent chat: the waiting events go out on their next try."""
+    project = await project_for_chat(chat_id, platform)
+    if project is None or project.agent_chat_lost_at is None:
+        return project
+    await Project.filter(id=project.id).update(agent_chat_lost_at=None)
+    project.agent_chat_lost_at = None
+    log.info("agent chat %s (%s) of project %s is back", chat_id, platform, project.id)
+    return project
 
 
 async def migrate_chat(old_chat_id: int, new_chat_id: int) -> Project | None:
     """A group became a supergroup: move the binding and the tickets' topic records."""
     async with in_transaction():
-        project = await Project.filter(agent_chat_id=old_chat_id).first()
+        project = await project_for_chat(old_chat_id, Channel.TELEGRAM)
         if project is None:
             return None
         await Project.filter(id=project.id).update(agent_chat_id=new_chat_id)
@@ -185,16 +273,21 @@ async def history(ticket: Ticket, *, before: uuid.UUID | None = None) -> list[Me
 
 
 async def agent_edited(
-    project: Project, chat_id: int, agent_chat_message_id: int, text: str | None
+    project: Project, chat_id: int, agent_chat_message_id: int | str, text: str | None
 ) -> Message | None:
-    """An agent edited a relayed message: store it and edit the customer's copy (48 h)."""
-    message = await Message.filter(
-        ticket__project_id=project.id,
-        ticket__agent_chat_id=chat_id,
-        agent_chat_message_id=agent_chat_message_id,
-        author=Author.AGENT,
-    ).first()
-    if message is None:
+    """An agent edited a relayed message: store it and edit the customer's copy (48 h).
+    `agent_chat_message_id`: a Telegram message id, or a MAX message's mid (a string)."""
+    message: Message | None
+    if isinstance(agent_chat_message_id, str):
+        message = await agent_chat_posts.message_of(project, chat_id, agent_chat_message_id)
+    else:
+        message = await Message.filter(
+            ticket__project_id=project.id,
+            ticket__agent_chat_id=chat_id,
+            agent_chat_message_id=agent_chat_message_id,
+            author=Author.AGENT,
+        ).first()
+    if message is None or message.author != Author.AGENT:
         return None
     if clock.now() - message.created_at > EDIT_WINDOW:
         raise EditTooLate("messages can be edited within 48 hours")
@@ -299,14 +392,16 @@ class EventContext:
     message: Message | None
 
 
-async def event_context(ticket_id: object, message_id: object | None) -> EventContext | None:
+async def event_context(
+    ticket_id: object, message_id: object | None, platform: Channel = Channel.TELEGRAM
+) -> EventContext | None:
     """The ticket (type and assignee fetched), its project and the message of an agent event;
-    None when the ticket is gone or the project has no agent chat any more."""
+    None when the ticket is gone or the project has no agent chat in `platform` any more."""
     ticket = await Ticket.get_or_none(id=ticket_id) if ticket_id else None
     if ticket is None:
         return None
     project = await Project.get(id=ticket.project_id)
-    if project.agent_chat_id is None:
+    if project.agent_chat_id is None or project.agent_chat_platform != platform:
         return None
     message = None
     if message_id:

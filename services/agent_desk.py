@@ -23,7 +23,7 @@ from typing import Any
 
 from models import Agent, Project, Ticket
 from models.enums import Channel, MessageSource, Priority, TicketStatus
-from services import agent_chat, catalog, ticket_queries, tickets
+from services import agent_chat, agent_chat_posts, catalog, ticket_queries, tickets
 from services.errors import NotFound, ValidationFailed
 
 IsMember = Callable[[int, int], Awaitable[bool]]
@@ -96,11 +96,11 @@ class DeskMessage:
 
     platform: Channel
     chat_id: int
-    message_id: int
+    message_id: int | str  # Telegram: an int; MAX: the message's mid (a string)
     user: DeskUser | None
     text: str = ""
     topic_id: int | None = None  # the forum topic it was written in (Telegram forums)
-    reply_to_id: int | None = None  # the message it answers
+    reply_to_id: int | str | None = None  # the message it answers (same kind of id)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     as_chat: bool = False  # sent on behalf of a chat (a channel post, an anonymous admin)
 
@@ -173,12 +173,16 @@ async def post(message: DeskMessage, is_member: IsMember) -> DeskResult:
     """An agent's message in a ticket's place: a reply to the customer, or a `!` note."""
     if message.as_chat or (not message.attachments and message.text.startswith(COMMAND_PREFIX)):
         return IGNORED  # channel posts, anonymous admins, commands this bot does not know
+    if message.user is None or message.user.is_bot:
+        return IGNORED  # bots (this one's own posts included) are never answered
     project = await _bound_project(message)
     if project is None:
         return IGNORED
     ticket = await _ticket_of(project, message)
     if ticket is None:
-        return IGNORED  # ordinary talk between agents
+        # ordinary talk between agents: where a ticket's place is a reply (a chat without
+        # topics), the front end may hint how to answer a ticket
+        return DeskResult(Outcome.NO_TICKET)
     agent = await _acting_agent(project, message, is_member)
     if agent is None:
         return IGNORED
@@ -273,10 +277,8 @@ async def is_known_agent(
 
 
 async def _bound_project(update: DeskMessage | DeskPress) -> Project | None:
-    """The project whose agent chat this is (only Telegram groups are bound, so far)."""
-    if update.platform != Channel.TELEGRAM:
-        return None
-    return await agent_chat.project_for_chat(update.chat_id)
+    """The project whose agent chat this is, in this messenger."""
+    return await agent_chat.project_for_chat(update.chat_id, update.platform)
 
 
 async def _acting_agent(
@@ -305,9 +307,11 @@ async def _project_and_agent(
 
 
 async def _registered(project: Project, platform: Channel, user: DeskUser) -> Agent:
-    if platform != Channel.TELEGRAM:
-        raise ValidationFailed(f"agents are not registered from {platform} chats yet")
-    return await catalog.register_telegram_agent(project.id, user.id, user.name, user.username)
+    if platform not in _USER_ID_FIELDS:
+        raise ValidationFailed(f"agents are not registered from {platform} chats")
+    return await catalog.register_agent(
+        project.id, _USER_ID_FIELDS[platform], user.id, user.name, user.username
+    )
 
 
 async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
@@ -328,7 +332,10 @@ async def _assignee(project: Project, ref: str, me: Agent) -> Agent:
 
 async def _ticket_of(project: Project, message: DeskMessage) -> Ticket | None:
     """A topic message → that topic's ticket; otherwise the ticket of the replied-to message
-    (its card, or a relayed message of it), looked up in this order."""
+    (its card, or a relayed message of it), looked up in this order. A MAX message id is a
+    string: its ticket is found in the chat's post records."""
+    if isinstance(message.reply_to_id, str):
+        return await agent_chat_posts.ticket_of(project, message.chat_id, message.reply_to_id)
     places: list[dict[str, Any]] = []
     if message.topic_id is not None:
         places.append({"agent_topic_id": message.topic_id})
@@ -368,8 +375,10 @@ async def _save_reply(
     internal: bool,
 ) -> None:
     """Store the agent's message; a public one also queues the customer's copy (the outbox
-    row is written in the same transaction, see `tickets.agent_reply`)."""
-    await tickets.agent_reply(
+    row is written in the same transaction, see `tickets.agent_reply`). A MAX message is
+    recorded as the ticket's, so a reply to it finds the ticket too."""
+    telegram_id = message.message_id if isinstance(message.message_id, int) else None
+    saved = await tickets.agent_reply(
         project,
         ticket.id,
         text,
@@ -377,8 +386,12 @@ async def _save_reply(
         agent_id=agent.id,
         source=MessageSource.AGENT_CHAT,
         attachments=message.attachments,
-        agent_chat_message_id=message.message_id,
+        agent_chat_message_id=telegram_id,
     )
+    if isinstance(message.message_id, str):
+        await agent_chat_posts.record(
+            ticket, message.chat_id, message.message_id, agent_chat_posts.AGENT, saved.id
+        )
 
 
 def card_of(ticket: Ticket) -> TicketCard:

@@ -66,6 +66,7 @@ async def add_agent(
     *,
     name: str,
     telegram_user_id: int | None = None,
+    max_user_id: int | None = None,
     username: str | None = None,
     role: str = DEFAULT_ROLE,
 ) -> Agent:
@@ -80,12 +81,24 @@ async def add_agent(
         raise invalid("username", "must be at most 64 characters")
     if telegram_user_id is not None and telegram_user_id <= 0:
         raise invalid("telegram_user_id", "must be a Telegram user id (a positive number)")
+    if max_user_id is not None:
+        if max_user_id <= 0:
+            raise invalid("max_user_id", "must be a MAX user id (a positive number)")
+        if await Agent.filter(project_id=project.id, max_user_id=max_user_id).exists():
+            raise invalid("max_user_id", "is already an agent of this project")
     former = None
     if telegram_user_id is not None:
         former = await Agent.get_or_none(project_id=project.id, telegram_user_id=telegram_user_id)
         if former is not None and former.removed_at is None:
             raise invalid("telegram_user_id", "is already an agent of this project")
-    fields = {"name": name, "username": username, "role": role, "origin": ORIGIN_MANUAL}
+    fields: dict[str, Any] = {
+        "name": name,
+        "username": username,
+        "role": role,
+        "origin": ORIGIN_MANUAL,
+    }
+    if max_user_id is not None:
+        fields["max_user_id"] = max_user_id
     async with in_transaction():
         if former is not None:
             for key, value in fields.items():
@@ -97,6 +110,7 @@ async def add_agent(
             agent = await Agent.create(
                 project=project,
                 telegram_user_id=telegram_user_id,
+                max_user_id=max_user_id,
                 name=name,
                 username=username,
                 role=role,

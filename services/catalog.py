@@ -28,7 +28,18 @@ def ticket_type_admin_view(ticket_type: TicketType) -> dict[str, Any]:
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:
-    return {"id": str(agent.id), "name": agent.name, "username": agent.username}
+    """`platforms`: the messengers the agent acts from (Telegram, MAX or both)."""
+    platforms = [
+        platform
+        for platform, user_id in (("telegram", agent.telegram_user_id), ("max", agent.max_user_id))
+        if user_id is not None
+    ]
+    return {
+        "id": str(agent.id),
+        "name": agent.name,
+        "username": agent.username,
+        "platforms": platforms,
+    }
 
 
 def _check_name(name: str | None, limit: int = 100) -> str:
@@ -94,18 +105,21 @@ async def add_agent(
     name: str,
     telegram_user_id: int | None = None,
     username: str | None = None,
+    max_user_id: int | None = None,
 ) -> Agent:
+    """An agent; one person may have both a Telegram and a MAX identity."""
     name = _check_name(name, 200)
     if username:
         username = username.lstrip("@")
-    if telegram_user_id is not None and await Agent.exists(
-        project_id=project.id, telegram_user_id=telegram_user_id
-    ):
-        raise invalid("telegram_user_id", "is already an agent of this project")
+    for field, user_id in (("telegram_user_id", telegram_user_id), ("max_user_id", max_user_id)):
+        identity: dict[str, Any] = {field: user_id}
+        if user_id is not None and await Agent.filter(project_id=project.id, **identity).exists():
+            raise invalid(field, "is already an agent of this project")
     return await Agent.create(
         project=project,
         name=name,
         telegram_user_id=telegram_user_id,
+        max_user_id=max_user_id,
         username=username,
         origin="manual",
     )
@@ -115,21 +129,29 @@ async def register_telegram_agent(
     project_id: object, telegram_user_id: int, name: str, username: str | None
 ) -> Agent:
     """The agent behind a Telegram user acting in the bound group, created on first action."""
+    return await register_agent(project_id, "telegram_user_id", telegram_user_id, name, username)
+
+
+async def register_agent(
+    project_id: object, identity: str, user_id: int, name: str, username: str | None
+) -> Agent:
+    """The agent behind a messenger user acting in the bound agent chat, created on first
+    action. `identity`: the Agent field of that messenger's user id (`telegram_user_id`,
+    `max_user_id`); one agent may carry both."""
+    identity_filter: dict[str, Any] = {identity: user_id}
     agent, created = await Agent.get_or_create(
-        project_id=project_id,
-        telegram_user_id=telegram_user_id,
         defaults={"name": name, "username": username, "origin": "agent_chat"},
+        project_id=project_id,
+        **identity_filter,
     )
     if not created and (
         agent.name != name or agent.username != username or agent.removed_at is not None
     ):
-        # a removed agent who acts in the group again is an agent again (services.agents)
+        # a removed agent who acts in the agent chat again is an agent again (services.agents)
         agent.name, agent.username, agent.removed_at = name, username, None
         await agent.save(update_fields=["name", "username", "removed_at"])
     return agent
 
 
 async def list_agents(project_id: object) -> list[Agent]:
-    return list(
-        await Agent.filter(project_id=project_id, removed_at=None).order_by("created_at")
-    )
+    return list(await Agent.filter(project_id=project_id, removed_at=None).order_by("created_at"))

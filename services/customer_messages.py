@@ -201,7 +201,11 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
             else:
                 await set_status(ticket, TicketStatus.IN_PROGRESS, reason=REASON_CUSTOMER)
         agent_event = notifications.agent_event(
-            ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
+            ticket,
+            "customer_message",
+            message,
+            agent_chat_id=ticket.project.agent_chat_id,
+            platform=ticket.project.agent_chat_platform,
         )
         if agent_event is not None:
             rows.append(agent_event)
@@ -335,7 +339,11 @@ async def _write_if_current(
     message, event = _new_customer_message(ticket, draft)
     rows: list[Any] = [message, event]
     agent_event = notifications.agent_event(
-        ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
+        ticket,
+        "customer_message",
+        message,
+        agent_chat_id=ticket.project.agent_chat_id,
+        platform=ticket.project.agent_chat_platform,
     )
     if agent_event is not None:
         rows.append(agent_event)

@@ -78,17 +78,23 @@ async def notify_agents(
     message: Message | None = None,
     *,
     agent_chat_id: int | None = _UNREAD,
+    platform: str = Channel.TELEGRAM,
     data: dict[str, Any] | None = None,
 ) -> None:
     """Queue an event for the project's agent chat, if one is bound.
 
-    `agent_chat_id`: the project's agent chat as the caller read it in this transaction
-    (None = not bound); by default it is read here. `data`: more keys for the payload.
+    `agent_chat_id`, `platform`: the project's agent chat as the caller read it in this
+    transaction (None = not bound); by default both are read here. `data`: more keys for
+    the payload.
     """
     if agent_chat_id is _UNREAD:
-        project = await Project.get(id=ticket.project_id).only("id", "agent_chat_id")
-        agent_chat_id = project.agent_chat_id
-    outbound = agent_event(ticket, event, message, agent_chat_id=agent_chat_id, data=data)
+        project = await Project.get(id=ticket.project_id).only(
+            "id", "agent_chat_id", "agent_chat_platform"
+        )
+        agent_chat_id, platform = project.agent_chat_id, project.agent_chat_platform
+    outbound = agent_event(
+        ticket, event, message, agent_chat_id=agent_chat_id, platform=platform, data=data
+    )
     if outbound is not None:
         await outbound.save(force_create=True)
 
@@ -99,9 +105,11 @@ def agent_event(
     message: Message | None,
     *,
     agent_chat_id: int | None,
+    platform: str = Channel.TELEGRAM,
     data: dict[str, Any] | None = None,
 ) -> OutboundMessage | None:
-    """The row `notify_agents` stores, not saved yet (None: no agent chat bound)."""
+    """The row `notify_agents` stores, not saved yet (None: no agent chat bound). It goes
+    to the sender of the agent chat's messenger (`platform`), which renders it."""
     if agent_chat_id is None:
         return None
     payload: dict[str, Any] = {
@@ -112,7 +120,7 @@ def agent_event(
     if data:
         payload.update(data)
     return new_message(
-        channel=str(Channel.TELEGRAM),
+        channel=str(platform),
         chat_id=agent_chat_id,
         kind=AGENT_EVENT,
         payload=payload,

@@ -98,6 +98,11 @@ def project_view(project: Project) -> dict[str, Any]:
         "webhook_url": project.webhook_url,
         "webhook_disabled": project.webhook_disabled,
         "agent_chat_id": project.agent_chat_id,
+        # telegram | max; lost: the bot was removed from it (its events wait in the outbox)
+        "agent_chat_platform": str(project.agent_chat_platform)
+        if project.agent_chat_id is not None
+        else None,
+        "agent_chat_lost": project.agent_chat_lost_at is not None,
         "created_at": iso(project.created_at),
     }
 

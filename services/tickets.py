@@ -69,7 +69,7 @@ async def _locked(project_id: uuid.UUID, ticket_id: object) -> Ticket:
 
 _TAKE_NUMBER = (
     "UPDATE projects SET ticket_counter = ticket_counter + 1 WHERE id = $1"
-    " RETURNING ticket_counter, agent_chat_id"
+    " RETURNING ticket_counter, agent_chat_id, agent_chat_platform"
 )
 
 
@@ -129,7 +129,11 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
                 ticket, "notify-ticket-created", open_button=True, subscriber=subscriber
             )
         await notifications.notify_agents(
-            ticket, "ticket_created", message, agent_chat_id=counter["agent_chat_id"]
+            ticket,
+            "ticket_created",
+            message,
+            agent_chat_id=counter["agent_chat_id"],
+            platform=counter["agent_chat_platform"],
         )
     return ticket
 

@@ -159,6 +159,7 @@ async def test_agents_registered_in_the_group_can_be_assigned_through_the_api(
         "id": str(agent.id),
         "name": "Kate",
         "username": "kate",
+        "platforms": ["telegram"],
     }
     assert agent.telegram_user_id == AGENT
     assigned = await tickets.assign(env.project, ticket.id, str(agent.id))  # PATCH …/assign

@@ -74,8 +74,9 @@ async def test_strangers_bots_talk_and_other_commands_are_ignored(
     bot = DeskUser(id=1, name="Bot", is_bot=True)
     assert (await agent_desk.post(said("beep", bot), members)).outcome == Outcome.IGNORED
     assert (await agent_desk.post(said("/start"), members)).outcome == Outcome.IGNORED
+    # talk outside a ticket changes nothing; the desk says so (a chat without topics hints)
     assert (await agent_desk.post(said("coffee?", topic_id=None), members)).outcome == (
-        Outcome.IGNORED
+        Outcome.NO_TICKET
     )
     elsewhere = DeskMessage(Channel.TELEGRAM, -1, 900, KATE, "hi", topic_id=TOPIC)
     assert (await agent_desk.post(elsewhere, members)).outcome == Outcome.IGNORED

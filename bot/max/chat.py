@@ -134,16 +134,26 @@ async def chat_of(dp: Dispatcher, event_object: Any, default_locale: str) -> Max
     )
 
 
-class ChatMiddleware(BaseMiddleware):
-    """Puts the MaxChat of every customer update into the handler data."""
+GroupHandler = Callable[[Any, Bot], Awaitable[None]]
 
-    def __init__(self, dp: Dispatcher, default_locale: str) -> None:
+
+class ChatMiddleware(BaseMiddleware):
+    """Puts the MaxChat of every customer update into the handler data. Every other update
+    (group chats: the agent chat) goes to `groups`, never to the customer screens."""
+
+    def __init__(
+        self, dp: Dispatcher, default_locale: str, groups: GroupHandler | None = None
+    ) -> None:
         self.dp = dp
         self.default_locale = default_locale
+        self.groups = groups
 
     async def __call__(self, handler: Handler, event_object: Any, data: dict[str, Any]) -> Any:
         chat = await chat_of(self.dp, event_object, self.default_locale)
         if chat is None:
+            bot = getattr(event_object, "bot", None) or self.dp.bot
+            if self.groups is not None and bot is not None:
+                await self.groups(event_object, bot)
             return None
         # the dispatcher reads these two after the outer middlewares (state filters use them)
         data["_memory_context"] = chat.context

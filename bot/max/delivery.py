@@ -32,7 +32,9 @@ async def _translator(chat_id: int, default_locale: str) -> Translator:
     return translator(await customers.language_of(Channel.MAX, chat_id), default_locale)
 
 
-async def _transfer(job: SendJob, item: dict[str, Any], telegram_bot: Any) -> dict[str, Any] | None:
+async def transfer_telegram_file(
+    job: SendJob, item: dict[str, Any], telegram_bot: Any
+) -> dict[str, Any] | None:
     """A Telegram file uploaded to MAX (None when it cannot be: too big, no Telegram bot)."""
     if telegram_bot is None:
         return None
@@ -71,7 +73,7 @@ def customer_text_handler(
                 continue
 
             def call(item: dict[str, Any] = item) -> Awaitable[dict[str, Any] | None]:
-                return _transfer(job, item, telegram_bot())
+                return transfer_telegram_file(job, item, telegram_bot())
 
             moved = await job.step(f"transfer:{index}", call, lambda moved: moved)
             if moved is not None:

@@ -11,6 +11,7 @@ from maxapi.context.context import MemoryContext, RedisContext
 from maxapi.types.error_event import ErrorEvent
 from redis.asyncio import Redis
 
+from bot.max.agent_chat.handlers import handle_group_update
 from bot.max.chat import ChatMiddleware, chat_of
 from bot.max.entry import entry_router, fallback_router
 from bot.max.rating import rating_router
@@ -42,7 +43,12 @@ def create_dispatcher(settings: Settings, redis: Redis | None = None) -> Dispatc
     if redis is not None:
         storage_kwargs = {"redis_client": redis, "key_prefix": FSM_PREFIX}
     dp = Dispatcher(storage=RedisContext if redis else MemoryContext, **storage_kwargs)
-    dp.outer_middleware(ChatMiddleware(dp, settings.default_locale))
+    locale = settings.default_locale
+
+    async def agent_chat(event: Any, bot: Bot) -> None:
+        await handle_group_update(event, bot, locale)
+
+    dp.outer_middleware(ChatMiddleware(dp, locale, groups=agent_chat))
     dp.include_routers(
         entry_router(),
         rating_router(),

@@ -3,6 +3,7 @@ the Telegram sender: the sending half of the agent chat, beside the other sender
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -10,7 +11,8 @@ from aiogram.exceptions import TelegramBadRequest
 from delivery.telegram import TopicError
 from delivery.telegram_agent_chat.publisher import AgentChatPublisher
 from models import OutboundMessage
-from services.agent_chat import CUSTOMER_EDIT
+from services.agent_chat import AGENT_CHAT_NOTICE, CUSTOMER_EDIT
+from services.i18n import translator
 from services.notifications import AGENT_EVENT
 
 
@@ -32,6 +34,7 @@ def setup_agent_chat_delivery(sender: Any, locale: str = "en") -> None:
 
     sender.register(AGENT_EVENT, send_agent_event)
     sender.register(CUSTOMER_EDIT, send_customer_edit)
+    sender.register(AGENT_CHAT_NOTICE, partial(send_agent_chat_notice, locale=locale))
     sender.on_topic_error(repair_topic)
     sender.on_migrated(move_binding)
 
@@ -51,3 +54,14 @@ async def send_customer_edit(job: Any) -> dict[str, Any]:
         if "not modified" not in error.message.lower():
             raise
     return {"edited": payload["message_id"]}
+
+
+async def send_agent_chat_notice(job: Any, locale: str) -> dict[str, Any]:
+    """A short line to a Telegram group that was the agent chat (agents moved to MAX)."""
+    payload = dict(job.payload)
+    text = translator(locale)(str(payload.pop("key")), **payload)
+    sent = await job.step(
+        "notice", partial(job.bot.send_message, job.chat_id, text), lambda m: m.message_id,
+        final=True,
+    )
+    return {"message_id": sent}

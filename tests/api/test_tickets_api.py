@@ -260,8 +260,8 @@ async def test_agents_list(api: Api, agent_id: str) -> None:
     assert reply.status == 200
     assert reply.body == {
         "agents": [
-            {"id": agent_id, "name": "Alice Agent", "username": "alice"},
-            {"id": str(second.id), "name": "Bob", "username": None},
+            {"id": agent_id, "name": "Alice Agent", "username": "alice", "platforms": []},
+            {"id": str(second.id), "name": "Bob", "username": None, "platforms": ["telegram"]},
         ]
     }
 

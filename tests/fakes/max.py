@@ -192,6 +192,10 @@ class FakeMax:
         self.chats: dict[int, dict[str, Any]] = {}
         self.dialogs: dict[int, int] = {}
         self.callbacks: dict[str, str] = {}  # callback_id -> mid of the pressed message
+        # group chats: chat -> user -> ChatMember dict; the bot's own rights per chat
+        self.members: dict[int, dict[int, dict[str, Any]]] = {}
+        self.bot_rights: dict[int, dict[str, Any]] = {}
+        self.bot_removed_from: set[int] = set()
 
         self._faults: list[_Fault] = []
         self._messages: dict[str, _StoredMessage] = {}
@@ -298,6 +302,63 @@ class FakeMax:
         chat.update(extra)
         self.chats[chat_id] = chat
         return chat
+
+    def add_group(
+        self,
+        chat_id: int,
+        *,
+        title: str | None = None,
+        members: dict[int, str] | None = None,
+        admins: tuple[int, ...] = (),
+        bot_admin: bool = True,
+        bot_permissions: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """A group chat (negative id) with its members ({user_id: first name}), which of
+        them are admins, and the bot's rights in it (by default an admin that reads all)."""
+        chat = self.add_chat(chat_id, type="chat", title=title)
+        self.members[chat_id] = {}
+        for user_id, name in (members or {}).items():
+            self.add_member(chat_id, user_id, name, is_admin=user_id in admins)
+        self.bot_rights[chat_id] = {
+            "is_admin": bot_admin,
+            "permissions": (
+                bot_permissions
+                if bot_permissions is not None
+                else ["read_all_messages", "write", "edit_message", "delete_message"]
+            ),
+        }
+        return chat
+
+    def add_member(
+        self, chat_id: int, user_id: int, first_name: str | None = None, *, is_admin: bool = False
+    ) -> None:
+        self.members.setdefault(chat_id, {})[user_id] = {
+            "user_id": user_id,
+            "first_name": first_name or f"User{user_id}",
+            "is_bot": False,
+            "last_activity_time": _now_ms(),
+            "is_owner": False,
+            "is_admin": is_admin,
+            "join_time": _now_ms(),
+            "permissions": ["read_all_messages", "write"] if is_admin else None,
+        }
+
+    def remove_bot(self, chat_id: int, by_user: int = 1) -> dict[str, Any]:
+        """The bot is removed from a chat: its calls there are refused (403) from now on.
+        Returns the ``bot_removed`` update MAX sends."""
+        self.bot_removed_from.add(chat_id)
+        return self.updates.bot_removed(chat_id, by_user)
+
+    def add_bot_back(self, chat_id: int, by_user: int = 1) -> dict[str, Any]:
+        self.bot_removed_from.discard(chat_id)
+        return self.updates.bot_added(chat_id, by_user)
+
+    def delete_by_user(self, mid: str, user_id: int = 1) -> dict[str, Any]:
+        """Someone deleted a message in its chat; returns the ``message_removed`` update."""
+        stored = self._messages[mid]
+        stored.deleted = True
+        chat_id = stored.message["recipient"]["chat_id"]
+        return self.updates.message_removed(chat_id, user_id, mid)
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         if chat_id not in self.chats:
@@ -590,13 +651,33 @@ class FakeMax:
             if call.method == "POST" and rest == "/actions":
                 self._check_blocked(chat_id)
                 return {"success": True}
+            if chat_id in self.bot_removed_from:
+                raise MaxFault(403, "chat.denied", "You are not a member of this chat")
             if call.method == "GET" and rest == "/members/me":
-                return {**self.bot_user(), "is_owner": False, "is_admin": True}
+                rights = self.bot_rights.get(chat_id, {"is_admin": True, "permissions": None})
+                return {**self.bot_user(), "is_owner": False, **rights}
+            if call.method == "GET" and rest == "/members/admins":
+                admins = [m for m in self.members.get(chat_id, {}).values() if m["is_admin"]]
+                return {"members": copy.deepcopy(admins), "marker": None}
+            if call.method == "GET" and rest == "/members":
+                return self._get_members(chat_id, call.params)
         raise MaxFault(404, "not.found", f"Path {call.path} not found")
 
     # ------------------------------------------------------------------ endpoints
 
+    def _get_members(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        members = self.members.get(chat_id, {})
+        wanted = params.get("user_ids")
+        if wanted is None:
+            found = list(members.values())
+        else:
+            ids = [int(x) for x in str(wanted).split(",") if x.strip()]
+            found = [members[i] for i in ids if i in members]
+        return {"members": copy.deepcopy(found), "marker": None}
+
     def _check_blocked(self, chat_id: int | None) -> None:
+        if chat_id is not None and chat_id in self.bot_removed_from:
+            raise MaxFault(403, "chat.denied", "You are not a member of this chat")
         if chat_id is not None and chat_id in self.blocked:
             code, message = self.blocked[chat_id]
             raise MaxFault(403, code, message)
@@ -1154,6 +1235,15 @@ class MaxUpdateFactory:
             "chat_id": chat_id,
             "user": self.user(user_id),
             "is_channel": is_channel,
+        }
+
+    def bot_removed(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        return {
+            "update_type": "bot_removed",
+            "timestamp": _now_ms(),
+            "chat_id": chat_id,
+            "user": self.user(user_id),
+            "is_channel": False,
         }
 
     def message_removed(self, chat_id: int, user_id: int, mid: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from aiogram.types import Message
 
 from bot.telegram.agent_group.context import is_admin, user_t
 from bot.telegram.filters import Magic
+from models.enums import Channel
 from services import agent_chat
 
 
@@ -42,7 +43,10 @@ async def on_connect(message: Message, command: CommandObject, bot: Bot) -> None
         await message.reply(t("agent-connect-unknown"))
         return
     key = "agent-connect-ok-forum" if is_forum else "agent-connect-ok"
-    await message.reply(t(key, project=bound.project_name))
+    text = t(key, project=bound.project_name)
+    if bound.replaced is not None and bound.replaced.platform != Channel.TELEGRAM:
+        text += "\n" + t("agent-chat-replaced", previous="MAX")
+    await message.reply(text)
 
 
 async def on_disconnect(message: Message, bot: Bot) -> None:
