@@ -1,5 +1,6 @@
 """Tortoise models, one module per domain; migrations live in `models.migrations`."""
 
+from models.console import ConsoleSession, LoginLink
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.requests import AgentChatCode, HelpdeskRequest
@@ -9,8 +10,10 @@ __all__ = [
     "Agent",
     "AgentChatCode",
     "ApiKey",
+    "ConsoleSession",
     "HelpdeskRequest",
     "IdempotencyRecord",
+    "LoginLink",
     "Message",
     "OutboundMessage",
     "OutboxEvent",

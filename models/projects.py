@@ -7,7 +7,7 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import Channel
+from models.enums import AgentRole, Channel
 
 
 def uuid_pk() -> fields.UUIDField:
@@ -82,6 +82,10 @@ class Agent(Model):
     username = fields.CharField(max_length=64, null=True)
     telegram_user_id = fields.BigIntField(null=True)
     max_user_id = fields.BigIntField(null=True)
+    # the console's permissions; db_default: agents that existed before roles are agents
+    role = fields.CharEnumField(
+        AgentRole, max_length=16, default=AgentRole.AGENT, db_default=AgentRole.AGENT.value
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

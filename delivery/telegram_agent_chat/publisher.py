@@ -49,6 +49,8 @@ from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
+# events that change only what the ticket card shows (type_changed: set from the console)
+CARD_EVENTS = ("status_changed", "assigned", "priority_changed", "type_changed")
 _NOT_MODIFIED = ("message is not modified", "topic_not_modified")
 
 Send = Callable[[int | None], Awaitable[TgMessage]]
@@ -158,7 +160,7 @@ class AgentChatPublisher:
             sent = await self._relay_customer(ticket, project, message)
         elif event == "agent_reply" and message is not None:
             sent = await self._relay_outside_reply(ticket, project, message)
-        elif event in ("status_changed", "assigned", "priority_changed") and not created:
+        elif event in CARD_EVENTS and not created:
             await self.refresh_card(ticket, project)
             if event == "status_changed":
                 await self._sync_topic_state(ticket, project, payload)
