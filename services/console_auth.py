@@ -54,6 +54,7 @@ class IssuedLink:
     token: str  # shown once, in the URL; never logged
     agent: Agent
     expires_in: int  # seconds
+    agent_project_name: str = ""
 
     def url(self, base_url: str) -> str:
         return f"{base_url.rstrip('/')}{LOGIN_PATH}{self.token}"
@@ -145,7 +146,7 @@ async def _issue(project: Project, agent: Agent) -> IssuedLink:
         expires_at=clock.now() + LINK_TTL,
     )
     log.info("console sign-in link made for agent %s of project %s", agent.id, project.id)
-    return IssuedLink(token, agent, int(LINK_TTL.total_seconds()))
+    return IssuedLink(token, agent, int(LINK_TTL.total_seconds()), project.name)
 
 
 async def link_for_chat_member(
