@@ -4,6 +4,7 @@ check of every form post, and failures as HTML pages (never a stack trace)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
@@ -52,6 +53,7 @@ def error_page(request: web.Request, status: int, message: str | None = None) ->
 
 @web.middleware
 async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
     request[LOCALE] = pick_language(request)
     route = request.match_info.route.name
     try:
@@ -80,4 +82,7 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
             raise
         response = error_page(request, exc.status)
     _secure_headers(response)
+    if not response.prepared:  # the page's own time, for bench/console.py and browsers' tools
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
     return response

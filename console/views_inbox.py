@@ -64,7 +64,8 @@ async def inbox(request: web.Request) -> web.Response:
     page = await ticket_queries.inbox_page(
         project, filters, before=_before(request), limit=PAGE_SIZE
     )
-    counts = await ticket_queries.status_counts(project)
+    stamp = await ticket_queries.inbox_stamp(project)
+    counts = await ticket_queries.status_counts(project, stamp=stamp)
     context = {
         "page": page,
         "counts": counts,
@@ -78,7 +79,8 @@ async def inbox(request: web.Request) -> web.Response:
         "next_link": _link(chosen, before=page.next_before) if page.next_before else None,
         "first_link": _link(chosen) if request.query.get("before") else None,
         "status_link": lambda status: _link(chosen, status=status),
-        "stamp": await ticket_queries.inbox_stamp(project),
+        "names": lambda t, prefix, values: {str(v): t(prefix + str(v)) for v in values},
+        "stamp": stamp,
         "poll_url": "/console/inbox.json",
     }
     return render(request, "inbox.html", context)

@@ -18,12 +18,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from models import Agent, ConsoleSession, LoginLink, Project
 from models.enums import AgentRole, Channel
-from services import agent_chat, agent_desk, catalog, clock
+from services import agent_chat, agent_desk, catalog, clock, sql
 from services.errors import Forbidden, HelpdeskError
 from services.projects import get_project
 from services.validation import one_of
@@ -192,22 +194,36 @@ async def redeem_login_link(token: str) -> OpenedSession:
 # --- sessions ------------------------------------------------------------------------
 
 
+def _split(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    n = len(prefix)
+    return {k[n:]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+@cache
+def _session_query() -> str:
+    # one joined statement per page view (every console request asks it first)
+    return (
+        f"SELECT {sql.columns(ConsoleSession, 's', 's_')}, {sql.columns(Agent, 'a', 'a_')},"
+        f" {sql.columns(Project, 'p', 'p_')} FROM console_sessions s"
+        " JOIN agents a ON a.id = s.agent_id JOIN projects p ON p.id = s.project_id"
+        " WHERE s.token_hash = $1 AND s.last_seen_at > $2"
+    )
+
+
 async def session_identity(token: str | None) -> ConsoleIdentity | None:
     """The signed-in agent behind a session cookie, None when signed out or idle too long."""
     if not token:
         return None
     now = clock.now()
-    fresh = now - SESSION_IDLE
-    session = (
-        await ConsoleSession.filter(token_hash=token_hash(token), last_seen_at__gt=fresh)
-        .select_related("agent", "project")
-        .first()
-    )
-    if session is None:
+    row = await sql.fetch_one(_session_query(), token_hash(token), now - SESSION_IDLE)
+    if row is None:
         return None
+    session = ConsoleSession._init_from_db(**_split(row, "s_"))
     if now - session.last_seen_at > TOUCH_EVERY:
         await ConsoleSession.filter(id=session.id).update(last_seen_at=now)
-    return ConsoleIdentity(session.id, session.project, session.agent, session.csrf_token)
+    agent = Agent._init_from_db(**_split(row, "a_"))
+    project = Project._init_from_db(**_split(row, "p_"))
+    return ConsoleIdentity(session.id, project, agent, session.csrf_token)
 
 
 async def sign_out(identity: ConsoleIdentity) -> None:

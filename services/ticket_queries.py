@@ -175,16 +175,39 @@ async def inbox_page(
     return InboxPage(found, rows[-1]["number"] if more and rows else None)
 
 
-async def status_counts(project: Project) -> dict[str, int]:
-    """How many of the project's tickets are in each status (every status present)."""
+_ACTIVE_COUNT = " UNION ALL ".join(
+    f"SELECT '{status}' AS status, COUNT(*) AS n FROM tickets"
+    f" WHERE project_id = $1 AND status = '{status}'"
+    for status in ACTIVE_STATUSES
+)
+_COUNTS_CACHE: dict[uuid.UUID, tuple[str, dict[str, int]]] = {}
+_COUNTS_CACHE_SIZE = 1_000
+
+
+async def status_counts(project: Project, *, stamp: str | None = None) -> dict[str, int]:
+    """How many of the project's tickets are in each status (every status present).
+
+    Active statuses are counted (one index-only count each); closed ones are the rest of
+    the project's counter (tickets are never deleted, numbers are gap-free), so the many
+    closed tickets are never counted. With the inbox `stamp` the counts are reused until a
+    ticket of the project changes (this process remembers the last counts per project)."""
+    if stamp is not None:
+        cached = _COUNTS_CACHE.get(project.id)
+        if cached is not None and cached[0] == stamp:
+            return dict(cached[1])
     rows = await sql.fetch(
-        "SELECT status, COUNT(*) AS n FROM tickets WHERE project_id = $1 GROUP BY status",
+        f"{_ACTIVE_COUNT} UNION ALL SELECT 'all' AS status, ticket_counter AS n"
+        " FROM projects WHERE id = $1",
         project.id,
     )
-    counts = {str(status): 0 for status in TicketStatus}
-    for row in rows:
-        counts[str(row["status"])] = int(row["n"])
-    return counts
+    found = {str(row["status"]): int(row["n"]) for row in rows}
+    counts = {str(status): found.get(str(status), 0) for status in ACTIVE_STATUSES}
+    counts[str(TicketStatus.CLOSED)] = max(0, found.get("all", 0) - sum(counts.values()))
+    if stamp is not None:
+        if len(_COUNTS_CACHE) >= _COUNTS_CACHE_SIZE:
+            _COUNTS_CACHE.clear()
+        _COUNTS_CACHE[project.id] = (stamp, counts)
+    return dict(counts)
 
 
 async def inbox_stamp(project: Project) -> str:
