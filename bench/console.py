@@ -114,7 +114,7 @@ async def main(args: argparse.Namespace) -> None:
         ]
         results = {name: Samples() for name, _, _ in plan}
         async with aiohttp.ClientSession() as session:
-            for name, path, headers in plan:  # warm-up: pools, caches, plans
+            for _name, path, headers in plan:  # warm-up: pools, caches, plans
                 await drive(session, base + path, headers, 0.5, Samples())
             for _ in range(args.rounds):
                 for name, path, headers in plan:

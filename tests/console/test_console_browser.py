@@ -97,7 +97,9 @@ async def test_inbox_filters(desk: LiveDesk) -> None:
     )
     await tickets.set_priority(desk.project, urgent.id, "urgent")
     await tickets.assign(desk.project, urgent.id, kate.id)
-    closed = await tickets.create_ticket(desk.project, tickets.NewTicket(text="Thanks", subject="Solved"))
+    closed = await tickets.create_ticket(
+        desk.project, tickets.NewTicket(text="Thanks", subject="Solved")
+    )
     await tickets.change_status(desk.project, closed.id, "closed")
 
     page = await desk.signed_in_page()
@@ -171,7 +173,9 @@ async def test_reply_note_and_controls(desk: LiveDesk) -> None:
     await expect(page.locator("#ticket-status")).to_have_text("waiting")
     await expect(page.locator("#thread .msg-agent")).to_contain_text("It ships tomorrow")
     # the delivery worker sent it to the customer's Telegram chat
-    await desk.tg.wait_until(lambda: any("It ships tomorrow" in t for t in desk.tg.sent_texts(CHAT)))
+    await desk.tg.wait_until(
+        lambda: any("It ships tomorrow" in t for t in desk.tg.sent_texts(CHAT))
+    )
     events = [e.event for e in await OutboxEvent.filter(ticket_id=ticket.id).order_by("seq")]
     assert "ticket.replied" in events and "ticket.status_changed" in events
 
@@ -193,7 +197,7 @@ async def test_reply_note_and_controls(desk: LiveDesk) -> None:
     await expect(page.locator("#ticket-status")).to_have_text("closed")
     stored = await Ticket.get(id=ticket.id).select_related("assignee")
     assert stored.priority == Priority.HIGH and stored.status == TicketStatus.CLOSED
-    assert stored.assignee.name == "Kate"
+    assert stored.assignee is not None and stored.assignee.name == "Kate"
     events = [e.event for e in await OutboxEvent.filter(ticket_id=ticket.id).order_by("seq")]
     assert {"ticket.priority_changed", "ticket.assigned", "ticket.closed"} <= set(events)
     # a reply to a closed ticket is refused with the reason, and nothing is sent

@@ -52,7 +52,9 @@ async def test_link_signs_in_once_and_stores_only_hashes(aiohttp_client, db, pro
     assert issued.token not in caplog.text and "failed" in caplog.text
     # signing out ends the session on the server too
     page = await client.get("/console")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
+    found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert found
+    csrf = found.group(1)
     out = await client.post("/console/logout", data={"csrf": csrf}, allow_redirects=False)
     assert out.status == 303
     assert not await ConsoleSession.exists(agent_id=issued.agent.id)
@@ -108,7 +110,9 @@ async def test_other_projects_ticket_is_404(aiohttp_client, db, project):
     theirs = await tickets.create_ticket(other, tickets.NewTicket(text="secret"))
     csrf = await _signed_in(client, project)
     assert (await client.get(f"/console/tickets/{theirs.id}")).status == 404
-    post = await client.post(f"/console/tickets/{theirs.id}/reply", data={"text": "x", "csrf": csrf})
+    post = await client.post(
+        f"/console/tickets/{theirs.id}/reply", data={"text": "x", "csrf": csrf}
+    )
     assert post.status == 404
     agent = await catalog.add_agent(project, name="Kate")
     foreign = await client.post(
