@@ -29,7 +29,6 @@ def create_console_app(resources_key: web.AppKey[Any]) -> web.Application:
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(["html"], default=True),
-        undefined=jinja2.StrictUndefined,
     )
     console[STATE] = ConsoleState(resources_key=resources_key)
     add = console.router.add_route

@@ -20,7 +20,6 @@ from services.errors import HelpdeskError
 from services.serializers import ticket_details
 
 log = logging.getLogger(__name__)
-_INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 def _ticket_url(ticket_id: str) -> str:
@@ -119,6 +118,25 @@ async def set_type(request: web.Request) -> web.StreamResponse:
     return await _change(request, action)
 
 
+_IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_type(head: bytes) -> str | None:
+    """The image type the bytes start with (what a browser may show inline), else None:
+    the messenger's Content-Type is not trusted, and anything else is a download."""
+    for signature, kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 async def attachment(request: web.Request) -> web.StreamResponse:
     """The file streamed from its messenger through us: the bot token never leaves."""
     project = identity_of(request).project
@@ -129,18 +147,20 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     settings = resources_of(request).settings
     try:
         async with open_attachment(settings, item) as source:
+            head = await source.content.read(64 * 1024)
+            kind = image_type(head)
             response = web.StreamResponse()
-            kind = source.headers.get("Content-Type", "application/octet-stream").split(";")[0]
-            inline = kind in _INLINE_TYPES
-            response.content_type = kind if inline else "application/octet-stream"
+            response.content_type = kind or "application/octet-stream"
             if source.content_length is not None:
                 response.content_length = source.content_length
-            disposition = "inline" if inline else "attachment"
+            disposition = "inline" if kind else "attachment"
             name = quote(file_name(item))
             response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{name}"
             response.headers["Cache-Control"] = "private, max-age=3600"
+            response.headers["X-Content-Type-Options"] = "nosniff"
             response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
             await response.prepare(request)
+            await response.write(head)
             async for chunk in source.content.iter_chunked(64 * 1024):
                 await response.write(chunk)
             await response.write_eof()
