@@ -474,9 +474,11 @@ class AgentChatPublisher:
         return await self._send(ticket, project, key, send, message.id)
 
     async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
-        """A reply written outside the group (REST): shown, marked as sent via the API."""
+        """A reply written outside the group (REST, the web console): shown, marked with
+        where it was written."""
         agent = message.agent.name if message.agent else self.t("agent-api")
-        key = "agent-relay-api-note" if message.internal else "agent-relay-api-reply"
+        where = "console" if message.source == MessageSource.CONSOLE else "api"
+        key = f"agent-relay-{where}-note" if message.internal else f"agent-relay-{where}-reply"
         text = self.t(key, agent=agent, text=message.text or "…")
         sent = await self._post_text(ticket, project, text, key="reply", exclude=message.id)
         await agent_chat.record_relay(message.id, sent)

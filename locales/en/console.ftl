@@ -80,3 +80,9 @@ console-save = Save
 console-link-sent = I sent you a sign-in link for the web console in a private chat.
 console-link-dm = Your sign-in link for the “{ $project }” web console (valid 15 minutes, works once): { $url }
 console-link-start-bot = I cannot write to you privately yet. Open a private chat with me, press Start, then send /console here again.
+
+# in the agent chat: a reply or note written in the web console
+agent-relay-console-reply = 💬 { $agent } (sent from the web console):
+    { $text }
+agent-relay-console-note = 📝 Internal note by { $agent } (web console):
+    { $text }

@@ -12,13 +12,14 @@ from playwright.async_api import expect
 from helpdesk.app import RESOURCES
 from models import Message, OutboundMessage, OutboxEvent, Ticket
 from models.enums import Channel, Priority, TicketStatus
-from services import catalog, requests, tickets
+from services import agent_chat, catalog, requests, tickets
 from services.notifications import CUSTOMER_TEXT
 from services.projects import create_project
 from tests.console.conftest import WEBHOOK_PATH, WEBHOOK_SECRET, LiveDesk
 from tests.test_bot_e2e import CHAT, find_button
 
 pytestmark = pytest.mark.browser
+AGENT_GROUP = -1001000
 LIVE = 15_000  # ms: the page polls every 3 s; expect() waits up to this for it to show
 
 
@@ -162,6 +163,9 @@ async def test_customer_telegram_message_appears_in_the_open_inbox(desk: LiveDes
 
 
 async def test_reply_note_and_controls(desk: LiveDesk) -> None:
+    desk.tg.add_chat(AGENT_GROUP, is_forum=True)
+    code = await agent_chat.create_binding_code(desk.project.id)
+    await agent_chat.bind_chat(code.code, AGENT_GROUP, is_forum=True)
     ticket = await _telegram_ticket(desk)
     kate = await catalog.add_agent(desk.project, name="Kate")
     page = await desk.signed_in_page()
@@ -178,6 +182,11 @@ async def test_reply_note_and_controls(desk: LiveDesk) -> None:
     )
     events = [e.event for e in await OutboxEvent.filter(ticket_id=ticket.id).order_by("seq")]
     assert "ticket.replied" in events and "ticket.status_changed" in events
+    # the agents' topic shows it, marked as written in the console
+    await desk.tg.wait_until(lambda: any(
+        "sent from the web console" in t and "It ships tomorrow" in t
+        for t in desk.tg.sent_texts(AGENT_GROUP)
+    ))
 
     await page.fill("#reply-text", "Customer seems upset; be gentle")
     await page.get_by_role("button", name="Save as internal note").click()
