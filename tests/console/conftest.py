@@ -140,3 +140,22 @@ async def desk(db: str, project: Any, browser: Any) -> AsyncIterator[LiveDesk]:
             yield LiveDesk(client, tg, project, browser)
         finally:
             await client.close()
+
+
+@pytest.fixture(autouse=True)
+async def fresh_login_counters() -> AsyncIterator[None]:
+    """Sign-in attempts are counted per client address (127.0.0.1 for every test): with a
+    shared Redis, each test starts from zero instead of the suite's running total."""
+    from tests.conftest import TEST_REDIS_URL
+
+    if TEST_REDIS_URL:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(TEST_REDIS_URL)
+        try:
+            keys = [key async for key in redis.scan_iter(match="hd:rl:console-login*")]
+            if keys:
+                await redis.delete(*keys)
+        finally:
+            await redis.aclose()
+    yield

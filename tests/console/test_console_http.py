@@ -131,3 +131,31 @@ async def test_cli_link_for_an_agent_sets_its_role(db, project):
     owner = await console_auth.create_login_link(project.id)
     again = await console_auth.create_login_link(project.id)
     assert owner.agent.id == again.agent.id  # the owner is made once
+
+
+async def test_cookie_is_secure_when_the_console_is_served_over_https(aiohttp_client, db, project):
+    settings = api_settings(db, console_base_url="https://desk.example")
+    client = await aiohttp_client(create_app(settings, role="api"))
+    issued = await console_auth.create_login_link(project.id)
+    response = await client.get(f"/console/login/{issued.token}", allow_redirects=False)
+    assert response.status == 303 and response.cookies["hd_console"]["secure"]
+
+
+async def test_link_openings_are_rate_limited_per_address(aiohttp_client, db, project, caplog):
+    client = await _client(aiohttp_client, db)
+    caplog.set_level("WARNING")
+    statuses = [(await client.get(f"/console/login/guess{n}")).status for n in range(11)]
+    assert statuses == [410] * 10 + [429]
+    assert "too many attempts" in caplog.text and "guess" not in caplog.text
+    # a good link from that address waits for the next window too
+    issued = await console_auth.create_login_link(project.id)
+    assert (await client.get(f"/console/login/{issued.token}")).status == 429
+
+
+async def test_unknown_console_pages_are_html_404s(aiohttp_client, db, project):
+    client = await _client(aiohttp_client, db)
+    await _signed_in(client, project)
+    for path in ("/console/tickets/not-a-uuid", "/console/nope"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert response.content_type == "text/html", path
