@@ -280,3 +280,19 @@ async def test_russian_ui_from_the_browser_and_the_switch(desk: LiveDesk) -> Non
     await page.get_by_role("link", name="RU").click()
     await expect(page.get_by_role("button", name="Выйти")).to_be_visible()
     assert re.search(r'lang="ru"', await page.content())
+
+
+async def test_readable_on_a_phone(desk: LiveDesk) -> None:
+    ticket = await _telegram_ticket(desk, subject="A rather long subject about a late parcel")
+    context = await desk.browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = await context.new_page()
+    await page.goto(await desk.link())
+    await expect(page.locator("table.tickets thead")).to_be_hidden()  # rows become cards
+    await expect(page.locator("tr.ticket td").nth(1)).to_be_visible()
+    no_sideways_scroll = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert await page.evaluate(no_sideways_scroll)
+    await page.goto(f"{desk.base}/console/tickets/{ticket.id}")
+    await expect(page.locator("#reply-text")).to_be_visible()
+    assert await page.evaluate(no_sideways_scroll)
