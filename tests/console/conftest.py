@@ -142,10 +142,15 @@ async def desk(db: str, project: Any, browser: Any) -> AsyncIterator[LiveDesk]:
             await client.close()
 
 
+# what a test of this folder must not inherit from earlier ones on a shared Redis: sign-in
+# counts per client address (127.0.0.1 for every test), and — FakeTelegram numbering its
+# updates from 1 and chats alike — the Telegram updates already handled and the chats'
+# dialog state
+_PER_TEST_KEYS = ("hd:rl:console-login*", "hd:tg:update:*", "fsm:*")
+
+
 @pytest.fixture(autouse=True)
-async def fresh_login_counters() -> AsyncIterator[None]:
-    """Sign-in attempts are counted per client address (127.0.0.1 for every test): with a
-    shared Redis, each test starts from zero instead of the suite's running total."""
+async def fresh_redis_keys() -> AsyncIterator[None]:
     from tests.conftest import TEST_REDIS_URL
 
     if TEST_REDIS_URL:
@@ -153,9 +158,10 @@ async def fresh_login_counters() -> AsyncIterator[None]:
 
         redis = Redis.from_url(TEST_REDIS_URL)
         try:
-            keys = [key async for key in redis.scan_iter(match="hd:rl:console-login*")]
-            if keys:
-                await redis.delete(*keys)
+            for pattern in _PER_TEST_KEYS:
+                keys = [key async for key in redis.scan_iter(match=pattern)]
+                if keys:
+                    await redis.delete(*keys)
         finally:
             await redis.aclose()
     yield
