@@ -27,9 +27,16 @@ CHROMIUM_ARGS = [
 _NOT_RUN = pytest.StashKey[tuple[int, str]]()
 
 
+def playwright_installed() -> bool:
+    try:
+        return importlib.util.find_spec("playwright") is not None
+    except ImportError:
+        return False
+
+
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here (None: they can)."""
-    if importlib.util.find_spec("playwright") is None:
+    if not playwright_installed():
         return "the playwright package is not installed (pip install -e '.[dev]')"
     if not Path(CHROMIUM).exists():
         return f"{CHROMIUM} not found (apt-get install -y chromium)"
@@ -42,6 +49,17 @@ def browser_required() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: a console journey in a real browser (chromium)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Without Playwright the browser module cannot even be imported: not collected, and
+    said so at the end like deselected tests (with REQUIRE_BROWSER=1 the import fails)."""
+    if collection_path.name != "test_console_browser.py" or browser_required():
+        return None
+    if not playwright_installed():
+        config.stash[_NOT_RUN] = (0, "the playwright package is not installed")
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -57,8 +75,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if _NOT_RUN in config.stash:
         count, why = config.stash[_NOT_RUN]
+        which = f"{count} deselected" if count else "test_console_browser.py not collected"
         terminalreporter.write_line(
-            f"CONSOLE BROWSER TESTS NOT RUN: {count} deselected because {why}; "
+            f"CONSOLE BROWSER TESTS NOT RUN: {which} because {why}; "
             "install chromium (apt-get install -y chromium) and run with REQUIRE_BROWSER=1 "
             "to require them",
             yellow=True,
