@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY bot ./bot
+COPY console ./console
 COPY delivery ./delivery
 COPY dialogs ./dialogs
 COPY helpdesk ./helpdesk

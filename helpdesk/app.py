@@ -69,6 +69,9 @@ def create_app(
         from api.errors import error_middleware
 
         setup_api(app, RESOURCES)
+        from console import setup_console
+
+        setup_console(app, RESOURCES)
         # right inside the error middleware, which assigns the request id
         app.middlewares.insert(app.middlewares.index(error_middleware) + 1, log_context_middleware)
     # a bot's SDK is imported only when its token is set (aiogram alone holds ~130 MB);

@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "helpdesk.cli_agent_chat",
         "helpdesk.cli_ratings",
         "helpdesk.cli_settings",
+        "helpdesk.cli_console",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

@@ -15,6 +15,7 @@ from services import (
     agents,
     api_keys,
     catalog,
+    console_auth,
     project_settings,
     projects,
     ticket_types,
@@ -205,9 +206,14 @@ async def demo(args: argparse.Namespace) -> dict[str, Any]:
     else:
         api_key = await projects.create_api_key(project)
     base = f"http://{args.host}:{args.port}"
+    settings = load_settings()
+    # the first click lands in the console: a sign-in link for the demo project's owner
+    console_base = (settings.console_base_url or settings.public_base_url or base).rstrip("/")
+    console_link = await console_auth.create_login_link(project.id)
     return {
         "project_id": str(project.id),
         "api_key": api_key,
+        "console": console_link.url(console_base),
         "try": (
             f"curl -s -X POST {base}/v1/helpdesk/tickets -H 'Authorization: Bearer {api_key}' "
             "-H 'Content-Type: application/json' -d '{\"text\": \"Hello, I need help\"}'"

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     public_base_url: str | None = None
+    # where browsers reach this server, for the console's sign-in links (unset: the
+    # PUBLIC_BASE_URL, else http://HTTP_HOST:HTTP_PORT)
+    console_base_url: str | None = None
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str | None = None
@@ -90,11 +93,18 @@ class Settings(BaseSettings):
         "telegram_api_base",
         "max_api_base",
         "public_base_url",
+        "console_base_url",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+
+def console_base_url(settings: Settings) -> str:
+    """The origin the console's sign-in links point at (no trailing slash)."""
+    base = settings.console_base_url or settings.public_base_url
+    return (base or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,6 +2,7 @@
 
 from models.agent_chat_posts import AgentChatPost
 from models.audit import AuditEntry
+from models.console import ConsoleSession, LoginLink
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.ratings import Rating, RatingSettings, RatingSurvey
@@ -14,8 +15,10 @@ __all__ = [
     "AgentChatPost",
     "ApiKey",
     "AuditEntry",
+    "ConsoleSession",
     "HelpdeskRequest",
     "IdempotencyRecord",
+    "LoginLink",
     "Message",
     "OutboundMessage",
     "OutboxEvent",

@@ -17,6 +17,15 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+class AgentRole(StrEnum):
+    """What an agent may do in the web console (a viewer reads, cannot write)."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -36,6 +45,7 @@ class MessageSource(StrEnum):
     MAX = "max"
     AGENT_CHAT = "agent_chat"
     SYSTEM = "system"
+    CONSOLE = "console"  # written in the web console
 
 
 class RequestStatus(StrEnum):

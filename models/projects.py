@@ -7,7 +7,7 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import Channel
+from models.enums import AgentRole, Channel
 
 
 def uuid_pk() -> fields.UUIDField:
@@ -86,8 +86,10 @@ class Agent(Model):
     username = fields.CharField(max_length=64, null=True)
     telegram_user_id = fields.BigIntField(null=True)
     max_user_id = fields.BigIntField(null=True)
-    # owner|admin|agent|viewer (services.agents.ROLES); the console's sign-in checks it
-    role = fields.CharField(max_length=16, default="agent", db_default="agent")
+    # the console's permissions; db_default: agents that existed before roles are agents
+    role = fields.CharEnumField(
+        AgentRole, max_length=16, default=AgentRole.AGENT, db_default=AgentRole.AGENT.value
+    )
     # where the agent came from: "agent_chat" (first action in the bound group) or "manual"
     # (added by the CLI or the console); null for agents created before this was recorded
     origin = fields.CharField(max_length=16, null=True)

@@ -53,6 +53,10 @@ class Ticket(Model):
             ("project_id", "status", "created_at"),
             ("project_id", "created_at"),
             ("project_id", "assignee_id", "created_at"),
+            # the console's inbox pages by number (keyset) within a status or an assignee
+            ("project_id", "status", "number"),
+            ("project_id", "assignee_id", "number"),
+            ("project_id", "updated_at"),  # the console's "anything changed?" poll
             ("subscriber_id", "status"),
             ("agent_chat_id", "agent_topic_id"),
         )

@@ -13,14 +13,15 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import Agent, Project, Ticket
+from models import Agent, ConsoleSession, LoginLink, Project, Ticket
+from models.enums import AgentRole
 from services import audit, clock, notifications, outbox
 from services.audit import Actor
 from services.errors import NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
 
-ROLES = ("owner", "admin", "agent", "viewer")
+ROLES = tuple(role.value for role in AgentRole)
 DEFAULT_ROLE = "agent"
 ORIGIN_AGENT_CHAT = "agent_chat"
 ORIGIN_MANUAL = "manual"
@@ -145,7 +146,7 @@ async def change_role(project: Project, actor: Actor, agent_id: object, role: st
         raise invalid("role", "the project's last owner cannot stop being an owner")
     async with in_transaction():
         before = agent.role
-        agent.role = role
+        agent.role = AgentRole(role)
         await agent.save(update_fields=["role"])
         await audit.record(
             project,
@@ -177,6 +178,9 @@ async def remove_agent(project: Project, actor: Actor, agent_id: object) -> dict
             await notifications.notify_agents(ticket, "assigned")
         agent.removed_at = now
         await agent.save(update_fields=["removed_at"])
+        # a removed agent is signed out of the console and their unused links stop working
+        await ConsoleSession.filter(agent_id=agent.id).delete()
+        await LoginLink.filter(agent_id=agent.id).delete()
         await audit.record(
             project,
             actor,

@@ -43,6 +43,10 @@ class HelpdeskDisabled(HelpdeskError, code="helpdesk_disabled", http_status=403)
     """The project's helpdesk (or ticket creation in it) is switched off."""
 
 
+class Forbidden(HelpdeskError, code="forbidden", http_status=403):
+    """The caller is known but may not do this (a console viewer writing)."""
+
+
 class NotFound(HelpdeskError, code="not_found", http_status=404):
     """No such object in the caller's project."""
 

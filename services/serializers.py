@@ -39,7 +39,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _row_iso(value: Any) -> str | None:
+def row_iso(value: Any) -> str | None:
     """`iso` of a datetime column as the driver returned it (SQLite: text). PostgreSQL's
     timestamptz arrives in UTC already: formatted without a conversion (a list page formats
     a hundred of these)."""
@@ -71,8 +71,8 @@ def summary_from_row(row: dict[str, Any]) -> dict[str, Any]:
         if assignee_id is None
         else {"id": str(assignee_id), "name": row["assignee_name"]},
         "subscriber_id": _text(row["subscriber_id"]),
-        "created_at": _row_iso(row["created_at"]),
-        "updated_at": _row_iso(row["updated_at"]),
+        "created_at": row_iso(row["created_at"]),
+        "updated_at": row_iso(row["updated_at"]),
     }
 
 

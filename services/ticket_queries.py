@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from models import Message, Project, Ticket
-from models.enums import Channel, TicketStatus
+from models.enums import Channel, Priority, TicketStatus
 from services import ratings, sql
 from services.errors import NotFound
-from services.serializers import summary_from_row, ticket_details
+from services.serializers import row_iso, summary_from_row, ticket_details
 from services.validation import parse_uuid
 
 ACTIVE_STATUSES = (
@@ -89,6 +90,180 @@ async def list_ticket_summaries(
         counter = await sql.fetch_one(_COUNTER, project.id)
         total = int(counter["ticket_counter"]) if counter else 0
     return [summary_from_row(row) for row in rows], total
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """The console inbox's filters (empty: everything)."""
+
+    statuses: Sequence[TicketStatus] = ()
+    assigned_to: uuid.UUID | None = None
+    unassigned: bool = False
+    channel: Channel | None = None
+    priority: Priority | None = None
+    ticket_type_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tickets: list[dict[str, Any]]
+    next_before: int | None  # the keyset cursor of the next page (a ticket number), or None
+
+
+def _inbox_conditions(project: Project, filters: InboxFilters) -> tuple[list[str], list[Any]]:
+    where = ["t.project_id = $1"]
+    args: list[Any] = [project.id]
+
+    def add(condition: str, value: Any) -> None:
+        args.append(value)
+        where.append(condition.replace("?", f"${len(args)}"))
+
+    if filters.statuses:
+        marks = []
+        for status in filters.statuses:
+            args.append(str(TicketStatus(status)))
+            marks.append(f"${len(args)}")
+        where.append(f"t.status IN ({', '.join(marks)})")
+    if filters.unassigned:
+        where.append("t.assignee_id IS NULL")
+    elif filters.assigned_to is not None:
+        add("t.assignee_id = ?", filters.assigned_to)
+    if filters.channel is not None:
+        add("t.channel = ?", str(Channel(filters.channel)))
+    if filters.priority is not None:
+        add("t.priority = ?", str(Priority(filters.priority)))
+    if filters.ticket_type_id is not None:
+        add("t.ticket_type_id = ?", filters.ticket_type_id)
+    return where, args
+
+
+async def inbox_page(
+    project: Project, filters: InboxFilters, *, before: int | None = None, limit: int = 50
+) -> InboxPage:
+    """A page of the console inbox, newest first: ticket summaries plus the customer's name
+    and the last message's time. Keyset-paged by ticket number (numbers grow with creation
+    time), so the 2,000th page costs what the first does; no total is counted."""
+    where, args = _inbox_conditions(project, filters)
+    if before is not None:
+        args.append(before)
+        where.append(f"t.number < ${len(args)}")
+    args.append(limit + 1)
+    rows = await sql.fetch(
+        f"SELECT {_SUMMARY_COLUMNS}, t.customer_first_name, t.customer_username,"
+        " t.last_customer_message_at, t.last_agent_message_at FROM tickets t"
+        " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+        " LEFT JOIN agents a ON a.id = t.assignee_id"
+        f" WHERE {' AND '.join(where)} ORDER BY t.number DESC LIMIT ${len(args)}",
+        *args,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    found = []
+    for row in rows:
+        summary = summary_from_row(row)
+        times = [
+            time
+            for key in ("last_customer_message_at", "last_agent_message_at")
+            if (time := row_iso(row[key])) is not None
+        ]
+        summary["customer"] = {
+            "first_name": row["customer_first_name"],
+            "username": row["customer_username"],
+        }
+        summary["last_message_at"] = max(times) if times else summary["created_at"]
+        found.append(summary)
+    return InboxPage(found, rows[-1]["number"] if more and rows else None)
+
+
+_ACTIVE_COUNT = " UNION ALL ".join(
+    f"SELECT '{status}' AS status, COUNT(*) AS n FROM tickets"
+    f" WHERE project_id = $1 AND status = '{status}'"
+    for status in ACTIVE_STATUSES
+)
+_COUNTS_CACHE: dict[uuid.UUID, tuple[str, dict[str, int]]] = {}
+_COUNTS_CACHE_SIZE = 1_000
+
+
+async def status_counts(project: Project, *, stamp: str | None = None) -> dict[str, int]:
+    """How many of the project's tickets are in each status (every status present).
+
+    Active statuses are counted (one index-only count each); closed ones are the rest of
+    the project's counter (tickets are never deleted, numbers are gap-free), so the many
+    closed tickets are never counted. With the inbox `stamp` the counts are reused until a
+    ticket of the project changes (this process remembers the last counts per project)."""
+    if stamp is not None:
+        cached = _COUNTS_CACHE.get(project.id)
+        if cached is not None and cached[0] == stamp:
+            return dict(cached[1])
+    rows = await sql.fetch(
+        f"{_ACTIVE_COUNT} UNION ALL SELECT 'all' AS status, ticket_counter AS n"
+        " FROM projects WHERE id = $1",
+        project.id,
+    )
+    found = {str(row["status"]): int(row["n"]) for row in rows}
+    counts = {str(status): found.get(str(status), 0) for status in ACTIVE_STATUSES}
+    counts[str(TicketStatus.CLOSED)] = max(0, found.get("all", 0) - sum(counts.values()))
+    if stamp is not None:
+        if len(_COUNTS_CACHE) >= _COUNTS_CACHE_SIZE:
+            _COUNTS_CACHE.clear()
+        _COUNTS_CACHE[project.id] = (stamp, counts)
+    return dict(counts)
+
+
+async def inbox_stamp(project: Project) -> str:
+    """Changes whenever a ticket of the project is created or changed (a message, a status):
+    the console's live refresh polls it and reloads the page only when it moved."""
+    row = await sql.fetch_one(
+        "SELECT MAX(updated_at) AS at, (SELECT ticket_counter FROM projects WHERE id = $1) AS n"
+        " FROM tickets WHERE project_id = $1",
+        project.id,
+    )
+    if row is None or row["at"] is None:
+        return "0"
+    return f"{row['n']}:{row_iso(row['at'])}"
+
+
+async def ticket_stamp(project: Project, ticket_id: object) -> str:
+    """Changes when the ticket or its thread changes (a new message, an edit, a status)."""
+    row = await sql.fetch_one(
+        "SELECT t.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id) AS n,"
+        " (SELECT MAX(m.edited_at) FROM messages m WHERE m.ticket_id = t.id) AS e"
+        " FROM tickets t WHERE t.id = $1 AND t.project_id = $2",
+        parse_uuid(ticket_id, what="ticket"),
+        project.id,
+    )
+    if row is None:
+        raise NotFound("ticket not found")
+    return f"{row['n']}:{row_iso(row['updated_at'])}:{row_iso(row['e']) or ''}"
+
+
+async def customer_other_tickets(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    """The same customer's other tickets (the console's ticket page), newest first."""
+    if ticket.subscriber_id is None:
+        return []
+    found = (
+        await Ticket.filter(subscriber_id=ticket.subscriber_id, project_id=ticket.project_id)
+        .exclude(id=ticket.id)
+        .order_by("-number")
+        .limit(limit)
+    )
+    return list(found)
+
+
+async def stored_attachment(
+    project: Project, ticket_id: object, message_id: object, index: int
+) -> dict[str, Any]:
+    """One attachment of a message of the project's ticket, as stored (with its file id),
+    for the console to fetch; another project's → NotFound."""
+    message = await Message.get_or_none(
+        id=parse_uuid(message_id, what="message"),
+        ticket_id=parse_uuid(ticket_id, what="ticket"),
+        ticket__project_id=project.id,
+    )
+    items = (message.attachments or []) if message is not None else []
+    if not 0 <= index < len(items):
+        raise NotFound("attachment not found")
+    return dict(items[index])
 
 
 async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[Message]]:

@@ -260,3 +260,21 @@ async def set_priority(project: Project, ticket_id: object, priority: str) -> Ti
         await notifications.notify_agents(ticket, "priority_changed")
     return ticket
 
+
+
+async def set_type(project: Project, ticket_id: object, type_id: object | None) -> Ticket:
+    """Change the ticket's type (an active type of the project, or none); the agent chat's
+    card shows it. No webhook event exists for a type change (API.md lists none)."""
+    async with in_transaction():
+        ticket = await _locked(project.id, ticket_id)
+        ticket_type = await active_type(project.id, type_id) if type_id else None
+        new_id = ticket_type.id if ticket_type else None
+        if ticket.ticket_type_id == new_id:
+            return ticket
+        now = clock.now()
+        await Ticket.filter(id=ticket.id).update(ticket_type_id=new_id, updated_at=now)
+        ticket.ticket_type = ticket_type
+        ticket.ticket_type_id = new_id
+        ticket.updated_at = now
+        await notifications.notify_agents(ticket, "type_changed")
+    return ticket

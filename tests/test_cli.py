@@ -109,6 +109,9 @@ def test_demo_project_is_created_once_with_a_fresh_key_each_time(cli):
     assert first["project_id"] == second["project_id"]
     assert first["api_key"] != second["api_key"]
     assert "127.0.0.1:9999/v1/helpdesk/tickets" in first["try"]
+    # the first click lands in the console: a one-time sign-in link for the demo's owner
+    assert first["console"].startswith("http://127.0.0.1:9999/console/login/")
+    assert first["console"] != second["console"]
 
 
 def test_bad_setting_is_one_clear_line(cli, monkeypatch):

@@ -30,7 +30,7 @@ from bot.telegram.i18n import TranslatorMiddleware
 from bot.telegram.ratings import rating_router
 from dialogs import create_dialogs
 from dialogs.common import on_unknown_intent
-from helpdesk.settings import Settings
+from helpdesk.settings import Settings, console_base_url
 
 BG_FACTORY_KEY = "bg_factory"  # workflow data key of the aiogram-dialog background factory
 
@@ -131,7 +131,9 @@ def create_dispatcher(
     dp.update.outer_middleware(TranslatorMiddleware(settings.default_locale))
     # group chats (agents) first: their router takes every group update, so the customer
     # routers below only ever see private chats
-    dp.include_router(create_agent_group_router(settings.default_locale))
+    dp.include_router(
+        create_agent_group_router(settings.default_locale, console_base_url(settings))
+    )
     dp.include_router(customer_router())
     dp.include_router(rating_router())  # survey buttons: not a dialog's, so before them
     dp.include_routers(*create_dialogs())

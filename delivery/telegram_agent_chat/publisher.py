@@ -49,6 +49,8 @@ from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
+# events that change only what the ticket card shows (type_changed: set from the console)
+CARD_EVENTS = ("status_changed", "assigned", "priority_changed", "type_changed")
 _NOT_MODIFIED = ("message is not modified", "topic_not_modified")
 
 Send = Callable[[int | None], Awaitable[TgMessage]]
@@ -158,7 +160,7 @@ class AgentChatPublisher:
             sent = await self._relay_customer(ticket, project, message)
         elif event == "agent_reply" and message is not None:
             sent = await self._relay_outside_reply(ticket, project, message)
-        elif event in ("status_changed", "assigned", "priority_changed") and not created:
+        elif event in CARD_EVENTS and not created:
             await self.refresh_card(ticket, project)
             if event == "status_changed":
                 await self._sync_topic_state(ticket, project, payload)
@@ -490,9 +492,11 @@ class AgentChatPublisher:
         return await self._send(ticket, project, key, send, message.id)
 
     async def _relay_outside_reply(self, ticket: Ticket, project: Project, message: Message) -> int:
-        """A reply written outside the group (REST): shown, marked as sent via the API."""
+        """A reply written outside the group (REST, the web console): shown, marked with
+        where it was written."""
         agent = message.agent.name if message.agent else self.t("agent-api")
-        key = "agent-relay-api-note" if message.internal else "agent-relay-api-reply"
+        where = "console" if message.source == MessageSource.CONSOLE else "api"
+        key = f"agent-relay-{where}-note" if message.internal else f"agent-relay-{where}-reply"
         text = self.t(key, agent=agent, text=message.text or "…")
         sent = await self._post_text(ticket, project, text, key="reply", exclude=message.id)
         await agent_chat.record_relay(message.id, sent)

@@ -74,6 +74,8 @@ error-conflict = That was already done.
 error-payload_too_large = The message is too large.
 error-rate_limited = Too many messages. Please wait a moment.
 error-database_unavailable = The helpdesk is briefly unavailable. Please try again in a minute.
+error-forbidden = You are not allowed to do this.
+error-link_gone = This link was already used or has expired.
 
 ## ticket thread
 thread-header =

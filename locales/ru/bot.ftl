@@ -77,6 +77,8 @@ error-conflict = Это уже сделано.
 error-payload_too_large = Сообщение слишком большое.
 error-rate_limited = Слишком много сообщений. Подождите немного.
 error-database_unavailable = Поддержка ненадолго недоступна. Попробуйте ещё раз через минуту.
+error-forbidden = У вас нет прав на это действие.
+error-link_gone = Эта ссылка уже использована или истекла.
 
 ## ticket thread
 thread-header =

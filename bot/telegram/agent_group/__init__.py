@@ -15,6 +15,7 @@ from aiogram.filters import ExceptionTypeFilter
 from bot.telegram.agent_group.binding import binding_router
 from bot.telegram.agent_group.callbacks import callbacks_router
 from bot.telegram.agent_group.commands import commands_router
+from bot.telegram.agent_group.console_link import console_link_router
 from bot.telegram.agent_group.customer_edits import customer_edits_router
 from bot.telegram.agent_group.errors import in_group, on_helpdesk_error
 from bot.telegram.agent_group.relay import relay_router
@@ -27,8 +28,11 @@ GROUP_CHATS = {ChatType.GROUP, ChatType.SUPERGROUP}
 __all__ = ["create_agent_group_router"]
 
 
-def create_agent_group_router(locale: str = "en") -> Router:
-    """`locale`: the language of cards and relayed messages in the group.
+def create_agent_group_router(
+    locale: str = "en", console_base_url: str = "http://127.0.0.1:8080"
+) -> Router:
+    """`locale`: the language of cards and relayed messages in the group;
+    `console_base_url`: where the sign-in links that `/console` sends point.
 
     Group and supergroup updates only, plus customers' edits in private chats (an update
     type the customer bot does not handle)."""
@@ -36,7 +40,7 @@ def create_agent_group_router(locale: str = "en") -> Router:
     groups.message.filter(Magic(F.chat.type.in_(GROUP_CHATS)))
     groups.edited_message.filter(Magic(F.chat.type.in_(GROUP_CHATS)))
     groups.callback_query.filter(Magic(F.message.chat.type.in_(GROUP_CHATS)))
-    groups.include_router(binding_router())
+    groups.include_routers(binding_router(), console_link_router(console_base_url))
 
     # what agents do in a group; the desk use cases ignore chats bound to no project
     groups.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
