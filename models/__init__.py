@@ -3,6 +3,7 @@
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.requests import AgentChatCode, HelpdeskRequest
+from models.service_levels import ServiceLevels
 from models.tickets import Message, Ticket
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "OutboundMessage",
     "OutboxEvent",
     "Project",
+    "ServiceLevels",
     "Subscriber",
     "Ticket",
     "TicketType",

@@ -225,7 +225,7 @@ async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
         await _save_reply(project, ticket, agent, message, args, internal=True)
         return DeskResult(Outcome.NOTE_SAVED)
     status = _STATUS_OF.get(request.command) or _word(args)
-    changed = await tickets.change_status(project, ticket.id, status)
+    changed = await tickets.change_status(project, ticket.id, status, reason="agent")
     return DeskResult(Outcome.STATUS_SET, status=TicketStatus(changed.status))
 
 
@@ -252,7 +252,7 @@ async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
         result = DeskResult(Outcome.PRIORITY_SET, priority=Priority(ticket.priority))
     elif button.button in (CardButton.SET_STATUS, CardButton.CLOSE, CardButton.REOPEN):
         status = _STATUS_OF.get(button.button) or button.value
-        ticket = await tickets.change_status(project, ticket.id, status)
+        ticket = await tickets.change_status(project, ticket.id, status, reason="agent")
         result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
     return replace(result, card=card_of(await ticket_queries.load(ticket)))
 

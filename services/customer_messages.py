@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from models import Agent, Message, OutboxEvent, Project, Ticket, TicketType
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import clock, notifications, outbox, sql
+from services import clock, notifications, outbox, sla, sql
 from services.errors import NotFound, TicketClosed, WrongChannel
 from services.serializers import message_view
 from services.tickets import set_status
@@ -197,9 +197,11 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
             await sql.insert(*rows)
             rows = []
             if ticket.status == TicketStatus.CLOSED:
-                await set_status(ticket, TicketStatus.OPEN)
+                await set_status(ticket, TicketStatus.OPEN, reason="customer")
             else:
-                await set_status(ticket, TicketStatus.IN_PROGRESS)
+                await set_status(ticket, TicketStatus.IN_PROGRESS, reason="customer")
+        if ticket.project.service_levels_on:
+            await _service_levels(ticket, now)
         agent_event = notifications.agent_event(
             ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
         )
@@ -207,6 +209,15 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
             rows.append(agent_event)
         await sql.insert(*rows)
     return CustomerWrite(message, status_changed)
+
+
+async def _service_levels(ticket: Ticket, now: Any) -> None:
+    """The customer wrote: next response starts, an out-of-hours reply may be due."""
+    levels = await sla.levels_of(ticket.project_id)
+    changes = sla.on_customer_message(ticket, levels, now)
+    if changes is not None:
+        await Ticket.filter(id=ticket.id).update(**changes)
+    await sla.out_of_hours_reply(ticket, levels, now)
 
 
 def _touch_args(target: _Target, now: Any) -> tuple[list[Any], str, str]:
@@ -328,8 +339,9 @@ async def _write_if_current(
     touched — only if every version in `row` is current (else nothing is written: None).
     `ticket`: the row's models (the ticket with its type, assignee and project)."""
     _check_customer_write(ticket, draft.source)
-    if ticket.status in CHANGED_BY_CUSTOMER:
-        return None  # a status change: its events and notifications under the row lock
+    if ticket.status in CHANGED_BY_CUSTOMER or ticket.project.service_levels_on:
+        # a status change, or service levels to apply: under the row lock
+        return None
     now = clock.now()
     ticket.last_customer_message_at = ticket.updated_at = now
     message, event = _new_customer_message(ticket, draft)

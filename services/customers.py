@@ -368,7 +368,9 @@ async def write(customer: Customer, subscriber_id: str, ticket_id: str, part: Dr
 
 async def close(subscriber_id: str, ticket_id: str) -> None:
     ticket = await _own_ticket(subscriber_id, ticket_id)
-    await tickets.change_status(ticket.project, ticket.id, TicketStatus.CLOSED)
+    await tickets.change_status(
+        ticket.project, ticket.id, TicketStatus.CLOSED, reason="customer"
+    )
 
 
 async def my_tickets(subscriber_id: str, *, page: int, size: int) -> tuple[list[TicketRow], int]:

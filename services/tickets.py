@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import clock, notifications, outbox, sql
+from services import clock, notifications, outbox, sla, sql
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
@@ -96,7 +96,10 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
             raise NotFound("project not found")
         number = counter["ticket_counter"]
         now = clock.now()
+        levels = await sla.levels_of(project.id)
+        draft = Ticket(priority=Priority.NORMAL)
         ticket = await Ticket.create(
+            **sla.on_created(draft, levels, now),
             project_id=project.id,
             number=number,
             subject=subject,
@@ -118,6 +121,7 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
             customer_message_id=new.customer_message_id,
         )
         await outbox.record_event(ticket, outbox.TICKET_CREATED, message=message_view(message))
+        await sla.out_of_hours_reply(ticket, levels, now, subscriber=subscriber)
         if new.source == MessageSource.API:
             await notifications.notify_customer(
                 ticket, "notify-ticket-created", open_button=True, subscriber=subscriber
@@ -128,9 +132,16 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
     return ticket
 
 
-async def set_status(ticket: Ticket, to: TicketStatus) -> None:
+# why a ticket changed status (webhooks' `data.reason` on status_changed and closed)
+REASONS = ("agent", "api", "customer", "auto")
+
+
+async def set_status(
+    ticket: Ticket, to: TicketStatus, *, reason: str = "api", farewell: str | None = None
+) -> None:
     """Change status inside the caller's transaction (the ticket row locked), with its events
-    and notifications."""
+    and notifications. `reason`: one of REASONS. `farewell`: the text the customer gets on
+    closing instead of the usual notice (auto-close)."""
     before = TicketStatus(ticket.status)
     if before == to:
         return
@@ -138,6 +149,7 @@ async def set_status(ticket: Ticket, to: TicketStatus) -> None:
     ticket.status = to
     ticket.updated_at = now
     update: dict[str, Any] = {"status": to, "updated_at": now}
+    update.update(sla.on_status(ticket, await sla.levels_of(ticket.project_id), before, to, now))
     if to == TicketStatus.CLOSED:
         ticket.closed_at = now
         update["closed_at"] = now
@@ -146,10 +158,10 @@ async def set_status(ticket: Ticket, to: TicketStatus) -> None:
         update["closed_at"] = None
     await Ticket.filter(id=ticket.id).update(**update)
     change = {"from": before, "to": to}
-    await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **change)
+    await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **change, reason=reason)
     if to == TicketStatus.CLOSED:
-        await outbox.record_event(ticket, outbox.TICKET_CLOSED)
-        await notifications.notify_customer(ticket, "notify-ticket-closed")
+        await outbox.record_event(ticket, outbox.TICKET_CLOSED, reason=reason)
+        await notifications.notify_customer(ticket, "notify-ticket-closed", text=farewell)
     elif before == TicketStatus.CLOSED:
         await notifications.notify_customer(ticket, "notify-ticket-reopened")
     # the agent chat learns the change from its own event (closing renames the topic)
@@ -190,12 +202,13 @@ async def agent_reply(
             update: dict[str, Any] = {"last_agent_message_at": now, "updated_at": now}
             if ticket.first_response_at is None:
                 update["first_response_at"] = ticket.first_response_at = now
+            update.update(sla.on_agent_reply(ticket, await sla.levels_of(project.id), now))
             await Ticket.filter(id=ticket.id).update(**update)
             ticket.updated_at = now
             await outbox.record_event(
                 ticket, outbox.TICKET_REPLIED, author="agent", message=message_view(message)
             )
-            await set_status(ticket, TicketStatus.WAITING)
+            await set_status(ticket, TicketStatus.WAITING, reason="agent")
             await notifications.notify_customer(
                 ticket, "notify-agent-reply", message=message, body=body
             )
@@ -204,11 +217,13 @@ async def agent_reply(
     return message
 
 
-async def change_status(project: Project, ticket_id: object, status: str) -> Ticket:
+async def change_status(
+    project: Project, ticket_id: object, status: str, *, reason: str = "api"
+) -> Ticket:
     target = one_of("status", status, SETTABLE_STATUSES)
     async with in_transaction():
         ticket = await _locked(project.id, ticket_id)
-        await set_status(ticket, target)
+        await set_status(ticket, target, reason=reason)
     return ticket
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from api.context import Operation
-from api.routes import agents, requests, ticket_types, tickets
+from api.routes import agents, requests, service_levels, ticket_types, tickets
 
 OPERATIONS: list[Operation] = [
     *tickets.OPERATIONS,
     *ticket_types.OPERATIONS,
     *agents.OPERATIONS,
     *requests.OPERATIONS,
+    *service_levels.OPERATIONS,
 ]
