@@ -86,7 +86,10 @@ class Levels:
 
 async def get_settings(project_id: object) -> dict[str, Any]:
     """The project's settings document (the defaults until it is set)."""
-    return (await levels_of(project_id)).document
+    pid = parse_uuid(project_id, what="project")
+    if not await Project.exists(id=pid):
+        raise NotFound("project not found")
+    return (await levels_of(pid)).document
 
 
 async def levels_of(project_id: object) -> Levels:
