@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -304,7 +304,7 @@ class Error(Out):
 
 # ---- service levels (API.md "Service levels"; services.service_levels validates) ----------
 
-_SLA_EXAMPLE = {
+_SLA_EXAMPLE: dict[str, Any] = {
     "timezone": "Europe/Moscow",
     "business_hours": {"mon": [["09:00", "18:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]],
                        "wed": [], "thu": [["00:00", "24:00"]], "fri": [["09:00", "17:00"]],
@@ -348,9 +348,9 @@ class ServiceLevelSettings(Out):
         '`[["00:00","24:00"]]` all day; null: around the clock'
     )
     holidays: list[str] = Field(default_factory=list, description="Dates YYYY-MM-DD, closed")
-    targets: SlaTargets = Field(default_factory=SlaTargets)
+    targets: SlaTargets | None = None
     warn_before_minutes: int = Field(15, ge=0)
-    out_of_hours_reply: OutOfHoursReply = Field(default_factory=OutOfHoursReply)
-    auto_close: AutoClose = Field(default_factory=AutoClose)
+    out_of_hours_reply: OutOfHoursReply | None = None
+    auto_close: AutoClose | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [_SLA_EXAMPLE]})

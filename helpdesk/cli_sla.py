@@ -4,7 +4,9 @@ only; the rules are services.service_levels'."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ async def _show(args: argparse.Namespace) -> Any:
 
 async def _set(args: argparse.Namespace) -> Any:
     try:
-        text = Path(args.file).read_text(encoding="utf-8") if args.file != "-" else _stdin()
+        text = await asyncio.to_thread(_read, args.file)
         document = json.loads(text)
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
@@ -27,10 +29,8 @@ async def _set(args: argparse.Namespace) -> Any:
     return await service_levels.put_settings(args.project, document)
 
 
-def _stdin() -> str:
-    import sys
-
-    return sys.stdin.read()
+def _read(name: str) -> str:
+    return sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
 
 
 def register(subparsers: Any) -> None:

@@ -38,6 +38,8 @@ TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_ASSIGNED = "ticket.assigned"
 TICKET_CLOSED = "ticket.closed"
 TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+TICKET_SLA_WARNING = "ticket.sla_warning"
+TICKET_SLA_BREACHED = "ticket.sla_breached"
 EVENTS = (
     TICKET_CREATED,
     TICKET_REPLIED,
@@ -45,6 +47,8 @@ EVENTS = (
     TICKET_ASSIGNED,
     TICKET_CLOSED,
     TICKET_PRIORITY_CHANGED,
+    TICKET_SLA_WARNING,
+    TICKET_SLA_BREACHED,
 )
 
 

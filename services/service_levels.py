@@ -4,6 +4,7 @@ what the SLA clock needs from them (the calendar, a priority's targets)."""
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -213,7 +214,7 @@ def _business_hours(value: Any, problems: _Problems) -> dict[str, list[list[str]
             if span is not None:
                 spans.append(span)
         spans.sort()
-        for before, after in zip(spans, spans[1:], strict=False):
+        for before, after in itertools.pairwise(spans):
             if after[0] < before[1]:
                 problems.add(field, "windows overlap")
                 break

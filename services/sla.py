@@ -68,7 +68,7 @@ def _start(ticket: Ticket, levels: Levels, state: dict[str, Any], target: str, n
             seen.remove(target)
 
 
-def _finish(ticket: Ticket, levels: Levels, state: dict[str, Any], now: datetime) -> dict[str, Any]:
+def finish(ticket: Ticket, levels: Levels, state: dict[str, Any]) -> dict[str, Any]:
     """The derived columns (nearest due, next check) set from the due times and state."""
     active = levels.has_targets or ticket.sla_warn_before_minutes is not None
     ticket.sla_warn_before_minutes = levels.warn_before_minutes if active else None
@@ -94,10 +94,10 @@ def on_created(ticket: Ticket, levels: Levels, now: datetime) -> dict[str, Any]:
     """A new ticket: first response and resolution start (set on the unsaved model)."""
     state = state_of(ticket)
     if not levels.has_targets:
-        return _finish(ticket, levels, state, now)
+        return finish(ticket, levels, state)
     _start(ticket, levels, state, "first_response", now)
     _start(ticket, levels, state, "resolution", now)
-    return _finish(ticket, levels, state, now)
+    return finish(ticket, levels, state)
 
 
 def on_agent_reply(ticket: Ticket, levels: Levels, now: datetime) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def on_agent_reply(ticket: Ticket, levels: Levels, now: datetime) -> dict[str, A
     for target in ("first_response", "next_response"):
         setattr(ticket, due_column(target), None)
         state["paused"].pop(target, None)
-    return _finish(ticket, levels, state, now)
+    return finish(ticket, levels, state)
 
 
 def on_customer_message(ticket: Ticket, levels: Levels, now: datetime) -> dict[str, Any] | None:
@@ -121,7 +121,7 @@ def on_customer_message(ticket: Ticket, levels: Levels, now: datetime) -> dict[s
         return None
     state = state_of(ticket)
     _start(ticket, levels, state, "next_response", now)
-    return _finish(ticket, levels, state, now)
+    return finish(ticket, levels, state)
 
 
 def on_status(
@@ -150,7 +150,7 @@ def on_status(
             state["auto_close_at"] = iso_exact(now + timedelta(hours=auto_close["after_hours"]))
     elif before == TicketStatus.CLOSED and levels.has_targets:
         _start(ticket, levels, state, "resolution", now)
-    return _finish(ticket, levels, state, now)
+    return finish(ticket, levels, state)
 
 
 def _resume(levels: Levels, now: datetime, remaining: float) -> datetime:

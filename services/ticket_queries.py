@@ -10,9 +10,9 @@ from typing import Any
 from models import Message, Project, Ticket
 from models.enums import Channel, TicketStatus
 from services import clock, sql
-from services.service_levels import levels_of
 from services.errors import NotFound
 from services.serializers import summary_from_row
+from services.service_levels import levels_of
 from services.validation import parse_uuid
 
 ACTIVE_STATUSES = (

@@ -7,3 +7,7 @@ sla-target-resolution = resolution
 sla-warning = ⏰ #{ $number }: { $target } is due at { $due_at }.
 sla-breached = 🟥 #{ $number }: { $target } is overdue (was due at { $due_at }).
 sla-card-due = ⏰ Due: { $due_at } ({ $target })
+sla-mark-agent = 🟨
+sla-mark-customer = 🟩
+sla-mark-breached = 🟥
+sla-mark-closed = ✅

@@ -7,3 +7,7 @@ sla-target-resolution = решение
 sla-warning = ⏰ #{ $number }: { $target } — срок { $due_at }.
 sla-breached = 🟥 #{ $number }: { $target } — срок истёк ({ $due_at }).
 sla-card-due = ⏰ Срок: { $due_at } ({ $target })
+sla-mark-agent = 🟨
+sla-mark-customer = 🟩
+sla-mark-breached = 🟥
+sla-mark-closed = ✅

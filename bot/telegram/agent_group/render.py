@@ -4,14 +4,17 @@ answers to agents' commands and button presses."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from models.enums import Priority, TicketStatus
+from services import clock
 from services.agent_desk import CardButton, DeskResult, Outcome
 from services.i18n import Translator
+from services.serializers import SLA_TARGETS
 from services.tickets import SETTABLE_STATUSES
 
 TOPIC_NAME_LIMIT = 128
@@ -70,17 +73,49 @@ def customer_name(ticket: CardTicket, t: Translator) -> str:
 
 
 def topic_name(ticket: CardTicket, t: Translator) -> str:
-    """ "#42 · subject · customer", with a ✅ prefix once closed, cut to Telegram's 128."""
+    """ "#42 · subject · customer", with a ✅ prefix once closed, cut to Telegram's 128. A
+    ticket under service levels always carries a mark (see `sla_mark`)."""
     name = t(
         "agent-topic-name",
         number=ticket.number,
         subject=ticket.subject or t("agent-no-subject"),
         customer=customer_name(ticket, t),
     )
-    if ticket.status == TicketStatus.CLOSED:
+    mark = sla_mark(ticket, t)
+    if mark is not None:
+        name = f"{mark} {name}"
+    elif ticket.status == TicketStatus.CLOSED:
         name = f"{t('agent-topic-closed-prefix')} {name}"
     name = " ".join(name.split())
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
+
+
+def sla_mark(ticket: CardTicket, t: Translator) -> str | None:
+    """The topic-list mark of a ticket under service levels: closed, breached (a due time
+    passed), waiting on the customer, else waiting on an agent. None without service levels
+    (a `TicketCard` has none: the sender renames topics)."""
+    if getattr(ticket, "sla_warn_before_minutes", None) is None:
+        return None
+    if ticket.status == TicketStatus.CLOSED:
+        return t("sla-mark-closed")
+    due = getattr(ticket, "sla_due_at", None)
+    if due is not None and due <= clock.now():
+        return t("sla-mark-breached")
+    if ticket.status == TicketStatus.WAITING:
+        return t("sla-mark-customer")
+    return t("sla-mark-agent")
+
+
+def _due_line(ticket: CardTicket, t: Translator) -> str:
+    due = getattr(ticket, "sla_due_at", None)
+    if due is None:
+        return ""
+    target = next(
+        (name for name in SLA_TARGETS if getattr(ticket, f"sla_{name}_due_at", None) == due),
+        "resolution",
+    )
+    when = f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return "\n" + t("sla-card-due", due_at=when, target=t(f"sla-target-{target}"))
 
 
 def card_text(ticket: CardTicket, t: Translator) -> str:
@@ -103,7 +138,7 @@ def card_text(ticket: CardTicket, t: Translator) -> str:
         ),
         customer=customer,
         channel=str(ticket.channel),
-    )
+    ) + _due_line(ticket, t)
 
 
 def _button(
