@@ -28,7 +28,7 @@ from models.enums import Author, Channel, MessageSource, TicketStatus
 from services import clock, notifications, outbox, sla, sql
 from services.errors import NotFound, TicketClosed, WrongChannel
 from services.serializers import message_view
-from services.tickets import set_status
+from services.tickets import NewTicket, create_ticket, set_status
 from services.validation import check_text, parse_uuid
 
 # statuses a customer's message changes: closed → open, waiting → in progress
@@ -190,6 +190,11 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
         else:
             ticket = await _touch_postgres(target, now)
         _check_customer_write(ticket, draft.source)
+        levels = None
+        if ticket.project.service_levels_on:
+            levels = await sla.levels_of(ticket.project_id)
+        if levels is not None and sla.reopen_window_passed(ticket, levels, now):
+            return await _new_ticket_after_window(ticket, draft)
         message, event = _new_customer_message(ticket, draft)
         rows: list[Any] = [message, event]
         status_changed = ticket.status in CHANGED_BY_CUSTOMER
@@ -200,8 +205,8 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
                 await set_status(ticket, TicketStatus.OPEN, reason="customer")
             else:
                 await set_status(ticket, TicketStatus.IN_PROGRESS, reason="customer")
-        if ticket.project.service_levels_on:
-            await _service_levels(ticket, now)
+        if levels is not None:
+            await _service_levels(ticket, levels, now)
         agent_event = notifications.agent_event(
             ticket, "customer_message", message, agent_chat_id=ticket.project.agent_chat_id
         )
@@ -211,13 +216,35 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
     return CustomerWrite(message, status_changed)
 
 
-async def _service_levels(ticket: Ticket, now: Any) -> None:
+async def _service_levels(ticket: Ticket, levels: sla.Levels, now: Any) -> None:
     """The customer wrote: next response starts, an out-of-hours reply may be due."""
-    levels = await sla.levels_of(ticket.project_id)
     changes = sla.on_customer_message(ticket, levels, now)
     if changes is not None:
         await Ticket.filter(id=ticket.id).update(**changes)
     await sla.out_of_hours_reply(ticket, levels, now)
+
+
+async def _new_ticket_after_window(closed: Ticket, draft: _Draft) -> CustomerWrite:
+    """The customer wrote in a ticket closed longer than the reopen window: a new ticket with
+    the message (the customer is told its number, with a button to open it)."""
+    ticket = await create_ticket(
+        closed.project,
+        NewTicket(
+            text=draft.body,
+            channel=Channel(closed.channel),
+            chat_id=closed.customer_chat_id,
+            first_name=closed.customer_first_name,
+            username=closed.customer_username,
+            source=draft.source,
+            attachments=draft.attachments,
+            customer_message_id=draft.customer_message_id,
+        ),
+    )
+    await notifications.notify_customer(ticket, "notify-ticket-created", open_button=True)
+    message = await Message.filter(ticket_id=ticket.id).order_by("created_at").first()
+    assert message is not None
+    message.ticket = ticket
+    return CustomerWrite(message, status_changed=True)
 
 
 def _touch_args(target: _Target, now: Any) -> tuple[list[Any], str, str]:

@@ -112,7 +112,9 @@ async def put_settings(project_id: object, raw: Any) -> dict[str, Any]:
         if not updated:
             await ServiceLevels.create(project_id=pid, settings=document)
         await Project.filter(id=pid).update(
-            service_levels_on=levels.has_targets or levels.out_of_hours_reply["enabled"]
+            service_levels_on=levels.has_targets
+            or levels.out_of_hours_reply["enabled"]
+            or levels.auto_close["enabled"]
         )
     return document
 

@@ -159,6 +159,18 @@ def _resume(levels: Levels, now: datetime, remaining: float) -> datetime:
     return add_minutes(levels.target_calendar, now, remaining)
 
 
+def reopen_window_passed(ticket: Ticket, levels: Levels, now: datetime) -> bool:
+    """A closed ticket a customer writes in too long after: the message starts a new ticket
+    (with auto-close on; `reopen_window_days` after closing)."""
+    auto_close = levels.auto_close
+    return (
+        auto_close["enabled"]
+        and ticket.status == TicketStatus.CLOSED
+        and ticket.closed_at is not None
+        and now - ticket.closed_at > timedelta(days=auto_close["reopen_window_days"])
+    )
+
+
 def iso_exact(value: datetime) -> str:
     return value.isoformat()
 
