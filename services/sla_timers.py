@@ -54,12 +54,19 @@ async def run_due(limit: int = BATCH) -> TickReport:
     """One tick: every ticket due now (up to `limit`) handled in its own transaction."""
     now = clock.now()
     report = TickReport()
+    levels: dict[uuid.UUID, Levels] = {}  # per project, read once a tick
     for row in await due_tickets(now, limit):
-        await _handle(row["id"], row["sla_next_check_at"], now, report)
+        await _handle(row["id"], row["sla_next_check_at"], now, report, levels)
     return report
 
 
-async def _handle(ticket_id: Any, seen_check: Any, now: datetime, report: TickReport) -> None:
+async def _handle(
+    ticket_id: Any,
+    seen_check: Any,
+    now: datetime,
+    report: TickReport,
+    known_levels: dict[uuid.UUID, Levels],
+) -> None:
     async with in_transaction():
         if not isinstance(seen_check, datetime):
             seen_check = _NEXT_CHECK.to_python_value(seen_check)
@@ -71,7 +78,9 @@ async def _handle(ticket_id: Any, seen_check: Any, now: datetime, report: TickRe
         if ticket is None:
             return  # another worker has it, or the ticket changed since the scan
         await ticket_queries.load(ticket)
-        levels = await sla.levels_for(ticket)
+        levels = known_levels.get(ticket.project_id)
+        if levels is None:
+            levels = known_levels[ticket.project_id] = await sla.levels_for(ticket)
         state = sla.state_of(ticket)
         close_at = state.get("auto_close_at")
         if close_at and datetime.fromisoformat(close_at) <= now:

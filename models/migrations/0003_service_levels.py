@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Ticket',
             name='sla_next_check_at',
-            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
         ops.AddField(
             model_name='Ticket',
@@ -67,5 +67,9 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name='Ticket',
             index=Index(fields=['project_id', 'sla_due_at']),
+        ),
+        ops.AddIndex(
+            model_name='Ticket',
+            index=Index(fields=['sla_next_check_at']),
         ),
     ]

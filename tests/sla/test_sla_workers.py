@@ -76,5 +76,7 @@ async def test_a_timer_killed_mid_tick_loses_nothing(
         await run_due()
     monkeypatch.setattr(sla_timers.outbox, "record_event", record_event)
     await run_due()  # the restarted timer
-    warned = await OutboxEvent.filter(event="ticket.sla_warning").values_list("ticket_id", flat=True)
+    warned = await OutboxEvent.filter(event="ticket.sla_warning").values_list(
+        "ticket_id", flat=True
+    )
     assert sorted(warned) == sorted(t.id for t in made)
