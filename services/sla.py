@@ -153,6 +153,49 @@ def on_status(
     return finish(ticket, levels, state)
 
 
+def on_priority(
+    ticket: Ticket, levels: Levels, before: str, now: datetime
+) -> dict[str, Any] | None:
+    """A new priority (already on `ticket`) with other targets: each running or paused clock
+    moves by the difference, keeping what has elapsed. A target the old priority did not
+    have starts now; one the new priority lacks is dropped. None: nothing changes."""
+    old, new = levels.targets_for(before), levels.targets_for(ticket.priority)
+    if old == new or ticket.status == TicketStatus.CLOSED:
+        return None
+    state = state_of(ticket)
+    calendar = levels.target_calendar
+    for target in TARGETS:
+        before_minutes, after_minutes = old[target], new[target]
+        if before_minutes == after_minutes:
+            continue
+        due, paused = getattr(ticket, due_column(target)), state["paused"].get(target)
+        if after_minutes is None:
+            setattr(ticket, due_column(target), None)
+            state["paused"].pop(target, None)
+        elif before_minutes is None:
+            if _would_run(ticket, target):
+                _start(ticket, levels, state, target, now)
+                if ticket.status == TicketStatus.WAITING:
+                    state["paused"][target] = float(after_minutes)
+                    setattr(ticket, due_column(target), None)
+        elif paused is not None:
+            state["paused"][target] = paused + after_minutes - before_minutes
+        elif due is not None:
+            left = minutes_between(calendar, now, due) + after_minutes - before_minutes
+            setattr(ticket, due_column(target), _resume(levels, now, left))
+            for seen in (state["warned"], state["breached"]):
+                if target in seen:
+                    seen.remove(target)
+    return finish(ticket, levels, state)
+
+
+def _would_run(ticket: Ticket, target: str) -> bool:
+    """Whether a target without a clock would be running now had it existed."""
+    if target == "first_response":
+        return ticket.first_response_at is None
+    return target == "resolution"
+
+
 def _resume(levels: Levels, now: datetime, remaining: float) -> datetime:
     if remaining <= 0:  # already overdue when paused: overdue by as much again
         return now + timedelta(minutes=remaining)

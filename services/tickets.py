@@ -251,8 +251,9 @@ async def set_priority(project: Project, ticket_id: object, priority: str) -> Ti
         if before == target:
             return ticket
         now = clock.now()
-        await Ticket.filter(id=ticket.id).update(priority=target, updated_at=now)
         ticket.priority = target
+        changes = sla.on_priority(ticket, await sla.levels_of(project.id), before, now) or {}
+        await Ticket.filter(id=ticket.id).update(priority=target, updated_at=now, **changes)
         ticket.updated_at = now
         await outbox.record_event(
             ticket, outbox.TICKET_PRIORITY_CHANGED, **{"from": before, "to": target}

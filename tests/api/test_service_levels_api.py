@@ -164,3 +164,16 @@ async def test_service_levels_are_in_the_openapi_document(api: Api) -> None:
     document = (await api.get("/v1/openapi.json")).body
     operations = document["paths"]["/v1/helpdesk/settings/service-levels"]
     assert set(operations) >= {"get", "put"}
+
+
+async def test_priority_change_moves_running_clocks(api: Api, monday: clock.FrozenClock) -> None:
+    await put(api, SETTINGS)
+    ticket = await api.ticket()
+    assert ticket["sla"]["first_response_due_at"] == "2026-12-07T10:00:00.000Z"
+    monday.advance(minutes=5)
+    urgent = await api.patch(f"/tickets/{ticket['id']}/priority", {"priority": "urgent"})
+    # 15 instead of 60 minutes, counted from creation: due 10:15 Berlin
+    assert urgent.body["sla"]["first_response_due_at"] == "2026-12-07T09:15:00.000Z"
+    assert urgent.body["sla"]["resolution_due_at"] == ticket["sla"]["resolution_due_at"]
+    back = await api.patch(f"/tickets/{ticket['id']}/priority", {"priority": "low"})
+    assert back.body["sla"]["first_response_due_at"] == "2026-12-07T10:00:00.000Z"
