@@ -93,7 +93,7 @@ def topic_name(ticket: CardTicket, t: Translator) -> str:
 def sla_mark(ticket: CardTicket, t: Translator) -> str | None:
     """The topic-list mark of a ticket under service levels: closed, breached (a due time
     passed), waiting on the customer, else waiting on an agent. None without service levels
-    (a `TicketCard` has none: the sender renames topics)."""
+    (the agent-event sender renames topics)."""
     if getattr(ticket, "sla_warn_before_minutes", None) is None:
         return None
     if ticket.status == TicketStatus.CLOSED:
