@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -120,6 +120,12 @@ class ListQuery(BaseModel):
     )
     assigned_to: uuid.UUID | None = None
     channel: Channel | None = None
+    sla: Literal["warning", "breached"] | None = Field(
+        None, description="Tickets whose nearest due time is near (warning) or passed"
+    )
+    sort: Literal["created", "due"] = Field(
+        "created", description="`due`: nearest due time first, tickets without one last"
+    )
     limit: int = Field(50, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -139,6 +145,13 @@ class AssigneeOut(Out):
     name: str
 
 
+class TicketSla(Out):
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    status: Literal["ok", "warning", "breached"]
+
+
 class TicketSummary(Out):
     id: uuid.UUID
     ticket_number: int
@@ -152,6 +165,7 @@ class TicketSummary(Out):
     subscriber_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    sla: TicketSla | None = Field(None, description="Due times; null without SLA targets")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -160,7 +174,7 @@ class TicketSummary(Out):
                  "priority": "normal", "channel": "virtual", "ticket_type_id": None,
                  "ticket_type_name": None, "subject": "Order not delivered",
                  "assignee": None, "subscriber_id": None,
-                 "created_at": TIME_EXAMPLE, "updated_at": TIME_EXAMPLE}
+                 "created_at": TIME_EXAMPLE, "updated_at": TIME_EXAMPLE, "sla": None}
             ]
         }
     )
@@ -344,3 +358,57 @@ class SatisfactionReport(Out):
     average: float | None
     distribution: dict[str, int] = Field(description='Ratings per score, keys "1".."5"')
     by_agent: list[AgentSatisfaction]
+
+
+# ---- service levels (API.md "Service levels"; services.service_levels validates) ----------
+
+_SLA_EXAMPLE: dict[str, Any] = {
+    "timezone": "Europe/Moscow",
+    "business_hours": {"mon": [["09:00", "18:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]],
+                       "wed": [], "thu": [["00:00", "24:00"]], "fri": [["09:00", "17:00"]],
+                       "sat": [], "sun": []},
+    "holidays": ["2027-01-01"],
+    "targets": {"first_response_minutes": 60, "next_response_minutes": 240,
+                "resolution_minutes": 2880, "business_hours_only": True,
+                "by_priority": {"urgent": {"first_response_minutes": 15}}},
+    "warn_before_minutes": 15,
+    "out_of_hours_reply": {"enabled": True, "text": None},
+    "auto_close": {"enabled": True, "after_hours": 72, "reopen_window_days": 7, "text": None},
+}
+Window = Annotated[list[str], Field(min_length=2, max_length=2, description='["HH:MM", "HH:MM"]')]
+
+
+class SlaTargets(Out):
+    first_response_minutes: int | None = Field(None, ge=0)
+    next_response_minutes: int | None = Field(None, ge=0)
+    resolution_minutes: int | None = Field(None, ge=0)
+    business_hours_only: bool = True
+    by_priority: dict[Priority, dict[str, int | None]] = Field(default_factory=dict)
+
+
+class OutOfHoursReply(Out):
+    enabled: bool = False
+    text: str | None = Field(None, description="null: the built-in en/ru text; `{back_at}` "
+                             "is replaced by the opening time")
+
+
+class AutoClose(Out):
+    enabled: bool = False
+    after_hours: int = Field(72, ge=1)
+    reopen_window_days: int = Field(7, ge=0)
+    text: str | None = None
+
+
+class ServiceLevelSettings(Out):
+    timezone: str = Field("UTC", description="IANA time zone name")
+    business_hours: dict[str, list[Window]] | None = Field(
+        None, description="mon … sun → open windows; `[]` closed, "
+        '`[["00:00","24:00"]]` all day; null: around the clock'
+    )
+    holidays: list[str] = Field(default_factory=list, description="Dates YYYY-MM-DD, closed")
+    targets: SlaTargets | None = None
+    warn_before_minutes: int = Field(15, ge=0)
+    out_of_hours_reply: OutOfHoursReply | None = None
+    auto_close: AutoClose | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SLA_EXAMPLE]})

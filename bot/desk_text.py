@@ -5,11 +5,14 @@ SDK here: the Telegram group and the MAX chat both render their cards from these
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from models.enums import TicketStatus
+from services import clock
 from services.agent_desk import DeskResult, Outcome
 from services.i18n import Translator
+from services.serializers import SLA_TARGETS
 
 TOPIC_NAME_LIMIT = 128
 
@@ -59,17 +62,49 @@ def customer_name(ticket: CardTicket, t: Translator) -> str:
 
 
 def topic_name(ticket: CardTicket, t: Translator) -> str:
-    """ "#42 · subject · customer", with a ✅ prefix once closed, cut to Telegram's 128."""
+    """ "#42 · subject · customer", with a ✅ prefix once closed, cut to Telegram's 128. A
+    ticket under service levels always carries a mark (see `sla_mark`)."""
     name = t(
         "agent-topic-name",
         number=ticket.number,
         subject=ticket.subject or t("agent-no-subject"),
         customer=customer_name(ticket, t),
     )
-    if ticket.status == TicketStatus.CLOSED:
+    mark = sla_mark(ticket, t)
+    if mark is not None:
+        name = f"{mark} {name}"
+    elif ticket.status == TicketStatus.CLOSED:
         name = f"{t('agent-topic-closed-prefix')} {name}"
     name = " ".join(name.split())
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
+
+
+def sla_mark(ticket: CardTicket, t: Translator) -> str | None:
+    """The topic-list mark of a ticket under service levels: closed, breached (a due time
+    passed), waiting on the customer, else waiting on an agent. None without service levels
+    (the agent-event sender renames topics)."""
+    if getattr(ticket, "sla_warn_before_minutes", None) is None:
+        return None
+    if ticket.status == TicketStatus.CLOSED:
+        return t("sla-mark-closed")
+    due = getattr(ticket, "sla_due_at", None)
+    if due is not None and due <= clock.now():
+        return t("sla-mark-breached")
+    if ticket.status == TicketStatus.WAITING:
+        return t("sla-mark-customer")
+    return t("sla-mark-agent")
+
+
+def _due_line(ticket: CardTicket, t: Translator) -> str:
+    due = getattr(ticket, "sla_due_at", None)
+    if due is None:
+        return ""
+    target = next(
+        (name for name in SLA_TARGETS if getattr(ticket, f"sla_{name}_due_at", None) == due),
+        "resolution",
+    )
+    when = f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return "\n" + t("sla-card-due", due_at=when, target=t(f"sla-target-{target}"))
 
 
 def card_text(ticket: CardTicket, t: Translator) -> str:
@@ -92,7 +127,7 @@ def card_text(ticket: CardTicket, t: Translator) -> str:
         ),
         customer=customer,
         channel=str(ticket.channel),
-    )
+    ) + _due_line(ticket, t)
 
 
 def attachment_label(item: dict[str, Any]) -> tuple[str, str]:
@@ -123,3 +158,21 @@ def notice(result: DeskResult, t: Translator) -> str | None:
         return t(f"agent-usage-{result.command}")
     key = _NOTICES.get(outcome)
     return t(key) if key is not None else None
+
+
+def sla_alert_text(ticket: CardTicket, payload: dict[str, Any], t: Translator) -> str:
+    """A warning or breach line (the `sla_alert` agent event's payload), either agent chat."""
+    due = datetime.fromisoformat(str(payload.get("due_at")).replace("Z", "+00:00"))
+    return t(
+        "sla-breached" if payload.get("kind") == "breached" else "sla-warning",
+        number=ticket.number,
+        target=t(f"sla-target-{payload.get('target')}"),
+        due_at=f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def rating_text(rated: bool, payload: dict[str, Any], t: Translator) -> str:
+    """The customer's rating (`rated`) or their comment on it, as a line for the agents."""
+    if rated:
+        return t("agent-rating", score=payload.get("score"))
+    return f"{t('agent-rating-comment')}\n{payload.get('comment') or ''}"

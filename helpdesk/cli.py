@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "helpdesk.cli_ratings",
         "helpdesk.cli_settings",
         "helpdesk.cli_console",
+        "helpdesk.cli_sla",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

@@ -27,6 +27,7 @@ from delivery.sender import MessengerSender
 from delivery.webhooks import WebhookWorker
 from helpdesk.housekeeping import Housekeeper
 from helpdesk.settings import Settings
+from helpdesk.sla_timer import SlaTimer
 
 if TYPE_CHECKING:  # the SDKs are imported only for a bot of their platform
     import aiogram
@@ -102,9 +103,9 @@ def create_delivery(
 
 def create_workers(settings: Settings, delivery: Delivery | None = None) -> list[Worker]:
     """Delivery workers (`create_delivery`, by default without bots) plus housekeeping
-    (expiry, purges, outbox retention)."""
+    (expiry, purges, outbox retention) and the SLA timer (warnings, breaches, auto-close)."""
     delivery = delivery if delivery is not None else create_delivery(settings)
     housekeeper = Housekeeper(
         timedelta(days=settings.outbox_retention_days), settings.housekeeping_interval_seconds
     )
-    return [*delivery.workers, housekeeper]
+    return [*delivery.workers, housekeeper, SlaTimer()]

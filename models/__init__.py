@@ -7,6 +7,7 @@ from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, Web
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.ratings import Rating, RatingSettings, RatingSurvey
 from models.requests import AgentChatCode, HelpdeskRequest
+from models.service_levels import ServiceLevels
 from models.tickets import Message, Ticket
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Rating",
     "RatingSettings",
     "RatingSurvey",
+    "ServiceLevels",
     "Subscriber",
     "Ticket",
     "TicketType",

@@ -42,6 +42,9 @@ class Project(Model):
     webhook_previous_secret_until = fields.DatetimeField(null=True)
     webhook_disabled = fields.BooleanField(default=False)
     ticket_counter = fields.IntField(default=0)
+    # the project's service levels act on customer messages (SLA targets, an out-of-hours
+    # reply, a reopen window): the busy customer-message path reads them only then
+    service_levels_on = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

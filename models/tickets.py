@@ -45,6 +45,17 @@ class Ticket(Model):
     closed_at = fields.DatetimeField(null=True)
     last_customer_message_at = fields.DatetimeField(null=True)
     last_agent_message_at = fields.DatetimeField(null=True)
+    # service levels (services.sla). sla_warn_before_minutes null: the project had no target
+    # when the ticket was last computed (the summary's `sla` is null)
+    sla_warn_before_minutes = fields.IntField(null=True)
+    sla_first_response_due_at = fields.DatetimeField(null=True)
+    sla_next_response_due_at = fields.DatetimeField(null=True)
+    sla_resolution_due_at = fields.DatetimeField(null=True)
+    sla_due_at = fields.DatetimeField(null=True)  # the nearest of the three: filters, sort
+    # when the timer worker next has something to do for the ticket (warn, breach, close)
+    sla_next_check_at = fields.DatetimeField(null=True)
+    # paused remaining minutes, targets warned/breached this cycle, out-of-hours reply sent
+    sla_state: Any = fields.JSONField(null=True)
 
     class Meta:
         table = "tickets"
@@ -59,6 +70,9 @@ class Ticket(Model):
             ("project_id", "updated_at"),  # the console's "anything changed?" poll
             ("subscriber_id", "status"),
             ("agent_chat_id", "agent_topic_id"),
+            ("project_id", "sla_due_at"),
+            # the SLA timer's one query per tick (a field's index=True is not migrated)
+            ("sla_next_check_at",),
         )
 
 

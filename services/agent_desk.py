@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -150,6 +151,12 @@ class TicketCard:
     customer_username: str | None
     ticket_type: TypeRef | None
     assignee: AgentRef | None
+    # service levels (services.sla): the card's due line and the topic's mark
+    sla_warn_before_minutes: int | None = None
+    sla_due_at: datetime | None = None
+    sla_first_response_due_at: datetime | None = None
+    sla_next_response_due_at: datetime | None = None
+    sla_resolution_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -408,4 +415,9 @@ def card_of(ticket: Ticket) -> TicketCard:
         customer_username=ticket.customer_username,
         ticket_type=TypeRef(ticket_type.name) if ticket_type else None,
         assignee=AgentRef(assignee.name, assignee.username) if assignee else None,
+        sla_warn_before_minutes=ticket.sla_warn_before_minutes,
+        sla_due_at=ticket.sla_due_at,
+        sla_first_response_due_at=ticket.sla_first_response_due_at,
+        sla_next_response_due_at=ticket.sla_next_response_due_at,
+        sla_resolution_due_at=ticket.sla_resolution_due_at,
     )

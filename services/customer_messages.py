@@ -25,10 +25,10 @@ from tortoise.transactions import in_transaction
 
 from models import Agent, Message, OutboxEvent, Project, Ticket, TicketType
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import clock, notifications, outbox, sql
+from services import clock, notifications, outbox, sla, sql
 from services.errors import NotFound, TicketClosed, WrongChannel
 from services.serializers import message_view
-from services.tickets import REASON_CUSTOMER, set_status
+from services.tickets import REASON_CUSTOMER, NewTicket, create_ticket, set_status
 from services.validation import check_text, parse_uuid
 
 # statuses a customer's message changes: closed → open, waiting → in progress
@@ -190,6 +190,11 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
         else:
             ticket = await _touch_postgres(target, now)
         _check_customer_write(ticket, draft.source)
+        levels = None
+        if ticket.project.service_levels_on:
+            levels = await sla.levels_of(ticket.project_id)
+        if levels is not None and sla.reopen_window_passed(ticket, levels, now):
+            return await _new_ticket_after_window(ticket, draft)
         message, event = _new_customer_message(ticket, draft)
         rows: list[Any] = [message, event]
         status_changed = ticket.status in CHANGED_BY_CUSTOMER
@@ -200,6 +205,8 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
                 await set_status(ticket, TicketStatus.OPEN, reason=REASON_CUSTOMER)
             else:
                 await set_status(ticket, TicketStatus.IN_PROGRESS, reason=REASON_CUSTOMER)
+        if levels is not None:
+            await _service_levels(ticket, levels, now)
         agent_event = notifications.agent_event(
             ticket,
             "customer_message",
@@ -211,6 +218,37 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
             rows.append(agent_event)
         await sql.insert(*rows)
     return CustomerWrite(message, status_changed)
+
+
+async def _service_levels(ticket: Ticket, levels: sla.Levels, now: Any) -> None:
+    """The customer wrote: next response starts, an out-of-hours reply may be due."""
+    changes = sla.on_customer_message(ticket, levels, now)
+    if changes is not None:
+        await Ticket.filter(id=ticket.id).update(**changes)
+    await sla.out_of_hours_reply(ticket, levels, now)
+
+
+async def _new_ticket_after_window(closed: Ticket, draft: _Draft) -> CustomerWrite:
+    """The customer wrote in a ticket closed longer than the reopen window: a new ticket with
+    the message (the customer is told its number, with a button to open it)."""
+    ticket = await create_ticket(
+        closed.project,
+        NewTicket(
+            text=draft.body,
+            channel=Channel(closed.channel),
+            chat_id=closed.customer_chat_id,
+            first_name=closed.customer_first_name,
+            username=closed.customer_username,
+            source=draft.source,
+            attachments=draft.attachments,
+            customer_message_id=draft.customer_message_id,
+        ),
+    )
+    await notifications.notify_customer(ticket, "notify-ticket-created", open_button=True)
+    message = await Message.filter(ticket_id=ticket.id).order_by("created_at").first()
+    assert message is not None
+    message.ticket = ticket
+    return CustomerWrite(message, status_changed=True)
 
 
 def _touch_args(target: _Target, now: Any) -> tuple[list[Any], str, str]:
@@ -332,8 +370,9 @@ async def _write_if_current(
     touched — only if every version in `row` is current (else nothing is written: None).
     `ticket`: the row's models (the ticket with its type, assignee and project)."""
     _check_customer_write(ticket, draft.source)
-    if ticket.status in CHANGED_BY_CUSTOMER:
-        return None  # a status change: its events and notifications under the row lock
+    if ticket.status in CHANGED_BY_CUSTOMER or ticket.project.service_levels_on:
+        # a status change, or service levels to apply: under the row lock
+        return None
     now = clock.now()
     ticket.last_customer_message_at = ticket.updated_at = now
     message, event = _new_customer_message(ticket, draft)

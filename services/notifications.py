@@ -30,6 +30,7 @@ async def notify_customer(
     open_button: bool = False,
     body: str | None = None,
     subscriber: Subscriber | None = None,
+    text: str | None = None,
     **args: Any,
 ) -> None:
     """Queue a localized text for the ticket's customer, if they are reachable in a messenger.
@@ -48,7 +49,7 @@ async def notify_customer(
         return
     t = translator(subscriber.language_code if subscriber else None, default_locale)
     payload: dict[str, Any] = {
-        "text": with_body(t(key, number=ticket.number, **args), body),
+        "text": with_body(text or t(key, number=ticket.number, **args), body),
         "ticket_id": str(ticket.id),
         "ticket_number": ticket.number,
         "attachments": list(message.attachments) if message else [],

@@ -39,6 +39,8 @@ TICKET_ASSIGNED = "ticket.assigned"
 TICKET_CLOSED = "ticket.closed"
 TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
 TICKET_RATED = "ticket.rated"
+TICKET_SLA_WARNING = "ticket.sla_warning"
+TICKET_SLA_BREACHED = "ticket.sla_breached"
 EVENTS = (
     TICKET_CREATED,
     TICKET_REPLIED,
@@ -47,6 +49,8 @@ EVENTS = (
     TICKET_CLOSED,
     TICKET_PRIORITY_CHANGED,
     TICKET_RATED,
+    TICKET_SLA_WARNING,
+    TICKET_SLA_BREACHED,
 )
 
 

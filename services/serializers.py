@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import Agent, Message, Ticket
+from services import clock
 
 _DATETIME = Ticket._meta.fields_map["created_at"]
+SLA_TARGETS = ("first_response", "next_response", "resolution")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -36,7 +39,55 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "subscriber_id": str(ticket.subscriber_id) if ticket.subscriber_id else None,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
+        "sla": sla_view(
+            ticket.sla_warn_before_minutes,
+            {target: getattr(ticket, f"sla_{target}_due_at") for target in SLA_TARGETS},
+            ticket.sla_state,
+        ),
     }
+
+
+def sla_view(
+    warn_before: int | None,
+    dues: dict[str, datetime | None],
+    state: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """The summary's `sla` (services.sla keeps the columns): null without targets; `status`
+    from the nearest due time (a clock paused when already overdue stays `breached`)."""
+    if warn_before is None:
+        return None
+    now = now or clock.now()
+    running = [due for due in dues.values() if due is not None]
+    paused = (state or {}).get("paused") or {}
+    if any(due <= now for due in running) or any(left <= 0 for left in paused.values()):
+        status = "breached"
+    elif any(due - timedelta(minutes=warn_before) <= now for due in running):
+        status = "warning"
+    else:
+        status = "ok"
+    return {
+        "first_response_due_at": iso(dues.get("first_response")),
+        "next_response_due_at": iso(dues.get("next_response")),
+        "resolution_due_at": iso(dues.get("resolution")),
+        "status": status,
+    }
+
+
+def _row_sla(row: dict[str, Any]) -> dict[str, Any] | None:
+    """`sla_view` of a row's `sla_*` columns as the driver returned them."""
+    if row.get("sla_warn_before_minutes") is None:
+        return None
+    dues: dict[str, datetime | None] = {}
+    for target in SLA_TARGETS:
+        value = row[f"sla_{target}_due_at"]
+        if value is not None and not isinstance(value, datetime):
+            value = _DATETIME.to_python_value(value)
+        dues[target] = value
+    state = row.get("sla_state")
+    if isinstance(state, str | bytes):
+        state = json.loads(state)
+    return sla_view(row["sla_warn_before_minutes"], dues, state)
 
 
 def row_iso(value: Any) -> str | None:
@@ -73,6 +124,7 @@ def summary_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "subscriber_id": _text(row["subscriber_id"]),
         "created_at": row_iso(row["created_at"]),
         "updated_at": row_iso(row["updated_at"]),
+        "sla": _row_sla(row),
     }
 
 

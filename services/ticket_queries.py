@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from models import Message, Project, Ticket
 from models.enums import Channel, Priority, TicketStatus
-from services import ratings, sql
+from services import clock, ratings, sql
 from services.errors import NotFound
 from services.serializers import row_iso, summary_from_row, ticket_details
+from services.service_levels import levels_of
 from services.validation import parse_uuid
 
 ACTIVE_STATUSES = (
@@ -28,12 +30,17 @@ async def load(ticket: Ticket) -> Ticket:
     return ticket
 
 
+_DUE = Ticket._meta.fields_map["sla_due_at"]
 _COUNTER = "SELECT ticket_counter FROM projects WHERE id = $1"
 _SUMMARY_COLUMNS = (
     "t.id, t.number, t.status, t.priority, t.channel, t.ticket_type_id, t.subject,"
     " t.assignee_id, t.subscriber_id, t.created_at, t.updated_at,"
-    " tt.name AS ticket_type_name, a.name AS assignee_name"
+    " tt.name AS ticket_type_name, a.name AS assignee_name,"
+    " t.sla_warn_before_minutes, t.sla_first_response_due_at, t.sla_next_response_due_at,"
+    " t.sla_resolution_due_at, t.sla_state"
 )
+SLA_FILTERS = ("warning", "breached")
+SORTS = ("created", "due")
 
 
 async def list_ticket_summaries(
@@ -42,12 +49,15 @@ async def list_ticket_summaries(
     statuses: Sequence[TicketStatus] = (),
     assigned_to: uuid.UUID | None = None,
     channel: Channel | None = None,
+    sla: str | None = None,
+    sort: str = "created",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the project's tickets, newest first, as plain ticket summaries, and how many
     match: one joined statement for the page (no models built), so a page of 50 costs about
-    what the SQL costs."""
+    what the SQL costs. `sla`: warning|breached (by the nearest due time, `sla_due_at`);
+    `sort="due"`: nearest due time first, tickets without one last."""
     where = ["t.project_id = $1"]
     args: list[Any] = [project.id]
     if statuses:
@@ -62,7 +72,12 @@ async def list_ticket_summaries(
     if channel is not None:
         args.append(str(Channel(channel)))
         where.append(f"t.channel = ${len(args)}")
+    if sla is not None:
+        where.extend(await _sla_condition(project, sla, args))
     condition = " AND ".join(where)
+    order = "t.created_at DESC, t.number DESC"
+    if sort == "due":
+        order = f"t.sla_due_at IS NULL, t.sla_due_at, {order}"
     n = len(args)
     filtered = len(where) > 1
     # Unfiltered, the total rides along with the page as a scalar subquery (evaluated once):
@@ -73,7 +88,7 @@ async def list_ticket_summaries(
         f"SELECT {total_column}{_SUMMARY_COLUMNS} FROM tickets t"
         " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
         " LEFT JOIN agents a ON a.id = t.assignee_id"
-        f" WHERE {condition} ORDER BY t.created_at DESC, t.number DESC"
+        f" WHERE {condition} ORDER BY {order}"
         f" LIMIT ${n + 1} OFFSET ${n + 2}",
         *args,
         limit,
@@ -264,6 +279,18 @@ async def stored_attachment(
     if not 0 <= index < len(items):
         raise NotFound("attachment not found")
     return dict(items[index])
+
+
+async def _sla_condition(project: Project, sla: str, args: list[Any]) -> list[str]:
+    """`breached`: a due time passed (or a paused clock already overdue would show only on
+    resume); `warning`: the nearest due time within the project's lead time, not passed."""
+    now = clock.now()
+    args.append(_DUE.to_db_value(now, Ticket))
+    if sla == "breached":
+        return [f"t.sla_due_at <= ${len(args)}"]
+    levels = await levels_of(project.id)
+    args.append(_DUE.to_db_value(now + timedelta(minutes=levels.warn_before_minutes), Ticket))
+    return [f"t.sla_due_at > ${len(args) - 1}", f"t.sla_due_at <= ${len(args)}"]
 
 
 async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[Message]]:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import clock, notifications, outbox, ratings, sql
+from services import clock, notifications, outbox, ratings, sla, sql
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
@@ -25,6 +25,7 @@ REASON_AGENT = "agent"  # an agent in the agent chat
 REASON_API = "api"  # the REST API
 REASON_CUSTOMER = "customer"  # the customer in their messenger
 REASON_AUTO = "auto"  # auto-close
+REASONS = (REASON_AGENT, REASON_API, REASON_CUSTOMER, REASON_AUTO)
 
 SETTABLE_STATUSES = (
     TicketStatus.OPEN,
@@ -102,7 +103,10 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
             raise NotFound("project not found")
         number = counter["ticket_counter"]
         now = clock.now()
+        levels = await sla.levels_of(project.id)
+        draft = Ticket(priority=Priority.NORMAL)
         ticket = await Ticket.create(
+            **sla.on_created(draft, levels, now),
             project_id=project.id,
             number=number,
             subject=subject,
@@ -124,6 +128,7 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
             customer_message_id=new.customer_message_id,
         )
         await outbox.record_event(ticket, outbox.TICKET_CREATED, message=message_view(message))
+        await sla.out_of_hours_reply(ticket, levels, now, subscriber=subscriber)
         if new.source == MessageSource.API:
             await notifications.notify_customer(
                 ticket, "notify-ticket-created", open_button=True, subscriber=subscriber
@@ -138,9 +143,12 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
     return ticket
 
 
-async def set_status(ticket: Ticket, to: TicketStatus, *, reason: str) -> None:
+async def set_status(
+    ticket: Ticket, to: TicketStatus, *, reason: str, farewell: str | None = None
+) -> None:
     """Change status inside the caller's transaction (the ticket row locked), with its events
-    and notifications. `reason`: who changed it (REASON_*)."""
+    and notifications. `reason`: who changed it (REASON_*, one of REASONS). `farewell`: the
+    text the customer gets on closing instead of the usual notice (auto-close)."""
     before = TicketStatus(ticket.status)
     if before == to:
         return
@@ -148,6 +156,7 @@ async def set_status(ticket: Ticket, to: TicketStatus, *, reason: str) -> None:
     ticket.status = to
     ticket.updated_at = now
     update: dict[str, Any] = {"status": to, "updated_at": now}
+    update.update(sla.on_status(ticket, await sla.levels_of(ticket.project_id), before, to, now))
     if to == TicketStatus.CLOSED:
         ticket.closed_at = now
         update["closed_at"] = now
@@ -159,7 +168,7 @@ async def set_status(ticket: Ticket, to: TicketStatus, *, reason: str) -> None:
     await outbox.record_event(ticket, outbox.TICKET_STATUS_CHANGED, **change, reason=reason)
     if to == TicketStatus.CLOSED:
         await outbox.record_event(ticket, outbox.TICKET_CLOSED, reason=reason)
-        await notifications.notify_customer(ticket, "notify-ticket-closed")
+        await notifications.notify_customer(ticket, "notify-ticket-closed", text=farewell)
         await ratings.on_closed(ticket, reason)  # after the notice: the survey comes below it
     elif before == TicketStatus.CLOSED:
         await notifications.notify_customer(ticket, "notify-ticket-reopened")
@@ -202,6 +211,7 @@ async def agent_reply(
             update: dict[str, Any] = {"last_agent_message_at": now, "updated_at": now}
             if ticket.first_response_at is None:
                 update["first_response_at"] = ticket.first_response_at = now
+            update.update(sla.on_agent_reply(ticket, await sla.levels_of(project.id), now))
             await Ticket.filter(id=ticket.id).update(**update)
             ticket.updated_at = now
             await outbox.record_event(
@@ -251,8 +261,9 @@ async def set_priority(project: Project, ticket_id: object, priority: str) -> Ti
         if before == target:
             return ticket
         now = clock.now()
-        await Ticket.filter(id=ticket.id).update(priority=target, updated_at=now)
         ticket.priority = target
+        changes = sla.on_priority(ticket, await sla.levels_of(project.id), before, now) or {}
+        await Ticket.filter(id=ticket.id).update(priority=target, updated_at=now, **changes)
         ticket.updated_at = now
         await outbox.record_event(
             ticket, outbox.TICKET_PRIORITY_CHANGED, **{"from": before, "to": target}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.context import Operation
-from api.routes import agents, ratings, requests, ticket_types, tickets
+from api.routes import agents, ratings, requests, service_levels, ticket_types, tickets
 
 OPERATIONS: list[Operation] = [
     *tickets.OPERATIONS,
@@ -11,4 +11,5 @@ OPERATIONS: list[Operation] = [
     *agents.OPERATIONS,
     *requests.OPERATIONS,
     *ratings.OPERATIONS,
+    *service_levels.OPERATIONS,
 ]

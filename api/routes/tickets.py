@@ -27,6 +27,8 @@ async def list_tickets(request: web.Request) -> web.Response:
         statuses=query.statuses(),
         assigned_to=query.assigned_to,
         channel=query.channel,
+        sla=query.sla,
+        sort=query.sort,
         limit=query.limit,
         offset=query.offset,
     )

@@ -28,7 +28,7 @@ from maxapi.enums.message_link_type import MessageLinkType
 from maxapi.exceptions.max import MaxApiError
 from maxapi.types.message import NewMessageLink
 
-from bot.desk_text import attachment_label, customer_name
+from bot.desk_text import attachment_label, customer_name, rating_text, sla_alert_text
 from bot.max.agent_chat import card
 from delivery import max as max_delivery
 from delivery.files import size_text
@@ -36,8 +36,9 @@ from delivery.sender import SendJob
 from delivery.text import split_text
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel
-from services import agent_chat, agent_chat_posts
+from services import agent_chat, agent_chat_posts, ratings
 from services.i18n import Translator, translator
+from services.sla_timers import SLA_ALERT
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ TEXT_LIMIT = max_delivery.TEXT_LIMIT
 HISTORY_TEXT = 300  # characters of each message in a re-posted card's history
 # a file that is not a MAX token yet (a Telegram customer's): (job, item) -> MAX attachment
 Transfer = Callable[[SendJob, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+# the events that only redraw the card (as in the Telegram agent chat)
+CARD_EVENTS = ("status_changed", "assigned", "priority_changed", "type_changed")
 
 
 class AgentChatLost(Exception):
@@ -100,8 +104,16 @@ class MaxAgentChatPublisher:
             sent = await self._relay_customer(ticket, chat_id, card_mid, message)
         elif event == "agent_reply" and message is not None:
             sent = await self._relay_outside_reply(ticket, chat_id, card_mid, message)
-        elif event in ("status_changed", "assigned", "priority_changed") and not created:
+        elif event in CARD_EVENTS and not created:
             await self._refresh_card(ticket, chat_id, card_mid, message)
+        elif event == SLA_ALERT:
+            text = sla_alert_text(ticket, payload, self.t)
+            sent = await self._post(ticket, chat_id, text, "sla", reply_to=card_mid)
+            if not created:
+                await self._refresh_card(ticket, chat_id, card_mid, message)
+        elif event in (ratings.RATED_EVENT, ratings.COMMENTED_EVENT):
+            text = rating_text(event == ratings.RATED_EVENT, payload, self.t)
+            sent = await self._post(ticket, chat_id, text, event, reply_to=card_mid)
         elif event == "customer_blocked":
             text = self._line("max-agent-relay-blocked", ticket)
             sent = await self._post(ticket, chat_id, text, "blocked", reply_to=card_mid)
@@ -168,7 +180,11 @@ class MaxAgentChatPublisher:
             text = item.text or " ".join("".join(attachment_label(a)) for a in item.attachments)
             lines.append(self.t("agent-history-line", author=author, text=text[:HISTORY_TEXT]))
         await self._post(
-            ticket, chat_id, "\n".join(lines), f"history@{card_mid}", reply_to=card_mid,
+            ticket,
+            chat_id,
+            "\n".join(lines),
+            f"history@{card_mid}",
+            reply_to=card_mid,
             kind=agent_chat_posts.HISTORY,
         )
 
@@ -240,8 +256,14 @@ class MaxAgentChatPublisher:
         text = self._line("max-agent-relay-customer", ticket, text=body or "📎")
         uploads = max_delivery.attachments_for({"attachments": files})
         return await self._post(
-            ticket, chat_id, text, f"customer:{message.id}", reply_to=card_mid,
-            attachments=uploads, message=message, kind=agent_chat_posts.CUSTOMER,
+            ticket,
+            chat_id,
+            text,
+            f"customer:{message.id}",
+            reply_to=card_mid,
+            attachments=uploads,
+            message=message,
+            kind=agent_chat_posts.CUSTOMER,
         )
 
     async def _max_file(self, item: dict[str, Any], index: int) -> dict[str, Any] | None:
@@ -262,7 +284,12 @@ class MaxAgentChatPublisher:
         key = "max-agent-relay-api-note" if message.internal else "max-agent-relay-api-reply"
         text = self._line(key, ticket, agent=agent, text=message.text or "…")
         return await self._post(
-            ticket, chat_id, text, "reply", reply_to=card_mid, message=message,
+            ticket,
+            chat_id,
+            text,
+            "reply",
+            reply_to=card_mid,
+            message=message,
             kind=agent_chat_posts.REPLY,
         )
 
@@ -272,7 +299,12 @@ class MaxAgentChatPublisher:
         text = self._line("max-agent-relay-customer-edited", ticket, text=message.text)
         relayed = await agent_chat_posts.mid_of_message(message, chat_id)
         return await self._post(
-            ticket, chat_id, text, "edited", reply_to=relayed or card_mid, message=message,
+            ticket,
+            chat_id,
+            text,
+            "edited",
+            reply_to=relayed or card_mid,
+            message=message,
             kind=agent_chat_posts.CUSTOMER,
         )
 

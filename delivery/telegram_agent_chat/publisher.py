@@ -26,11 +26,13 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 from aiogram.types import Message as TgMessage
 
+from bot.desk_text import rating_text, sla_alert_text
 from bot.telegram.agent_group.render import (
     attachment_label,
     card_keyboard,
     card_text,
     customer_name,
+    sla_mark,
     topic_name,
 )
 from delivery.files import TooLarge, fetch_max_file, size_text, telegram_method
@@ -46,6 +48,7 @@ from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
 from services import agent_chat, ratings
 from services.i18n import Translator, translator
+from services.sla_timers import SLA_ALERT
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,12 @@ class AgentChatPublisher:
             await self.refresh_card(ticket, project)
             if event == "status_changed":
                 await self._sync_topic_state(ticket, project, payload)
+        elif event == SLA_ALERT and not created:
+            sent = await self._sla_alert(ticket, project, payload)
+        elif event == SLA_ALERT:
+            sent = await self._post_text(
+                ticket, project, self._alert_text(ticket, payload), key="sla"
+            )
         elif event == "customer_blocked":
             sent = await self._post_text(
                 ticket, project, self.t("agent-relay-blocked"), key="blocked"
@@ -186,10 +195,7 @@ class AgentChatPublisher:
         """The customer's rating, or their comment on it, as a line in the topic. A closed
         ticket's topic is closed: the send reopens it (the topic repair), so it is closed
         again after the line is in."""
-        if event == ratings.RATED_EVENT:
-            text = self.t("agent-rating", score=payload.get("score"))
-        else:
-            text = f"{self.t('agent-rating-comment')}\n{payload.get('comment') or ''}"
+        text = rating_text(event == ratings.RATED_EVENT, payload, self.t)
         sent = await self._post_text(ticket, project, text, key=event)
         topic = ticket.agent_topic_id
         if ticket.status == TicketStatus.CLOSED and project.agent_chat_is_forum and topic:
@@ -281,10 +287,12 @@ class AgentChatPublisher:
     async def _sync_topic_state(
         self, ticket: Ticket, project: Project, event: dict[str, Any]
     ) -> None:
-        """Closing or reopening the ticket renames and closes/reopens its topic."""
+        """Closing or reopening the ticket renames and closes/reopens its topic; under service
+        levels every status change renames it (its mark)."""
         if not project.agent_chat_is_forum or ticket.agent_topic_id is None:
             return
         if not await agent_chat.closed_state_changed(ticket, event):
+            await self._rename_topic(ticket, project)
             return
         chat_id, thread_id = project.agent_chat_id, ticket.agent_topic_id
         try:
@@ -295,6 +303,39 @@ class AgentChatPublisher:
                 await self._topic_call(self.bot.close_forum_topic, chat_id, thread_id)
             else:
                 await self._topic_call(self.bot.reopen_forum_topic, chat_id, thread_id)
+        except TelegramBadRequest as error:
+            if topic_error(error) is not TopicError.GONE:
+                raise
+            await self._repair(ticket, project, TopicError.GONE)
+
+    # --- service levels ----------------------------------------------------------------
+
+    def _alert_text(self, ticket: Ticket, payload: dict[str, Any]) -> str:
+        return sla_alert_text(ticket, payload, self.t)
+
+    async def _sla_alert(self, ticket: Ticket, project: Project, payload: dict[str, Any]) -> int:
+        """A warning or breach: a line in the topic, the topic's mark and the card."""
+        sent = await self._post_text(ticket, project, self._alert_text(ticket, payload), key="sla")
+        await self._rename_topic(ticket, project)
+        await self.refresh_card(ticket, project)
+        return sent
+
+    async def _rename_topic(self, ticket: Ticket, project: Project) -> None:
+        """The topic's name as it should read now (a no-op without service levels: the
+        name only changes on closing, handled by `_sync_topic_state`)."""
+        if (
+            sla_mark(ticket, self.t) is None
+            or not project.agent_chat_is_forum
+            or ticket.agent_topic_id is None
+        ):
+            return
+        try:
+            await self._topic_call(
+                self.bot.edit_forum_topic,
+                project.agent_chat_id,
+                ticket.agent_topic_id,
+                name=topic_name(ticket, self.t),
+            )
         except TelegramBadRequest as error:
             if topic_error(error) is not TopicError.GONE:
                 raise

@@ -20,7 +20,7 @@ TELEGRAM_BOT = "hd_test_bot"
 MAX_BOT = "hd_max_bot"
 SUMMARY_FIELDS = {
     "id", "ticket_number", "status", "priority", "channel", "ticket_type_id",
-    "ticket_type_name", "subject", "assignee", "subscriber_id", "created_at", "updated_at",
+    "ticket_type_name", "subject", "assignee", "subscriber_id", "created_at", "updated_at", "sla",
 }
 MESSAGE_FIELDS = {"id", "author", "text", "internal", "agent_id", "created_at", "attachments"}
 

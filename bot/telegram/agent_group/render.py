@@ -13,6 +13,7 @@ from bot.desk_text import (
     card_text,
     customer_name,
     notice,
+    sla_mark,
     topic_name,
 )
 from models.enums import Priority, TicketStatus
@@ -29,8 +30,10 @@ __all__ = [
     "card_text",
     "customer_name",
     "notice",
+    "sla_mark",
     "topic_name",
 ]
+
 
 class CardAction(CallbackData, prefix="hdc"):
     """A card button's data; the ticket id travels as 32 hex digits so it stays ≤ 64 bytes."""
@@ -83,5 +86,3 @@ def card_keyboard(
             ],
         ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
