@@ -11,7 +11,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from models.enums import Author, Channel, Priority, RequestStatus, TicketStatus
 from services.validation import MAX_SUBJECT, MAX_TEXT
@@ -28,6 +36,7 @@ STATUS_LIST_PATTERN = (
 # The columns are 64-bit; a bigger number must be a 400, not a database error.
 CHAT_ID_MAX = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
+MAX_QUERY = 200  # search words (services.search reads the first few)
 
 # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400 on every backend.
 NO_NUL = r"^[^\x00]*$"
@@ -65,13 +74,27 @@ class CreateTicket(Body):
 
 
 class AgentReply(Body):
-    text: Text = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    canned_reply_id: uuid.UUID | None = Field(
+        None, description="Send this canned reply, rendered for the ticket (instead of `text`)"
+    )
     internal: StrictBool = Field(False, description="A note only agents see")
     user_id: uuid.UUID | None = Field(None, description="An agent of this project")
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"text": "We are on it!", "user_id": AGENT_EXAMPLE}]}
+        json_schema_extra={
+            "examples": [
+                {"text": "We are on it!", "user_id": AGENT_EXAMPLE},
+                {"canned_reply_id": UUID_EXAMPLE, "user_id": AGENT_EXAMPLE},
+            ]
+        }
     )
+
+    @model_validator(mode="after")
+    def _text_or_canned_reply(self) -> AgentReply:
+        if (self.text is None) == (self.canned_reply_id is None):
+            raise ValueError("give exactly one of text and canned_reply_id")
+        return self
 
 
 class CustomerReply(Body):
@@ -120,6 +143,15 @@ class ListQuery(BaseModel):
     )
     assigned_to: uuid.UUID | None = None
     channel: Channel | None = None
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUERY,
+        pattern=NO_NUL,
+        description="Words to search for in subjects and messages (internal notes too); "
+        "the list is then ranked by relevance, ties newest first",
+        examples=["order delayed"],
+    )
     limit: int = Field(50, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 

@@ -28,10 +28,14 @@ async def load(ticket: Ticket) -> Ticket:
 
 
 _COUNTER = "SELECT ticket_counter FROM projects WHERE id = $1"
-_SUMMARY_COLUMNS = (
+SUMMARY_COLUMNS = (
     "t.id, t.number, t.status, t.priority, t.channel, t.ticket_type_id, t.subject,"
     " t.assignee_id, t.subscriber_id, t.created_at, t.updated_at,"
     " tt.name AS ticket_type_name, a.name AS assignee_name"
+)
+SUMMARY_JOINS = (
+    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+    " LEFT JOIN agents a ON a.id = t.assignee_id"
 )
 
 
@@ -47,20 +51,9 @@ async def list_ticket_summaries(
     """A page of the project's tickets, newest first, as plain ticket summaries, and how many
     match: one joined statement for the page (no models built), so a page of 50 costs about
     what the SQL costs."""
-    where = ["t.project_id = $1"]
-    args: list[Any] = [project.id]
-    if statuses:
-        marks = []
-        for status in statuses:
-            args.append(str(TicketStatus(status)))
-            marks.append(f"${len(args)}")
-        where.append(f"t.status IN ({', '.join(marks)})")
-    if assigned_to is not None:
-        args.append(assigned_to)
-        where.append(f"t.assignee_id = ${len(args)}")
-    if channel is not None:
-        args.append(str(Channel(channel)))
-        where.append(f"t.channel = ${len(args)}")
+    where, args = ticket_filters(
+        project, statuses=statuses, assigned_to=assigned_to, channel=channel
+    )
     condition = " AND ".join(where)
     n = len(args)
     filtered = len(where) > 1
@@ -69,9 +62,7 @@ async def list_ticket_summaries(
     # so the project's counter is its exact ticket count — without counting 100,000 rows.
     total_column = "" if filtered else f"({_COUNTER}) AS total, "
     rows = await sql.fetch(
-        f"SELECT {total_column}{_SUMMARY_COLUMNS} FROM tickets t"
-        " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
-        " LEFT JOIN agents a ON a.id = t.assignee_id"
+        f"SELECT {total_column}{SUMMARY_COLUMNS} FROM tickets t{SUMMARY_JOINS}"
         f" WHERE {condition} ORDER BY t.created_at DESC, t.number DESC"
         f" LIMIT ${n + 1} OFFSET ${n + 2}",
         *args,
@@ -89,6 +80,32 @@ async def list_ticket_summaries(
         counter = await sql.fetch_one(_COUNTER, project.id)
         total = int(counter["ticket_counter"]) if counter else 0
     return [summary_from_row(row) for row in rows], total
+
+
+def ticket_filters(
+    project: Project,
+    *,
+    statuses: Sequence[TicketStatus] = (),
+    assigned_to: uuid.UUID | None = None,
+    channel: Channel | None = None,
+) -> tuple[list[str], list[Any]]:
+    """The list filters as conditions on `tickets t` (joined with AND) and their values,
+    `$1` being the project's id (services.search adds its own after these)."""
+    where = ["t.project_id = $1"]
+    args: list[Any] = [project.id]
+    if statuses:
+        marks = []
+        for status in statuses:
+            args.append(str(TicketStatus(status)))
+            marks.append(f"${len(args)}")
+        where.append(f"t.status IN ({', '.join(marks)})")
+    if assigned_to is not None:
+        args.append(assigned_to)
+        where.append(f"t.assignee_id = ${len(args)}")
+    if channel is not None:
+        args.append(str(Channel(channel)))
+        where.append(f"t.channel = ${len(args)}")
+    return where, args
 
 
 async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[Message]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from api.context import Operation
-from api.routes import agents, requests, ticket_types, tickets
+from api.routes import agents, canned_replies, requests, ticket_types, tickets
 
 OPERATIONS: list[Operation] = [
     *tickets.OPERATIONS,
     *ticket_types.OPERATIONS,
     *agents.OPERATIONS,
     *requests.OPERATIONS,
+    *canned_replies.OPERATIONS,
 ]
