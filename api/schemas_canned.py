@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from api.schemas import MAX_TEXT, TIME_EXAMPLE, UUID_EXAMPLE, Body, Out, Str, Text
 
 CODE = r"^[a-z0-9_-]{1,32}$"
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "code": "shipping",
     "title": "Where is my order",
     "text": "Hello {customer.first_name}! Ticket #{ticket.number}: your order is on its way.",

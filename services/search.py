@@ -25,7 +25,12 @@ from models import Project
 from models.enums import Channel, TicketStatus
 from services import sql
 from services.serializers import summary_from_row
-from services.ticket_queries import SUMMARY_COLUMNS, SUMMARY_JOINS, ticket_filters
+from services.ticket_queries import (
+    SUMMARY_COLUMNS,
+    SUMMARY_JOINS,
+    list_ticket_summaries,
+    ticket_filters,
+)
 
 MAX_TERMS = 5  # more words narrow a search little and each costs an index scan
 MIN_STEM = 3
@@ -77,7 +82,7 @@ class FoundTicket:
 
 async def search_tickets(
     project: Project,
-    q: str,
+    q: str | None,
     *,
     statuses: Sequence[TicketStatus] = (),
     assigned_to: uuid.UUID | None = None,
@@ -86,7 +91,16 @@ async def search_tickets(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the project's tickets matching `q` (with the list's filters), best first,
-    as ticket summaries, and how many match."""
+    as ticket summaries, and how many match; without `q`, the plain list, newest first."""
+    if q is None:
+        return await list_ticket_summaries(
+            project,
+            statuses=statuses,
+            assigned_to=assigned_to,
+            channel=channel,
+            limit=limit,
+            offset=offset,
+        )
     where, args = ticket_filters(
         project, statuses=statuses, assigned_to=assigned_to, channel=channel
     )

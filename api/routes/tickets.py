@@ -22,18 +22,15 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 async def list_tickets(request: web.Request) -> web.Response:
     query = parse_query(request, schemas.ListQuery)
-    filters = {
-        "statuses": query.statuses(),
-        "assigned_to": query.assigned_to,
-        "channel": query.channel,
-        "limit": query.limit,
-        "offset": query.offset,
-    }
-    project = caller_of(request).project
-    if query.q is not None:
-        found, total = await search.search_tickets(project, query.q, **filters)
-    else:
-        found, total = await ticket_queries.list_ticket_summaries(project, **filters)
+    found, total = await search.search_tickets(
+        caller_of(request).project,
+        query.q,
+        statuses=query.statuses(),
+        assigned_to=query.assigned_to,
+        channel=query.channel,
+        limit=query.limit,
+        offset=query.offset,
+    )
     return json(
         {
             "tickets": found,
