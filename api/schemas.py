@@ -18,8 +18,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from models.enums import Author, Channel, Priority, RequestStatus, TicketStatus
 from services.validation import MAX_SUBJECT, MAX_TEXT
@@ -74,9 +76,13 @@ class CreateTicket(Body):
 
 
 class AgentReply(Body):
-    text: Text | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    # declared before `text`, whose check reads it
     canned_reply_id: uuid.UUID | None = Field(
         None, description="Send this canned reply, rendered for the ticket (instead of `text`)"
+    )
+    text: Text | None = Field(
+        None, min_length=1, max_length=MAX_TEXT, validate_default=True,
+        description="Required unless `canned_reply_id` is given (exactly one of the two)",
     )
     internal: StrictBool = Field(False, description="A note only agents see")
     user_id: uuid.UUID | None = Field(None, description="An agent of this project")
@@ -90,11 +96,17 @@ class AgentReply(Body):
         }
     )
 
-    @model_validator(mode="after")
-    def _text_or_canned_reply(self) -> AgentReply:
-        if (self.text is None) == (self.canned_reply_id is None):
-            raise ValueError("give exactly one of text and canned_reply_id")
-        return self
+    @field_validator("text")
+    @classmethod
+    def _text_or_canned_reply(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if "canned_reply_id" not in info.data:
+            return text  # canned_reply_id itself was invalid: that error is enough
+        canned = info.data["canned_reply_id"] is not None
+        if text is None and not canned:
+            raise PydanticCustomError("missing", "Field required")
+        if text is not None and canned:
+            raise PydanticCustomError("text_and_canned", "give either text or canned_reply_id")
+        return text
 
 
 class CustomerReply(Body):

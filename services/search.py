@@ -131,12 +131,11 @@ async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
 # --- the statements -------------------------------------------------------------------
 
 
-def _matched(terms: list[str], first: int) -> tuple[str, list[Any]]:
+def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[Any]]:
     """`matched (id, score)`: the project's tickets ($1) holding every term, scored.
 
     One index lookup per term and source (messages, subjects); a ticket is kept when each
     term was found somewhere in it. Its score sums the hits' ranks."""
-    postgres = sql.dialect() != "sqlite"
     branches: list[str] = []
     values: list[Any] = []
     for n, term in enumerate(terms):
@@ -182,28 +181,36 @@ async def _search(
 ) -> list[dict[str, Any]]:
     if not terms:
         return []
-    matched, values = _matched(terms, len(args) + 1)
+    statement, values = search_statement(
+        terms, where, len(args), columns, postgres=sql.dialect() != "sqlite"
+    )
+    return await sql.fetch(statement, *args, *values, limit, offset)
+
+
+def search_statement(
+    terms: list[str], where: list[str], arg_count: int, columns: str, *, postgres: bool
+) -> tuple[str, list[Any]]:
+    """The page statement (with the total in every row) and the term values that follow the
+    filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare)."""
+    matched, values = _matched(terms, arg_count + 1, postgres)
     condition = " AND ".join(where)
-    n = len(args) + len(values)
-    return await sql.fetch(
+    n = arg_count + len(values)
+    statement = (
         f"WITH {matched}, found AS (SELECT t.id, t.created_at, t.number, x.score FROM matched x"
         f" JOIN tickets t ON t.id = x.id WHERE {condition})"
         f" SELECT (SELECT COUNT(*) FROM found) AS total, {columns}"
         f" FROM found f JOIN tickets t ON t.id = f.id{SUMMARY_JOINS}"
         " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
-        f" LIMIT ${n + 1} OFFSET ${n + 2}",
-        *args,
-        *values,
-        limit,
-        offset,
+        f" LIMIT ${n + 1} OFFSET ${n + 2}"
     )
+    return statement, values
 
 
 async def _count(terms: list[str], where: list[str], args: list[Any]) -> int:
     """The total when the page is empty (past the last match): no row carried it."""
     if not terms:
         return 0
-    matched, values = _matched(terms, len(args) + 1)
+    matched, values = _matched(terms, len(args) + 1, sql.dialect() != "sqlite")
     row = await sql.fetch_one(
         f"WITH {matched} SELECT COUNT(*) AS n FROM matched x JOIN tickets t ON t.id = x.id"
         f" WHERE {' AND '.join(where)}",
