@@ -7,8 +7,9 @@ A ticket matches when every query word is found in its subject or in any of its 
 ties newest first; the total counts every match.
 
 The indexes are kept by the database in the statement that writes the row, whatever the
-path (see models/migrations/0004_search.py): PostgreSQL GIN indexes on
-`to_tsvector('simple', …)` of messages and subjects, SQLite an FTS5 table filled by triggers.
+path (see models/migrations/0004_search.py): on PostgreSQL a generated `search_document`
+column (`to_tsvector('simple', …)`) with a GIN index on messages and on tickets (subjects),
+on SQLite an FTS5 table filled by triggers.
 User words reach neither query language as syntax: `query_terms` keeps letters and digits
 only, and they travel as bound parameters.
 """
@@ -142,13 +143,12 @@ def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[An
         values.append(f"'{term}':*" if postgres else f'"{term}"*')
         mark = f"${first + n}"
         if postgres:
-            message_doc = "to_tsvector('simple'::regconfig, m.text)"
-            subject_doc = "to_tsvector('simple'::regconfig, coalesce(s.subject, ''))"
+            message_doc, subject_doc = "m.search_document", "s.search_document"
             query = f"to_tsquery('simple'::regconfig, {mark})"
+            # the project is checked once per ticket, in `found` (not per hit)
             branches.append(
                 f"SELECT m.ticket_id AS id, {n} AS term, ts_rank({message_doc}, {query}) AS score"
-                " FROM messages m JOIN tickets mt ON mt.id = m.ticket_id AND mt.project_id = $1"
-                f" WHERE {message_doc} @@ {query}"
+                f" FROM messages m WHERE {message_doc} @@ {query}"
             )
             branches.append(
                 f"SELECT s.id, {n}, {SUBJECT_WEIGHT} * ts_rank({subject_doc}, {query})"
@@ -161,12 +161,11 @@ def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[An
                 f"SELECT f.ticket_id AS id, {n} AS term, -f.rank * {weight} AS score FROM"
                 " (SELECT ticket_id, kind, rank FROM ticket_search"
                 f" WHERE ticket_search MATCH {mark}) f"
-                " JOIN tickets ft ON ft.id = f.ticket_id AND ft.project_id = $1"
             )
     hits = " UNION ALL ".join(branches)
+    every_term = f" HAVING COUNT(DISTINCT term) = {len(terms)}" if len(terms) > 1 else ""
     matched = (
-        f"matched AS (SELECT id, SUM(score) AS score FROM ({hits}) hits"
-        f" GROUP BY id HAVING COUNT(DISTINCT term) = {len(terms)})"
+        f"matched AS (SELECT id, SUM(score) AS score FROM ({hits}) hits GROUP BY id{every_term})"
     )
     return matched, values
 
@@ -195,13 +194,14 @@ def search_statement(
     matched, values = _matched(terms, arg_count + 1, postgres)
     condition = " AND ".join(where)
     n = arg_count + len(values)
+    order = " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
+    # the page is cut before its summary columns are joined (found may be thousands)
     statement = (
         f"WITH {matched}, found AS (SELECT t.id, t.created_at, t.number, x.score FROM matched x"
-        f" JOIN tickets t ON t.id = x.id WHERE {condition})"
+        f" JOIN tickets t ON t.id = x.id WHERE {condition}),"
+        f" page AS (SELECT * FROM found f{order} LIMIT ${n + 1} OFFSET ${n + 2})"
         f" SELECT (SELECT COUNT(*) FROM found) AS total, {columns}"
-        f" FROM found f JOIN tickets t ON t.id = f.id{SUMMARY_JOINS}"
-        " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
-        f" LIMIT ${n + 1} OFFSET ${n + 2}"
+        f" FROM page f JOIN tickets t ON t.id = f.id{SUMMARY_JOINS}{order}"
     )
     return statement, values
 

@@ -1,9 +1,10 @@
 """Full-text search indexes (services.search): what the ORM cannot declare.
 
-PostgreSQL: GIN expression indexes on `to_tsvector('simple', …)` of message texts and
-ticket subjects — PostgreSQL updates them in the statement that writes the row, so every
-write path (including the hand-written customer-message SQL) keeps them current in its own
-transaction. SQLite: an FTS5 table filled by triggers on the same tables, for the same
+PostgreSQL: a generated `search_document` column (`to_tsvector('simple', …)` of a
+message's text, of a ticket's subject) with a GIN index on each table — PostgreSQL computes
+and indexes them in the statement that writes the row, so every write path (including the
+hand-written customer-message SQL) keeps them current in its own transaction. The models do
+not declare the columns: the ORM and services.sql name the columns they write and read. SQLite: an FTS5 table filled by triggers on the same tables, for the same
 reason. Existing rows are indexed here.
 """
 
@@ -11,14 +12,19 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 
 POSTGRES_FORWARD = [
-    "CREATE INDEX IF NOT EXISTS messages_text_search ON messages"
-    " USING gin (to_tsvector('simple'::regconfig, text))",
-    "CREATE INDEX IF NOT EXISTS tickets_subject_search ON tickets"
-    " USING gin (to_tsvector('simple'::regconfig, coalesce(subject, '')))",
+    # stored, not recomputed: a search reads the vectors of every hit twice (recheck, rank)
+    "ALTER TABLE messages ADD COLUMN IF NOT EXISTS search_document tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED",
+    "ALTER TABLE tickets ADD COLUMN IF NOT EXISTS search_document tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(subject, ''))) STORED",
+    "CREATE INDEX IF NOT EXISTS messages_search ON messages USING gin (search_document)",
+    "CREATE INDEX IF NOT EXISTS tickets_search ON tickets USING gin (search_document)",
 ]
 POSTGRES_BACKWARD = [
-    "DROP INDEX IF EXISTS messages_text_search",
-    "DROP INDEX IF EXISTS tickets_subject_search",
+    "DROP INDEX IF EXISTS messages_search",
+    "DROP INDEX IF EXISTS tickets_search",
+    "ALTER TABLE messages DROP COLUMN IF EXISTS search_document",
+    "ALTER TABLE tickets DROP COLUMN IF EXISTS search_document",
 ]
 # kind: 'm' a message text, 's' a ticket subject; source_id: the message's or ticket's id
 SQLITE_FORWARD = [
