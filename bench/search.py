@@ -127,37 +127,15 @@ async def create_search_indexes(conn: asyncpg.Connection) -> None:
         await conn.execute(statement)
 
 
-async def seed(url: str, project_id: uuid.UUID, tickets: int) -> None:
-    """The tickets and their messages through COPY, indexes built afterwards."""
+async def seed(url: str, projects: list[tuple[uuid.UUID, int]]) -> None:
+    """Each project's tickets and their messages through COPY, the indexes built afterwards."""
     rng = random.Random(15)
     slots, weights = vocabulary(rng)
     conn = await asyncpg.connect(url)
     try:
         await drop_search_indexes(conn)
-        start = datetime.now(UTC) - timedelta(days=365)
-        ticket_rows = []
-        message_rows: list[tuple[Any, ...]] = []
-        step = timedelta(seconds=300)
-        for n in range(1, tickets + 1):
-            tid = uuid.uuid4()
-            created = start + step * n
-            subject = text(rng, slots, weights)[:200]
-            ticket_rows.append((tid, project_id, n, subject, "open", "normal", "virtual",
-                                created, created))
-            for k in range(MESSAGES_PER_TICKET):
-                author = "customer" if k % 2 == 0 else "agent"
-                message_rows.append((uuid.uuid4(), tid, author, text(rng, slots, weights),
-                                     k == 9, "[]", "api", created + timedelta(seconds=k)))
-        columns = ("id", "project_id", "number", "subject", "status", "priority", "channel",
-                   "created_at", "updated_at")
-        await conn.copy_records_to_table("tickets", records=ticket_rows, columns=columns)
-        await conn.execute("UPDATE projects SET ticket_counter = $2 WHERE id = $1",
-                           project_id, tickets)
-        await conn.copy_records_to_table(
-            "messages", records=message_rows,
-            columns=("id", "ticket_id", "author", "text", "internal", "attachments", "source",
-                     "created_at"),
-        )
+        for project_id, tickets in projects:
+            await _copy_tickets(conn, rng, slots, weights, project_id, tickets)
         started = time.perf_counter()
         await create_search_indexes(conn)
         print(f"search indexes built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -165,6 +143,40 @@ async def seed(url: str, project_id: uuid.UUID, tickets: int) -> None:
         await conn.execute("VACUUM ANALYZE messages")
     finally:
         await conn.close()
+
+
+async def _copy_tickets(
+    conn: asyncpg.Connection,
+    rng: random.Random,
+    slots: list[list[str]],
+    weights: list[float],
+    project_id: uuid.UUID,
+    tickets: int,
+) -> None:
+    start = datetime.now(UTC) - timedelta(days=365)
+    ticket_rows = []
+    message_rows: list[tuple[Any, ...]] = []
+    step = timedelta(seconds=300)
+    for n in range(1, tickets + 1):
+        tid = uuid.uuid4()
+        created = start + step * n
+        subject = text(rng, slots, weights)[:200]
+        ticket_rows.append((tid, project_id, n, subject, "open", "normal", "virtual",
+                            created, created))
+        for k in range(MESSAGES_PER_TICKET):
+            author = "customer" if k % 2 == 0 else "agent"
+            message_rows.append((uuid.uuid4(), tid, author, text(rng, slots, weights),
+                                 k == 9, "[]", "api", created + timedelta(seconds=k)))
+    columns = ("id", "project_id", "number", "subject", "status", "priority", "channel",
+               "created_at", "updated_at")
+    await conn.copy_records_to_table("tickets", records=ticket_rows, columns=columns)
+    await conn.execute("UPDATE projects SET ticket_counter = $2 WHERE id = $1",
+                       project_id, tickets)
+    await conn.copy_records_to_table(
+        "messages", records=message_rows,
+        columns=("id", "ticket_id", "author", "text", "internal", "attachments", "source",
+                 "created_at"),
+    )
 
 
 def pct(latencies: list[float], p: float) -> float:
@@ -288,9 +300,11 @@ async def main(args: argparse.Namespace) -> None:
     cli("project", "update", project["id"], "--rate-limit", "100000000", env=env)
     other = cli("project", "create", "--name", "Other tenant", env=env)
     started = time.perf_counter()
-    await seed(args.database_url, uuid.UUID(project["id"]), args.tickets)
     # another tenant's tickets with the same words: searched past, never found
-    await seed(args.database_url, uuid.UUID(other["id"]), args.tickets // 10)
+    await seed(
+        args.database_url,
+        [(uuid.UUID(project["id"]), args.tickets), (uuid.UUID(other["id"]), args.tickets // 10)],
+    )
     print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     port = _free_port()
