@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -186,6 +185,3 @@ def _taken(code: str) -> Conflict:
         details=[{"field": "code", "message": "is already used"}],
     )
 
-
-def as_uuid(reply_id: object) -> uuid.UUID:
-    return parse_uuid(reply_id, what="canned reply")
