@@ -80,7 +80,7 @@ class CardButton(StrEnum):
     SET_STATUS = "s"
 
 
-_TAKES_ARGUMENT = (Command.ASSIGN, Command.PRIORITY, Command.STATUS, Command.NOTE, Command.FIND)
+_TAKES_ARGUMENT = (Command.ASSIGN, Command.PRIORITY, Command.STATUS, Command.NOTE)
 # the close and reopen commands and buttons share their words
 _STATUS_OF: dict[str, TicketStatus] = {"close": TicketStatus.CLOSED, "reopen": TicketStatus.OPEN}
 _MENUS = (CardButton.PRIORITY_MENU, CardButton.STATUS_MENU)
@@ -224,21 +224,23 @@ async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
 
 async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
     """/assign, /priority, /status, /close, /reopen, /note, /r in a ticket's place; /find
-anywhere in the chat."""
+    anywhere in the chat."""
     message = request.message
     acting = await _project_and_agent(message, is_member)
     if acting is None:
         return IGNORED
     project, agent = acting
     args = request.args
-    if request.command in _TAKES_ARGUMENT and not args:
-        return DeskResult(Outcome.USAGE, command=request.command)
     if request.command == Command.FIND:  # a search needs no ticket's place
-        found = await search.find_for_agents(project, args or "")
+        if not args:
+            return DeskResult(Outcome.USAGE, command=request.command)
+        found = await search.find_for_agents(project, args)
         return DeskResult(Outcome.FOUND, text=args, found=tuple(found))
     ticket = await _ticket_of(project, message)
     if ticket is None:
         return DeskResult(Outcome.NO_TICKET)
+    if request.command in _TAKES_ARGUMENT and not args:
+        return DeskResult(Outcome.USAGE, command=request.command)
     if request.command == Command.REPLY:
         return await _canned_command(project, ticket, agent, args)
     if request.command == Command.ASSIGN:
