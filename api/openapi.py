@@ -18,7 +18,7 @@ ERROR_TEXT = {
     401: "Missing or invalid API key (`invalid_api_key`)",
     403: "The project's helpdesk is disabled (`helpdesk_disabled`)",
     404: "Unknown id, or another project's (`not_found`)",
-    409: "`wrong_channel`, `ticket_closed` or `idempotency_conflict`",
+    409: "`wrong_channel`, `ticket_closed`, `conflict` or `idempotency_conflict`",
     413: "Body over 1 MiB (`payload_too_large`)",
     429: "Over the rate limit (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal_error`, retryable)",
@@ -131,13 +131,10 @@ def _operation(op: Operation) -> dict[str, Any]:
         errors |= {400, 413}
     if op.method == "POST":
         errors.add(409)  # idempotency_conflict
-    responses: dict[str, Any] = {
-        str(op.status): {
-            "description": "Success",
-            "headers": RESPONSE_HEADERS,
-            "content": _json_content(op.response),
-        }
-    }
+    success: dict[str, Any] = {"description": "Success", "headers": RESPONSE_HEADERS}
+    if op.status != 204:  # 204 No Content has no body
+        success["content"] = _json_content(op.response)
+    responses: dict[str, Any] = {str(op.status): success}
     for status in sorted(errors):
         error: dict[str, Any] = {
             "description": ERROR_TEXT[status],

@@ -11,7 +11,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from models.enums import Author, Channel, Priority, RequestStatus, TicketStatus
 from services.validation import MAX_SUBJECT, MAX_TEXT
@@ -28,6 +38,7 @@ STATUS_LIST_PATTERN = (
 # The columns are 64-bit; a bigger number must be a 400, not a database error.
 CHAT_ID_MAX = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
+MAX_QUERY = 200  # search words (services.search reads the first few)
 
 # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400 on every backend.
 NO_NUL = r"^[^\x00]*$"
@@ -65,13 +76,37 @@ class CreateTicket(Body):
 
 
 class AgentReply(Body):
-    text: Text = Field(min_length=1, max_length=MAX_TEXT)
+    # declared before `text`, whose check reads it
+    canned_reply_id: uuid.UUID | None = Field(
+        None, description="Send this canned reply, rendered for the ticket (instead of `text`)"
+    )
+    text: Text | None = Field(
+        None, min_length=1, max_length=MAX_TEXT, validate_default=True,
+        description="Required unless `canned_reply_id` is given (exactly one of the two)",
+    )
     internal: StrictBool = Field(False, description="A note only agents see")
     user_id: uuid.UUID | None = Field(None, description="An agent of this project")
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"text": "We are on it!", "user_id": AGENT_EXAMPLE}]}
+        json_schema_extra={
+            "examples": [
+                {"text": "We are on it!", "user_id": AGENT_EXAMPLE},
+                {"canned_reply_id": UUID_EXAMPLE, "user_id": AGENT_EXAMPLE},
+            ]
+        }
     )
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_canned_reply(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if "canned_reply_id" not in info.data:
+            return text  # canned_reply_id itself was invalid: that error is enough
+        canned = info.data["canned_reply_id"] is not None
+        if text is None and not canned:
+            raise PydanticCustomError("missing", "Field required")
+        if text is not None and canned:
+            raise PydanticCustomError("text_and_canned", "give either text or canned_reply_id")
+        return text
 
 
 class CustomerReply(Body):
@@ -125,6 +160,15 @@ class ListQuery(BaseModel):
     )
     sort: Literal["created", "due"] = Field(
         "created", description="`due`: nearest due time first, tickets without one last"
+    )
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUERY,
+        pattern=NO_NUL,
+        description="Words to search for in subjects and messages (internal notes too); "
+        "the list is then ranked by relevance, ties newest first",
+        examples=["order delayed"],
     )
     limit: int = Field(50, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -176,3 +176,42 @@ def rating_text(rated: bool, payload: dict[str, Any], t: Translator) -> str:
     if rated:
         return t("agent-rating", score=payload.get("score"))
     return f"{t('agent-rating-comment')}\n{payload.get('comment') or ''}"
+
+
+def canned_or_found_text(result: DeskResult, t: Translator) -> str | None:
+    """`/r` and `/find` answers as plain text, for a chat that shows them without buttons
+    or links (the MAX agent chat: `/r` lists the codes to send with `/r CODE`); None for
+    other outcomes."""
+    outcome = result.outcome
+    if outcome == Outcome.CANNED_SENT:
+        return t("agent-canned-sent", text=result.text or "")
+    if outcome == Outcome.CANNED_MENU:
+        if not result.choices:
+            return t("agent-canned-none")
+        lines = [t("agent-canned-menu", number=result.ticket_number or 0)]
+        lines += [
+            "/r " + t("agent-canned-button", code=choice.code, title=choice.title)
+            for choice in result.choices
+        ]
+        return "\n".join(lines)
+    if outcome == Outcome.CANNED_UNKNOWN:
+        if not result.suggestions:
+            return t("agent-canned-unknown-none", code=result.code or "")
+        codes = ", ".join(result.suggestions)
+        return t("agent-canned-unknown", code=result.code or "", codes=codes)
+    if outcome == Outcome.FOUND:
+        query = result.text or ""
+        if not result.found:
+            return t("agent-find-none", query=query)
+        lines = [t("agent-find-header", query=query)]
+        lines += [
+            t(
+                "agent-find-line",
+                number=found.number,
+                subject=found.subject or t("agent-no-subject"),
+                status=t(f"agent-status-{found.status}"),
+            )
+            for found in result.found
+        ]
+        return "\n".join(lines)
+    return None

@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "helpdesk.cli_settings",
         "helpdesk.cli_console",
         "helpdesk.cli_sla",
+        "helpdesk.cli_canned",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

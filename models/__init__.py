@@ -2,6 +2,7 @@
 
 from models.agent_chat_posts import AgentChatPost
 from models.audit import AuditEntry
+from models.canned_replies import CannedReply
 from models.console import ConsoleSession, LoginLink
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
@@ -16,6 +17,7 @@ __all__ = [
     "AgentChatPost",
     "ApiKey",
     "AuditEntry",
+    "CannedReply",
     "ConsoleSession",
     "HelpdeskRequest",
     "IdempotencyRecord",

@@ -24,7 +24,15 @@ from typing import Any
 
 from models import Agent, Project, Ticket
 from models.enums import Channel, MessageSource, Priority, TicketStatus
-from services import agent_chat, agent_chat_posts, catalog, ticket_queries, tickets
+from services import (
+    agent_chat,
+    agent_chat_posts,
+    canned_replies,
+    catalog,
+    search,
+    ticket_queries,
+    tickets,
+)
 from services.errors import NotFound, ValidationFailed
 
 IsMember = Callable[[int, int], Awaitable[bool]]
@@ -51,6 +59,10 @@ class Outcome(StrEnum):
     PRIORITY_SET = "priority_set"
     STATUS_SET = "status_set"
     MENU = "menu"  # a card sub-menu opened or closed; nothing changed
+    CANNED_SENT = "canned_sent"  # `/r CODE`: the rendered reply stored and queued
+    CANNED_MENU = "canned_menu"  # `/r`: the project's replies to pick from (`choices`)
+    CANNED_UNKNOWN = "canned_unknown"  # `/r CODE` with no such code: `suggestions`
+    FOUND = "found"  # `/find words`: the best matches (`found`)
 
 
 class Command(StrEnum):
@@ -60,6 +72,8 @@ class Command(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     NOTE = "note"
+    REPLY = "r"  # /r CODE [extra text]: a canned reply; /r alone lists them
+    FIND = "find"  # /find words: search the project's tickets (anywhere in the chat)
 
 
 class CardButton(StrEnum):
@@ -160,6 +174,15 @@ class TicketCard:
 
 
 @dataclass(frozen=True)
+class CannedChoice:
+    """A canned reply offered by `/r` alone (a button each)."""
+
+    id: uuid.UUID
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
 class DeskResult:
     outcome: Outcome
     command: Command | None = None  # the command a USAGE hint is for
@@ -168,6 +191,12 @@ class DeskResult:
     status: TicketStatus | None = None  # STATUS_SET
     card: TicketCard | None = None  # a pressed card's ticket, as it now stands
     menu: CardButton | None = None  # the sub-menu the card shows (None: the main buttons)
+    text: str | None = None  # CANNED_SENT: the text the customer gets; FOUND: the query
+    ticket_number: int | None = None  # CANNED_MENU: the ticket the choices are for
+    choices: tuple[CannedChoice, ...] = ()  # CANNED_MENU
+    code: str | None = None  # CANNED_UNKNOWN: the code as typed
+    suggestions: tuple[str, ...] = ()  # CANNED_UNKNOWN: the nearest known codes
+    found: tuple[search.FoundTicket, ...] = ()  # FOUND
 
 
 IGNORED = DeskResult(Outcome.IGNORED)
@@ -213,18 +242,26 @@ async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
 
 
 async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
-    """/assign, /priority, /status, /close, /reopen, /note in a ticket's place."""
+    """/assign, /priority, /status, /close, /reopen, /note, /r in a ticket's place; /find
+    anywhere in the chat."""
     message = request.message
     acting = await _project_and_agent(message, is_member)
     if acting is None:
         return IGNORED
     project, agent = acting
+    args = request.args
+    if request.command == Command.FIND:  # a search needs no ticket's place
+        if not args:
+            return DeskResult(Outcome.USAGE, command=request.command)
+        found = await search.find_for_agents(project, args)
+        return DeskResult(Outcome.FOUND, text=args, found=tuple(found))
     ticket = await _ticket_of(project, message)
     if ticket is None:
         return DeskResult(Outcome.NO_TICKET)
-    args = request.args
     if request.command in _TAKES_ARGUMENT and not args:
         return DeskResult(Outcome.USAGE, command=request.command)
+    if request.command == Command.REPLY:
+        return await _canned_command(project, ticket, agent, args)
     if request.command == Command.ASSIGN:
         assignee = await _assignee(project, args or "", agent)
         await tickets.assign(project, ticket.id, assignee.id)
@@ -236,9 +273,7 @@ async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
         await _save_reply(project, ticket, agent, message, args, internal=True)
         return DeskResult(Outcome.NOTE_SAVED)
     status = _STATUS_OF.get(request.command) or _word(args)
-    changed = await tickets.change_status(
-        project, ticket.id, status, reason=tickets.REASON_AGENT
-    )
+    changed = await tickets.change_status(project, ticket.id, status, reason=tickets.REASON_AGENT)
     return DeskResult(Outcome.STATUS_SET, status=TicketStatus(changed.status))
 
 
@@ -270,6 +305,55 @@ async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
         )
         result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
     return replace(result, card=card_of(await ticket_queries.load(ticket)))
+
+
+async def pick_canned(pick: DeskPress, is_member: IsMember) -> DeskResult:
+    """A button of the `/r` list: `pick.ticket` is the ticket's number, `pick.value` the
+    canned reply's id (the button data must stay within 64 bytes)."""
+    project = await _bound_project(pick)
+    if project is None:
+        return IGNORED
+    agent = await _acting_agent(project, pick, is_member)
+    if agent is None:
+        return DeskResult(Outcome.NOT_ALLOWED)
+    number = int(pick.ticket) if pick.ticket.isdigit() else 0
+    ticket = await Ticket.filter(project_id=project.id, number=number).first()
+    if ticket is None:
+        raise NotFound("ticket not found")
+    reply = await canned_replies.get_reply(project, pick.value)
+    return await _send_canned(project, ticket, agent, reply.id, None)
+
+
+async def _canned_command(
+    project: Project, ticket: Ticket, agent: Agent, args: str | None
+) -> DeskResult:
+    """`/r` lists the replies; `/r CODE [extra]` sends one; an unknown code sends nothing."""
+    if not args or not args.strip():
+        replies = await canned_replies.list_replies(project)
+        choices = tuple(CannedChoice(r.id, r.code, r.title) for r in replies)
+        return DeskResult(Outcome.CANNED_MENU, ticket_number=ticket.number, choices=choices)
+    code, *rest = args.strip().split(maxsplit=1)
+    reply = await canned_replies.reply_by_code(project, code)
+    if reply is None:
+        near = await canned_replies.nearest_codes(project, code)
+        return DeskResult(Outcome.CANNED_UNKNOWN, code=code, suggestions=tuple(near))
+    return await _send_canned(project, ticket, agent, reply.id, rest[0] if rest else None)
+
+
+async def _send_canned(
+    project: Project, ticket: Ticket, agent: Agent, reply_id: uuid.UUID, extra: str | None
+) -> DeskResult:
+    """The same path as a typed reply (`tickets.agent_reply` from the agent chat): the
+    customer's copy, the webhook and the status change in one transaction."""
+    message = await tickets.agent_reply(
+        project,
+        ticket.id,
+        extra,
+        agent_id=agent.id,
+        source=MessageSource.AGENT_CHAT,
+        canned_reply_id=reply_id,
+    )
+    return DeskResult(Outcome.CANNED_SENT, text=message.text)
 
 
 # --- who may act -----------------------------------------------------------------------

@@ -32,7 +32,7 @@ async def load(ticket: Ticket) -> Ticket:
 
 _DUE = Ticket._meta.fields_map["sla_due_at"]
 _COUNTER = "SELECT ticket_counter FROM projects WHERE id = $1"
-_SUMMARY_COLUMNS = (
+SUMMARY_COLUMNS = (
     "t.id, t.number, t.status, t.priority, t.channel, t.ticket_type_id, t.subject,"
     " t.assignee_id, t.subscriber_id, t.created_at, t.updated_at,"
     " tt.name AS ticket_type_name, a.name AS assignee_name,"
@@ -41,6 +41,11 @@ _SUMMARY_COLUMNS = (
 )
 SLA_FILTERS = ("warning", "breached")
 SORTS = ("created", "due")
+
+SUMMARY_JOINS = (
+    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+    " LEFT JOIN agents a ON a.id = t.assignee_id"
+)
 
 
 async def list_ticket_summaries(
@@ -58,22 +63,9 @@ async def list_ticket_summaries(
     match: one joined statement for the page (no models built), so a page of 50 costs about
     what the SQL costs. `sla`: warning|breached (by the nearest due time, `sla_due_at`);
     `sort="due"`: nearest due time first, tickets without one last."""
-    where = ["t.project_id = $1"]
-    args: list[Any] = [project.id]
-    if statuses:
-        marks = []
-        for status in statuses:
-            args.append(str(TicketStatus(status)))
-            marks.append(f"${len(args)}")
-        where.append(f"t.status IN ({', '.join(marks)})")
-    if assigned_to is not None:
-        args.append(assigned_to)
-        where.append(f"t.assignee_id = ${len(args)}")
-    if channel is not None:
-        args.append(str(Channel(channel)))
-        where.append(f"t.channel = ${len(args)}")
-    if sla is not None:
-        where.extend(await _sla_condition(project, sla, args))
+    where, args = await ticket_filters(
+        project, statuses=statuses, assigned_to=assigned_to, channel=channel, sla=sla
+    )
     condition = " AND ".join(where)
     order = "t.created_at DESC, t.number DESC"
     if sort == "due":
@@ -85,9 +77,7 @@ async def list_ticket_summaries(
     # so the project's counter is its exact ticket count — without counting 100,000 rows.
     total_column = "" if filtered else f"({_COUNTER}) AS total, "
     rows = await sql.fetch(
-        f"SELECT {total_column}{_SUMMARY_COLUMNS} FROM tickets t"
-        " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
-        " LEFT JOIN agents a ON a.id = t.assignee_id"
+        f"SELECT {total_column}{SUMMARY_COLUMNS} FROM tickets t{SUMMARY_JOINS}"
         f" WHERE {condition} ORDER BY {order}"
         f" LIMIT ${n + 1} OFFSET ${n + 2}",
         *args,
@@ -164,7 +154,7 @@ async def inbox_page(
         where.append(f"t.number < ${len(args)}")
     args.append(limit + 1)
     rows = await sql.fetch(
-        f"SELECT {_SUMMARY_COLUMNS}, t.customer_first_name, t.customer_username,"
+        f"SELECT {SUMMARY_COLUMNS}, t.customer_first_name, t.customer_username,"
         " t.last_customer_message_at, t.last_agent_message_at FROM tickets t"
         " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
         " LEFT JOIN agents a ON a.id = t.assignee_id"
@@ -291,6 +281,35 @@ async def _sla_condition(project: Project, sla: str, args: list[Any]) -> list[st
     levels = await levels_of(project.id)
     args.append(_DUE.to_db_value(now + timedelta(minutes=levels.warn_before_minutes), Ticket))
     return [f"t.sla_due_at > ${len(args) - 1}", f"t.sla_due_at <= ${len(args)}"]
+
+
+async def ticket_filters(
+    project: Project,
+    *,
+    statuses: Sequence[TicketStatus] = (),
+    assigned_to: uuid.UUID | None = None,
+    channel: Channel | None = None,
+    sla: str | None = None,
+) -> tuple[list[str], list[Any]]:
+    """The list filters as conditions on `tickets t` (joined with AND) and their values,
+    `$1` being the project's id (services.search adds its own after these)."""
+    where = ["t.project_id = $1"]
+    args: list[Any] = [project.id]
+    if statuses:
+        marks = []
+        for status in statuses:
+            args.append(str(TicketStatus(status)))
+            marks.append(f"${len(args)}")
+        where.append(f"t.status IN ({', '.join(marks)})")
+    if assigned_to is not None:
+        args.append(assigned_to)
+        where.append(f"t.assignee_id = ${len(args)}")
+    if channel is not None:
+        args.append(str(Channel(channel)))
+        where.append(f"t.channel = ${len(args)}")
+    if sla is not None:
+        where.extend(await _sla_condition(project, sla, args))
+    return where, args
 
 
 async def get_ticket(project: Project, ticket_id: object) -> tuple[Ticket, list[Message]]:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import clock, notifications, outbox, ratings, sla, sql
+from services import canned_replies, clock, notifications, outbox, ratings, sla, sql
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
@@ -177,7 +177,6 @@ async def set_status(
     await notifications.notify_agents(ticket, "status_changed", data=change)
 
 
-
 async def agent_reply(
     project: Project,
     ticket_id: object,
@@ -188,12 +187,21 @@ async def agent_reply(
     source: MessageSource = MessageSource.API,
     attachments: list[dict[str, Any]] | None = None,
     agent_chat_message_id: int | None = None,
+    canned_reply_id: object | None = None,
 ) -> Message:
+    """An agent's reply (or internal note). With `canned_reply_id` the stored text is that
+    canned reply rendered for this ticket and agent, followed by `text` if any."""
     attachments = attachments or []
-    body = check_text(text, allow_empty=bool(attachments))
+    if canned_reply_id is None:
+        body = check_text(text, allow_empty=bool(attachments))
     async with in_transaction():
         ticket = await _locked(project.id, ticket_id)
         agent = await project_agent(project.id, agent_id, "user_id") if agent_id else None
+        if canned_reply_id is not None:
+            reply = await canned_replies.get_reply(project, canned_reply_id)
+            values = canned_replies.variables_of(ticket, project, agent)
+            rendered = canned_replies.render(reply.text, values)
+            body = check_text(canned_replies.with_extra(rendered, text))
         if ticket.status == TicketStatus.CLOSED and not internal:
             raise TicketClosed(f"ticket #{ticket.number} is closed")
         message = await Message.create(
@@ -270,7 +278,6 @@ async def set_priority(project: Project, ticket_id: object, priority: str) -> Ti
         )
         await notifications.notify_agents(ticket, "priority_changed")
     return ticket
-
 
 
 async def set_type(project: Project, ticket_id: object, type_id: object | None) -> Ticket:

@@ -305,3 +305,32 @@ async def test_every_call_to_the_agent_chat_goes_through_the_shared_limiter(
     # end directly like every bot's reply to an update
     assert len(bound.mx.calls_to("PUT /messages")) == edits_before + 1
     assert limiter.reserved.count("max:all") == len(chat_calls) - 1
+
+
+async def test_canned_replies_and_find_work_in_the_max_agent_chat(bound: MaxDeskEnv) -> None:
+    """`/r` and `/find` are the agent desk's commands, so they work in MAX as in Telegram;
+    MAX shows the `/r` list and the matches as text."""
+    from services import canned_replies
+
+    await canned_replies.create_reply(
+        bound.project,
+        canned_replies.CannedReplyInput(
+            code="thanks", title="Thank you", text="Thanks, {customer.first_name}! #{ticket.number}"
+        ),
+    )
+    ticket = await bound.api_ticket(subject="Refund for order")
+    await bound.drain()
+    card_mid = await bound.card_mid(ticket)
+
+    await bound.say(KATE, "/r", reply_to=card_mid)
+    assert bound.last_text().splitlines()[1:] == ["/r thanks — Thank you"]
+    await bound.say(KATE, "/r thank", reply_to=card_mid)
+    assert "thanks" in bound.last_text() and "Nothing was sent" in bound.last_text()
+    await bound.say(KATE, "/r thanks", reply_to=card_mid)
+    assert bound.last_text().endswith("Thanks, Web visitor! #1")
+    replies = await Message.filter(ticket_id=ticket.id, author=Author.AGENT)
+    assert [m.text for m in replies] == ["Thanks, Web visitor! #1"]  # the unknown code sent nothing
+    assert (await Ticket.get(id=ticket.id)).status == TicketStatus.WAITING
+
+    await bound.say(KATE, "/find refund")
+    assert bound.last_text().splitlines()[1].startswith("#1 · Refund for order")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from api.context import Operation
-from api.routes import agents, ratings, requests, service_levels, ticket_types, tickets
+from api.routes import (
+    agents,
+    canned_replies,
+    ratings,
+    requests,
+    service_levels,
+    ticket_types,
+    tickets,
+)
 
 OPERATIONS: list[Operation] = [
     *tickets.OPERATIONS,
@@ -12,4 +20,5 @@ OPERATIONS: list[Operation] = [
     *requests.OPERATIONS,
     *ratings.OPERATIONS,
     *service_levels.OPERATIONS,
+    *canned_replies.OPERATIONS,
 ]

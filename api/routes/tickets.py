@@ -8,7 +8,7 @@ from api import schemas
 from api.context import Operation, caller_of
 from api.parsing import json, parse_body, parse_query
 from models.enums import MessageSource
-from services import customer_messages, ticket_queries, tickets
+from services import customer_messages, search, ticket_queries, tickets
 from services.serializers import message_view, ticket_summary
 
 
@@ -22,8 +22,9 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 async def list_tickets(request: web.Request) -> web.Response:
     query = parse_query(request, schemas.ListQuery)
-    found, total = await ticket_queries.list_ticket_summaries(
+    found, total = await search.search_tickets(
         caller_of(request).project,
+        query.q,
         statuses=query.statuses(),
         assigned_to=query.assigned_to,
         channel=query.channel,
@@ -55,6 +56,7 @@ async def agent_reply(request: web.Request) -> web.Response:
         body.text,
         internal=body.internal,
         agent_id=body.user_id,
+        canned_reply_id=body.canned_reply_id,
     )
     return json(message_view(message), status=201)
 
@@ -99,8 +101,11 @@ OPERATIONS = [
         "webhook `ticket.created`.",
     ),
     Operation(
-        "GET", "/tickets", list_tickets, "list_tickets", "List tickets, newest first", _TAG,
+        "GET", "/tickets", list_tickets, "list_tickets", "List or search tickets", _TAG,
         schemas.TicketList, query=schemas.ListQuery, errors=(400,),
+        description="Newest first; with `q`, only tickets whose subject or messages (internal "
+        "notes too) hold every word (word forms by prefix), ranked by relevance, ties newest "
+        "first. `total` counts the matches.",
     ),
     Operation(
         "GET", _TICKET, get_ticket, "get_ticket", "A ticket with its messages", _TAG,

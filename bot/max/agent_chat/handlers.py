@@ -24,7 +24,7 @@ from maxapi.types.updates.message_created import MessageCreated
 from maxapi.types.updates.message_edited import MessageEdited
 from maxapi.types.updates.message_removed import MessageRemoved
 
-from bot.desk_text import notice
+from bot.desk_text import canned_or_found_text, notice
 from bot.max.agent_chat import binding, card
 from bot.max.agent_chat.context import chat_id_of, desk_message, desk_user, membership, reply
 from models.enums import Channel
@@ -112,7 +112,7 @@ def _answer(result: DeskResult, t: Translator) -> str | None:
     """In a chat without topics, a message outside a ticket gets the how-to hint."""
     if result.outcome == Outcome.NO_TICKET:
         return t("max-agent-hint")
-    return notice(result, t)
+    return canned_or_found_text(result, t) or notice(result, t)
 
 
 async def on_edit(bot: Bot, message: Message, t: Translator) -> None:

@@ -14,6 +14,7 @@ from aiogram.filters import ExceptionTypeFilter
 
 from bot.telegram.agent_group.binding import binding_router
 from bot.telegram.agent_group.callbacks import callbacks_router
+from bot.telegram.agent_group.canned import canned_router
 from bot.telegram.agent_group.commands import commands_router
 from bot.telegram.agent_group.console_link import console_link_router
 from bot.telegram.agent_group.customer_edits import customer_edits_router
@@ -43,7 +44,12 @@ def create_agent_group_router(
     groups.include_routers(binding_router(), console_link_router(console_base_url))
 
     # what agents do in a group; the desk use cases ignore chats bound to no project
-    groups.include_routers(commands_router(), callbacks_router(translator(locale)), relay_router())
+    groups.include_routers(
+        commands_router(),
+        callbacks_router(translator(locale)),
+        canned_router(),
+        relay_router(),
+    )
     # group messages nobody above wanted end here: the customer routers never see them
     rest = Router(name="agent_group.rest")
     rest.message.register(_ignore)

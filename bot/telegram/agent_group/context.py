@@ -8,7 +8,7 @@ from functools import partial
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Message, User
+from aiogram.types import InlineKeyboardMarkup, Message, User
 
 from bot.telegram.attachments import attachments_of
 from delivery.telegram import topic_error
@@ -24,11 +24,11 @@ MEMBER_STATUSES = (
 ADMIN_STATUSES = (ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR)
 
 
-async def reply(message: Message, text: str) -> None:
+async def reply(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """A short answer under the agent's message; a closed or deleted topic just gets none
     (the card shows the outcome anyway)."""
     try:
-        await message.reply(text)
+        await message.reply(text, reply_markup=markup)
     except TelegramBadRequest as error:
         if topic_error(error) is None:
             raise

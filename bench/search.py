@@ -1,0 +1,340 @@
+"""Full-text search benchmark on PostgreSQL: `GET /v1/helpdesk/tickets?q=` beside the bare SQL.
+
+    .venv/bin/python -m bench.search                  # full run: 100,000 tickets, 1,000,000
+                                                      # messages, ~4 min (mostly the seeding)
+    .venv/bin/python -m bench.search --tickets 20000  # quicker
+
+What it does: recreates `--database-url` (default hdsearch), migrates it with `helpdesk
+migrate`, creates a project, then seeds `--tickets` tickets with 10 messages each through
+COPY (texts drawn from a Zipf-distributed Russian + English vocabulary, so words range from
+everywhere to rare) with the search indexes dropped, and builds them again as the migration
+would. Then, one client at a time:
+
+1. each query class through `helpdesk serve --role api` (`GET /tickets?q=…&limit=50`, the
+   total included) and the very same statement (`services.search.search_statement`) run
+   bare through asyncpg, alternating between the two in rounds;
+2. message inserts: the same single-row INSERTs (one statement, autocommit, as a reply is
+   written) into `messages` (with the generated `search_document` and its GIN index) and
+   into a copy of the table without either, alternating in rounds; the ratio of the mean
+   times is what search costs a write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import itertools
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from bench.api import HELPDESK, _free_port, cli, recreate_database, server
+from models import migrations
+from services import search
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hdsearch"
+MESSAGES_PER_TICKET = 10
+WORDS_PER_MESSAGE = (6, 16)
+POOL_SIZE = 10
+
+# Real words with their forms, placed at chosen ranks of the Zipf vocabulary so the query
+# classes below hit roughly 10 %, 1 % and 0.1 % of messages; the rest is made-up filler.
+RU_FORMS = {
+    "заказ": ("заказ", "заказа", "заказу", "заказом", "заказы", "заказов"),
+    "доставка": ("доставка", "доставки", "доставку", "доставкой"),
+    "возврат": ("возврат", "возврата", "возвратом"),
+    "счёт": ("счёт", "счета", "счетом", "счетов"),
+}
+EN_FORMS = {
+    "order": ("order", "orders", "ordered"),
+    "refund": ("refund", "refunds", "refunded"),
+    "invoice": ("invoice", "invoices"),
+    "password": ("password", "passwords"),
+}
+PLACED = {"заказ": 8, "order": 10, "доставка": 80, "refund": 90, "возврат": 900, "invoice": 950,
+          "счёт": 3000, "password": 3100}
+VOCABULARY_SIZE = 20_000
+QUERIES = [  # (class, query)
+    ("common word, RU form (~10 % of msgs)", "заказа"),
+    ("common word, EN", "orders"),
+    ("mid word, RU form (~1 %)", "доставку"),
+    ("mid word, EN", "refunds"),
+    ("rare word (~0.1 %)", "invoice"),
+    ("rare word, RU form", "возвратом"),
+    ("two words, mid + rare", "refund invoice"),
+    ("very rare word (~0.03 %)", "password"),
+    ("no match", "zyzzyva"),
+]
+INSERTS = 3_000
+
+
+def _filler(rng: random.Random) -> str:
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sta", "vo", "pe", "ti", "gra", "dor", "fen",
+                 "ба", "ло", "ми", "ну", "ра", "сто", "ве", "ки", "дор", "жу"]
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+
+
+def vocabulary(rng: random.Random) -> tuple[list[list[str]], list[float]]:
+    """Word slots by rank (a slot is a word's forms) and their cumulative Zipf weights."""
+    slots: list[list[str]] = []
+    seen: set[str] = set()
+    placed = {rank: word for word, rank in PLACED.items()}
+    forms = {**RU_FORMS, **EN_FORMS}
+    for rank in range(1, VOCABULARY_SIZE + 1):
+        if rank in placed:
+            slots.append(list(forms[placed[rank]]))
+            continue
+        word = _filler(rng)
+        while word in seen or word in forms:
+            word = _filler(rng)
+        seen.add(word)
+        slots.append([word])
+    weights = list(itertools.accumulate(1 / rank for rank in range(1, VOCABULARY_SIZE + 1)))
+    return slots, weights
+
+
+def text(rng: random.Random, slots: list[list[str]], weights: list[float]) -> str:
+    count = rng.randint(*WORDS_PER_MESSAGE)
+    picked = rng.choices(slots, cum_weights=weights, k=count)
+    return " ".join(rng.choice(forms) for forms in picked)
+
+
+def _search_migration() -> Any:
+    """The migration that creates the search indexes (found by name: numbers get renumbered)."""
+    [path] = Path(migrations.__file__).parent.glob("*_search.py")
+    return importlib.import_module(f"models.migrations.{path.stem}")
+
+
+async def drop_search_indexes(conn: asyncpg.Connection) -> None:
+    """Only the GIN indexes: the generated columns are filled by COPY as by any insert."""
+    for statement in _search_migration().POSTGRES_BACKWARD:
+        if statement.startswith("DROP INDEX"):
+            await conn.execute(statement)
+
+
+async def create_search_indexes(conn: asyncpg.Connection) -> None:
+    for statement in _search_migration().POSTGRES_FORWARD:
+        await conn.execute(statement)
+
+
+async def seed(url: str, projects: list[tuple[uuid.UUID, int]]) -> None:
+    """Each project's tickets and their messages through COPY, the indexes built afterwards."""
+    rng = random.Random(15)
+    slots, weights = vocabulary(rng)
+    conn = await asyncpg.connect(url)
+    try:
+        await drop_search_indexes(conn)
+        for project_id, tickets in projects:
+            await _copy_tickets(conn, rng, slots, weights, project_id, tickets)
+        started = time.perf_counter()
+        await create_search_indexes(conn)
+        print(f"search indexes built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        await conn.execute("VACUUM ANALYZE tickets")
+        await conn.execute("VACUUM ANALYZE messages")
+    finally:
+        await conn.close()
+
+
+async def _copy_tickets(
+    conn: asyncpg.Connection,
+    rng: random.Random,
+    slots: list[list[str]],
+    weights: list[float],
+    project_id: uuid.UUID,
+    tickets: int,
+) -> None:
+    start = datetime.now(UTC) - timedelta(days=365)
+    ticket_rows = []
+    message_rows: list[tuple[Any, ...]] = []
+    step = timedelta(seconds=300)
+    for n in range(1, tickets + 1):
+        tid = uuid.uuid4()
+        created = start + step * n
+        subject = text(rng, slots, weights)[:200]
+        ticket_rows.append((tid, project_id, n, subject, "open", "normal", "virtual",
+                            created, created))
+        for k in range(MESSAGES_PER_TICKET):
+            author = "customer" if k % 2 == 0 else "agent"
+            message_rows.append((uuid.uuid4(), tid, author, text(rng, slots, weights),
+                                 k == 9, "[]", "api", created + timedelta(seconds=k)))
+    columns = ("id", "project_id", "number", "subject", "status", "priority", "channel",
+               "created_at", "updated_at")
+    await conn.copy_records_to_table("tickets", records=ticket_rows, columns=columns)
+    await conn.execute("UPDATE projects SET ticket_counter = $2 WHERE id = $1",
+                       project_id, tickets)
+    await conn.copy_records_to_table(
+        "messages", records=message_rows,
+        columns=("id", "ticket_id", "author", "text", "internal", "attachments", "source",
+                 "created_at"),
+    )
+
+
+def pct(latencies: list[float], p: float) -> float:
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+
+async def measure_query(
+    session: aiohttp.ClientSession,
+    conn: asyncpg.Connection,
+    api_url: str,
+    project_id: uuid.UUID,
+    query: str,
+    seconds: float,
+    rounds: int,
+) -> tuple[int, list[float], list[float]]:
+    """(total, API latencies, bare SQL latencies) of one query, alternating in rounds."""
+    from services.ticket_queries import SUMMARY_COLUMNS
+
+    statement, values = search.search_statement(
+        search.query_terms(query), ["t.project_id = $1"], 1, SUMMARY_COLUMNS, postgres=True
+    )
+    totals: list[int] = []
+
+    async def via_api() -> None:
+        params = {"q": query, "limit": "50"}
+        async with session.get(f"{api_url}/v1/helpdesk/tickets", params=params) as response:
+            assert response.status == 200, await response.text()
+            totals.append((await response.json())["total"])
+
+    async def bare() -> None:
+        await conn.fetch(statement, project_id, *values, 50, 0)
+
+    await via_api()  # warm up both (plans, caches)
+    await bare()
+    api_times: list[float] = []
+    sql_times: list[float] = []
+    for _ in range(rounds):
+        for call, times in ((via_api, api_times), (bare, sql_times)):
+            stop = time.perf_counter() + seconds / rounds
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                await call()
+                times.append(time.perf_counter() - began)
+    return totals[0], api_times, sql_times
+
+
+async def measure_queries(
+    url: str, api_url: str, key: str, project_id: uuid.UUID, seconds: float, rounds: int
+) -> list[tuple[str, str, int, list[float], list[float]]]:
+    """Per query: (class, query, total, API latencies, bare SQL latencies)."""
+    results = []
+    conn = await asyncpg.connect(url)
+    headers = {"Authorization": f"Bearer {key}"}
+    try:
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for label, query in QUERIES:
+                measured = await measure_query(
+                    session, conn, api_url, project_id, query, seconds, rounds
+                )
+                results.append((label, query, *measured))
+    finally:
+        await conn.close()
+    return results
+
+
+async def measure_inserts(url: str, rounds: int) -> tuple[float, float]:
+    """Mean single-row INSERT time (ms) into `messages` with and without the GIN index."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP TABLE IF EXISTS messages_without_search")
+        # the table as it was before search: the same columns, defaults and other indexes
+        await conn.execute(
+            "CREATE TABLE messages_without_search"
+            " (LIKE messages INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
+        await conn.execute("ALTER TABLE messages_without_search DROP COLUMN search_document")
+        columns = ", ".join(
+            r["column_name"]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'messages_without_search' ORDER BY ordinal_position"
+            )
+        )
+        await conn.execute(
+            f"INSERT INTO messages_without_search ({columns}) SELECT {columns} FROM messages"
+        )
+        await conn.execute("VACUUM ANALYZE messages_without_search")
+        ticket_ids = [r["id"] for r in await conn.fetch("SELECT id FROM tickets LIMIT 1000")]
+        rng = random.Random(7)
+        slots, weights = vocabulary(random.Random(15))
+        timings: dict[str, list[float]] = {"messages": [], "messages_without_search": []}
+        per_round = INSERTS // rounds
+        for _ in range(rounds):
+            for table in timings:
+                rows = [(uuid.uuid4(), rng.choice(ticket_ids), text(rng, slots, weights))
+                        for _ in range(per_round)]
+                statement = (f"INSERT INTO {table} (id, ticket_id, author, text, internal,"
+                             " attachments, source, created_at)"
+                             " VALUES ($1, $2, 'agent', $3, false, '[]', 'api', now())")
+                for row in rows:
+                    began = time.perf_counter()
+                    await conn.execute(statement, *row)
+                    timings[table].append(time.perf_counter() - began)
+        await conn.execute("DROP TABLE messages_without_search")
+    finally:
+        await conn.close()
+    mean = {t: sum(v) / len(v) * 1000 for t, v in timings.items()}
+    return mean["messages"], mean["messages_without_search"]
+
+
+async def main(args: argparse.Namespace) -> None:
+    await recreate_database(args.database_url)
+    pooled = f"{args.database_url}?minsize=1&maxsize={POOL_SIZE}"
+    env = {**os.environ, "DATABASE_URL": pooled, "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("MAX_BOT_TOKEN", None)
+    subprocess.run([HELPDESK, "migrate"], env=env, check=True, capture_output=True)  # noqa: ASYNC221
+    project = cli("project", "create", "--name", "Search bench", env=env)
+    cli("project", "update", project["id"], "--rate-limit", "100000000", env=env)
+    other = cli("project", "create", "--name", "Other tenant", env=env)
+    started = time.perf_counter()
+    # another tenant's tickets with the same words: searched past, never found
+    await seed(
+        args.database_url,
+        [(uuid.UUID(project["id"]), args.tickets), (uuid.UUID(other["id"]), args.tickets // 10)],
+    )
+    print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    port = _free_port()
+    cmd = [HELPDESK, "serve", "--role", "api", "--host", "127.0.0.1", "--port", str(port)]
+    async with server(cmd, env, port) as api_url:
+        queries = await measure_queries(args.database_url, api_url, project["api_key"],
+                                        uuid.UUID(project["id"]), args.seconds, args.rounds)
+    with_index, without = await measure_inserts(args.database_url, args.rounds)
+
+    print(f"\n{args.tickets:,} tickets, {args.tickets * MESSAGES_PER_TICKET:,} messages "
+          f"(+ {args.tickets // 10:,} tickets of another project); one client\n")
+    print("| query | matches | API p50 / p99 ms | bare SQL p50 / p99 ms |")
+    print("|---|---|---|---|")
+    for label, query, total, api_times, sql_times in queries:
+        print(f"| {label}: `{query}` | {total:,} | {pct(api_times, 0.5):.1f} / "
+              f"{pct(api_times, 0.99):.1f} | {pct(sql_times, 0.5):.1f} / "
+              f"{pct(sql_times, 0.99):.1f} |")
+    print(f"\n| message INSERT, mean of {INSERTS:,} each | ms |\n|---|---|")
+    print(f"| without the search index | {without:.3f} |")
+    print(f"| with the GIN index | {with_index:.3f} ({(with_index / without - 1) * 100:+.1f} %) |")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DB, help="recreated on every run")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=6.0, help="per query and target")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -1,0 +1,225 @@
+"""Full-text ticket search: `GET /v1/helpdesk/tickets?q=` and `/find` in the agent chat.
+
+A ticket matches when every query word is found in its subject or in any of its messages
+(customer, agent, internal notes). Words are matched by prefix after a light ending cut
+(`query_terms`): "заказа" looks for `заказ*` and so finds "заказ", "заказы", "заказов";
+"orders" looks for `order*`. Results are ranked by relevance (a subject hit counts double),
+ties newest first; the total counts every match.
+
+The indexes are kept by the database in the statement that writes the row, whatever the
+path (see models/migrations/0009_search.py): on PostgreSQL a generated `search_document`
+column (`to_tsvector('simple', …)`) with a GIN index on messages and on tickets (subjects),
+on SQLite an FTS5 table filled by triggers.
+User words reach neither query language as syntax: `query_terms` keeps letters and digits
+only, and they travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models import Project
+from models.enums import Channel, TicketStatus
+from services import sql
+from services.serializers import summary_from_row
+from services.ticket_queries import (
+    SUMMARY_COLUMNS,
+    SUMMARY_JOINS,
+    list_ticket_summaries,
+    ticket_filters,
+)
+
+MAX_TERMS = 5  # more words narrow a search little and each costs an index scan
+MIN_STEM = 3
+SUBJECT_WEIGHT = 2
+FIND_LIMIT = 10
+_WORD = re.compile(r"[^\W_]+")
+# common inflectional endings, longest first; cut only when a stem of MIN_STEM letters is left
+_RU_ENDINGS = sorted(
+    "иями ями ами иях ях ах ого его ому ему ыми ими ов ев ей ий ый ой ая яя ое ее ые ие ую "
+    "юю ом ем ам ям а я ы и у ю е о ь й".split(),
+    key=len,
+    reverse=True,
+)
+_EN_ENDINGS = ("ing", "ies", "ied", "es", "ed", "s", "ly")
+_CYRILLIC = re.compile(r"[а-яё]")
+
+
+def _stem(word: str) -> str:
+    endings = _RU_ENDINGS if _CYRILLIC.search(word) else _EN_ENDINGS
+    for ending in endings:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def query_terms(q: str) -> list[str]:
+    """The prefixes a query looks for: its words lowercased, letters and digits only, each cut
+    to its stem (a prefix of the word, so a plain prefix match is never lost), at most
+    MAX_TERMS of them, duplicates dropped."""
+    terms: list[str] = []
+    for word in _WORD.findall(q.lower()):
+        term = _stem(word)
+        if term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class FoundTicket:
+    """A ticket as `/find` lists it, with where it lives in the agent chat."""
+
+    number: int
+    subject: str | None
+    status: TicketStatus
+    agent_chat_id: int | None
+    agent_topic_id: int | None
+    agent_card_message_id: int | None
+
+
+async def search_tickets(
+    project: Project,
+    q: str | None,
+    *,
+    statuses: Sequence[TicketStatus] = (),
+    assigned_to: uuid.UUID | None = None,
+    channel: Channel | None = None,
+    sla: str | None = None,
+    sort: str = "created",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the project's tickets matching `q` (with the list's filters), best first,
+    as ticket summaries, and how many match; without `q`, the plain list, newest first."""
+    if q is None:
+        return await list_ticket_summaries(
+            project,
+            statuses=statuses,
+            assigned_to=assigned_to,
+            channel=channel,
+            sla=sla,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    # with words the order is relevance (`sort` applies to the plain list)
+    where, args = await ticket_filters(
+        project, statuses=statuses, assigned_to=assigned_to, channel=channel, sla=sla
+    )
+    rows = await _search(query_terms(q), where, args, SUMMARY_COLUMNS, limit, offset)
+    total = int(rows[0]["total"]) if rows else await _count(query_terms(q), where, args)
+    return [summary_from_row(row) for row in rows], total
+
+
+async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
+    """`/find words`: the best FIND_LIMIT matches."""
+    where, args = await ticket_filters(project)
+    columns = "t.number, t.subject, t.status, t.agent_chat_id, t.agent_topic_id,"
+    columns += " t.agent_card_message_id"
+    rows = await _search(query_terms(q), where, args, columns, FIND_LIMIT, 0)
+    return [
+        FoundTicket(
+            number=int(row["number"]),
+            subject=row["subject"],
+            status=TicketStatus(row["status"]),
+            agent_chat_id=row["agent_chat_id"],
+            agent_topic_id=row["agent_topic_id"],
+            agent_card_message_id=row["agent_card_message_id"],
+        )
+        for row in rows
+    ]
+
+
+# --- the statements -------------------------------------------------------------------
+
+
+def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[Any]]:
+    """`matched (id, score)`: the project's tickets ($1) holding every term, scored.
+
+    One index lookup per term and source (messages, subjects); a ticket is kept when each
+    term was found somewhere in it. Its score sums the hits' ranks."""
+    branches: list[str] = []
+    values: list[Any] = []
+    for n, term in enumerate(terms):
+        values.append(f"'{term}':*" if postgres else f'"{term}"*')
+        mark = f"${first + n}"
+        if postgres:
+            message_doc, subject_doc = "m.search_document", "s.search_document"
+            query = f"to_tsquery('simple'::regconfig, {mark})"
+            # the project is checked once per ticket, in `found` (not per hit)
+            branches.append(
+                f"SELECT m.ticket_id AS id, {n} AS term, ts_rank({message_doc}, {query}) AS score"
+                f" FROM messages m WHERE {message_doc} @@ {query}"
+            )
+            branches.append(
+                f"SELECT s.id, {n}, {SUBJECT_WEIGHT} * ts_rank({subject_doc}, {query})"
+                f" FROM tickets s WHERE s.project_id = $1 AND {subject_doc} @@ {query}"
+            )
+        else:
+            # FTS5 ranks only in a query over the FTS table alone: rank first, then join
+            weight = f"CASE f.kind WHEN 's' THEN {SUBJECT_WEIGHT} ELSE 1 END"
+            branches.append(
+                f"SELECT f.ticket_id AS id, {n} AS term, -f.rank * {weight} AS score FROM"
+                " (SELECT ticket_id, kind, rank FROM ticket_search"
+                f" WHERE ticket_search MATCH {mark}) f"
+            )
+    hits = " UNION ALL ".join(branches)
+    every_term = f" HAVING COUNT(DISTINCT term) = {len(terms)}" if len(terms) > 1 else ""
+    matched = (
+        f"matched AS (SELECT id, SUM(score) AS score FROM ({hits}) hits GROUP BY id{every_term})"
+    )
+    return matched, values
+
+
+async def _search(
+    terms: list[str],
+    where: list[str],
+    args: list[Any],
+    columns: str,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    if not terms:
+        return []
+    statement, values = search_statement(
+        terms, where, len(args), columns, postgres=sql.dialect() != "sqlite"
+    )
+    return await sql.fetch(statement, *args, *values, limit, offset)
+
+
+def search_statement(
+    terms: list[str], where: list[str], arg_count: int, columns: str, *, postgres: bool
+) -> tuple[str, list[Any]]:
+    """The page statement (with the total in every row) and the term values that follow the
+    filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare)."""
+    matched, values = _matched(terms, arg_count + 1, postgres)
+    condition = " AND ".join(where)
+    n = arg_count + len(values)
+    order = " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
+    # the page is cut before its summary columns are joined (found may be thousands)
+    statement = (
+        f"WITH {matched}, found AS (SELECT t.id, t.created_at, t.number, x.score FROM matched x"
+        f" JOIN tickets t ON t.id = x.id WHERE {condition}),"
+        f" page AS (SELECT * FROM found f{order} LIMIT ${n + 1} OFFSET ${n + 2})"
+        f" SELECT (SELECT COUNT(*) FROM found) AS total, {columns}"
+        f" FROM page f JOIN tickets t ON t.id = f.id{SUMMARY_JOINS}{order}"
+    )
+    return statement, values
+
+
+async def _count(terms: list[str], where: list[str], args: list[Any]) -> int:
+    """The total when the page is empty (past the last match): no row carried it."""
+    if not terms:
+        return 0
+    matched, values = _matched(terms, len(args) + 1, sql.dialect() != "sqlite")
+    row = await sql.fetch_one(
+        f"WITH {matched} SELECT COUNT(*) AS n FROM matched x JOIN tickets t ON t.id = x.id"
+        f" WHERE {' AND '.join(where)}",
+        *args,
+        *values,
+    )
+    return int(row["n"]) if row else 0
