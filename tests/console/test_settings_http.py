@@ -1,0 +1,79 @@
+"""The settings pages over plain HTTP (no browser): every page renders for an owner, agents
+and viewers get the 403 page, refused input is shown and nothing is written, the CSRF token
+is required. The browser journeys are test_settings_browser.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from helpdesk.app import create_app
+from models import AuditEntry, Project, TicketType
+from services import console_auth
+from tests.api.conftest import api_settings
+
+PAGES = ("project", "types", "agents", "keys", "webhook", "agent-chat", "reports", "audit")
+
+
+async def _owner(aiohttp_client: Any, db: str, project: Any, **kw: Any) -> tuple[TestClient, str]:
+    client = await aiohttp_client(create_app(api_settings(db), role="api"))
+    issued = await console_auth.create_login_link(project.id, **kw)
+    response = await client.get(f"/console/login/{issued.token}", allow_redirects=False)
+    assert response.status == 303
+    page = await client.get("/console")
+    found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert found
+    return client, found.group(1)
+
+
+async def test_every_settings_page_renders_for_an_owner(aiohttp_client, db, project):
+    client, _ = await _owner(aiohttp_client, db, project)
+    assert 'href="/console/settings"' in await (await client.get("/console")).text()
+    home = await client.get("/console/settings", allow_redirects=False)
+    assert home.status == 303 and home.headers["Location"] == "/console/settings/project"
+    for name in PAGES:
+        response = await client.get(f"/console/settings/{name}")
+        assert response.status == 200, (name, await response.text())
+        assert f'id="settings-{name}"' in await response.text()
+    csv_response = await client.get("/console/settings/reports.csv?days=30")
+    assert csv_response.status == 200 and csv_response.content_type == "text/csv"
+    assert list(csv.reader(io.StringIO(await csv_response.text())))
+    assert (await client.get("/console/settings/nothing")).status == 404
+
+
+async def test_agents_and_viewers_get_the_403_page(aiohttp_client, db, project):
+    for role in ("agent", "viewer"):
+        client, csrf = await _owner(aiohttp_client, db, project, role=role)
+        assert 'href="/console/settings"' not in await (await client.get("/console")).text()
+        for name in PAGES:
+            response = await client.get(f"/console/settings/{name}")
+            assert response.status == 403 and "Not allowed" in await response.text()
+        posted = await client.post(
+            "/console/settings/types/add", data={"csrf": csrf, "name": "Sneaky"}
+        )
+        assert posted.status == 403
+        assert not await TicketType.exists(project_id=project.id, name="Sneaky")
+        await client.close()
+
+
+async def test_refused_input_is_shown_and_nothing_is_written(aiohttp_client, db, project):
+    client, csrf = await _owner(aiohttp_client, db, project)
+    before = await AuditEntry.filter(project_id=project.id).count()
+    response = await client.post(
+        "/console/settings/project/save",
+        data={"csrf": csrf, "name": "New name", "slug": "Bad Slug!", "rate_limit": "5"},
+    )
+    assert response.status == 400
+    text = await response.text()
+    assert 'id="form-error"' in text and "slug" in text
+    assert 'value="New name"' in text  # the input is kept to correct it
+    assert (await Project.get(id=project.id)).name == project.name
+    assert await AuditEntry.filter(project_id=project.id).count() == before
+    # without the CSRF token nothing happens either
+    forged = await client.post("/console/settings/types/add", data={"name": "Forged"})
+    assert forged.status == 403
+    assert not await TicketType.exists(project_id=project.id, name="Forged")
