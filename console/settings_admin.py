@@ -71,15 +71,13 @@ async def _add_type(identity: ConsoleIdentity, actor: Actor, form: Form) -> None
 
 
 async def _edit_type(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
-    kind = await ticket_types.get_ticket_type(identity.project, form.get("id"))
-    if form.get("name", "") != kind.name:
-        await ticket_types.rename_ticket_type(
-            identity.project, actor, kind.id, form.get("name", "")
-        )
-    if form.get("description", "") != (kind.description or ""):
-        await ticket_types.describe_ticket_type(
-            identity.project, actor, kind.id, form.get("description", "")
-        )
+    await ticket_types.edit_ticket_type(
+        identity.project,
+        actor,
+        form.get("id"),
+        name=form.get("name", ""),
+        description=form.get("description", ""),
+    )
 
 
 async def _move_type(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:

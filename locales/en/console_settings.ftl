@@ -104,3 +104,4 @@ settings-audit-what = What
 settings-audit-changes = Changes
 settings-audit-none = Nothing yet.
 settings-audit-older = Older entries
+settings-copy = Copy

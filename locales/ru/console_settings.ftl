@@ -104,3 +104,4 @@ settings-audit-what = Что
 settings-audit-changes = Изменения
 settings-audit-none = Пока ничего.
 settings-audit-older = Более ранние записи
+settings-copy = Копировать

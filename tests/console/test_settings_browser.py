@@ -149,6 +149,10 @@ async def test_api_key_created_once_works_and_stops_when_revoked(desk: LiveDesk)
     await page.goto(f"{desk.base}{SETTINGS}/keys")
     await page.locator("#create-key button").click()
     raw = await page.locator("#new-key input").input_value()
+    await page.locator("#new-key button.copy-button").click()  # our script, no inline JS
+    await expect(page.locator("#new-key button.copy-button")).to_have_attribute(
+        "data-copied", "true"
+    )
     assert raw.startswith("hd_live_")
     prefix = (await ApiKey.get(prefix=raw[: len("hd_live_") + 8])).prefix
     headers = {"Authorization": f"Bearer {raw}"}

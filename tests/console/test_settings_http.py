@@ -77,3 +77,26 @@ async def test_refused_input_is_shown_and_nothing_is_written(aiohttp_client, db,
     forged = await client.post("/console/settings/types/add", data={"name": "Forged"})
     assert forged.status == 403
     assert not await TicketType.exists(project_id=project.id, name="Forged")
+
+
+async def test_a_type_row_with_a_bad_description_changes_nothing(aiohttp_client, db, project):
+    from services import audit, ticket_types
+
+    kind = await ticket_types.add_ticket_type(project, audit.CLI, name="Billing")
+    client, csrf = await _owner(aiohttp_client, db, project)
+    response = await client.post(
+        "/console/settings/types/edit",
+        data={"csrf": csrf, "id": str(kind.id), "name": "Payments", "description": "x" * 5000},
+    )
+    assert response.status == 400 and "description" in await response.text()
+    assert (await TicketType.get(id=kind.id)).name == "Billing"
+    ok = await client.post(
+        "/console/settings/types/edit",
+        data={"csrf": csrf, "id": str(kind.id), "name": "Payments", "description": "Refunds"},
+        allow_redirects=False,
+    )
+    assert ok.status == 303
+    stored = await TicketType.get(id=kind.id)
+    assert (stored.name, stored.description) == ("Payments", "Refunds")
+    [entry] = await AuditEntry.filter(project_id=project.id, action="ticket_type.updated")
+    assert entry.actor == "agent" and entry.actor_name == "Owner"
