@@ -12,6 +12,7 @@ from services import (
     agent_chat_settings,
     audit,
     charts,
+    rating_reports,
     report_export,
     reports,
     webhook_settings,
@@ -107,6 +108,7 @@ async def _report(request: web.Request, identity: ConsoleIdentity) -> dict[str, 
     except HelpdeskError as error:
         return {"report": None, "period_error": error, "query": dict(request.query)}
     report = await reports.ticket_report(identity.project, span)
+    ratings = await rating_reports.satisfaction(identity.project.id, span.start, span.end)
     days = [row["date"][5:] for row in report["per_day"]]
     chart = charts.bar_chart_svg(
         days,
@@ -122,6 +124,7 @@ async def _report(request: web.Request, identity: ConsoleIdentity) -> dict[str, 
         "query": dict(request.query),
         "csv_query": request.query_string,
         "fmt": _median_p90,
+        "ratings": ratings,
     }
 
 

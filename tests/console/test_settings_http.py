@@ -100,3 +100,23 @@ async def test_a_type_row_with_a_bad_description_changes_nothing(aiohttp_client,
     assert (stored.name, stored.description) == ("Payments", "Refunds")
     [entry] = await AuditEntry.filter(project_id=project.id, action="ticket_type.updated")
     assert entry.actor == "agent" and entry.actor_name == "Owner"
+
+
+async def test_reports_show_satisfaction_when_ratings_exist(aiohttp_client, db, project):
+    from models import Rating, RatingSurvey
+    from services import clock, tickets
+
+    client, _ = await _owner(aiohttp_client, db, project)
+    page = await (await client.get("/console/settings/reports?days=7")).text()
+    assert 'id="csat"' not in page  # no ratings: no CSAT block
+    now = clock.now()
+    for cycle, score in enumerate((5, 4, 4)):
+        ticket = await tickets.create_ticket(project, tickets.NewTicket(text=f"t{cycle}"))
+        survey = await RatingSurvey.create(project=project, ticket=ticket, cycle=1, sent_at=now)
+        await Rating.create(
+            project=project, ticket=ticket, survey=survey, score=score, rated_at=now
+        )
+    page = await (await client.get("/console/settings/reports?days=7")).text()
+    assert re.search(r'id="csat-average">Average \S*4\.33\S* of 5 from \S*3\S* ratings', page)
+    assert re.search(r'data-score="4"><th>★★★★</th><td>2</td>', page)
+    assert re.search(r'data-score="5"><th>★★★★★</th><td>1</td>', page)
