@@ -127,14 +127,9 @@ async def _remove_agent(identity: ConsoleIdentity, actor: Actor, form: Form) -> 
 
 
 async def _invite(identity: ConsoleIdentity, actor: Actor, form: Form) -> dict[str, Any]:
-    # the link is shown on this answer only; only its hash is stored
-    agent = await agents.list_project_agents(identity.project)
-    wanted = form.get("id")
-    if not any(str(a.id) == wanted for a in agent):
-        raise invalid("id", "is not an agent of this project")
-    issued = await console_auth.create_login_link(identity.project.id, agent_id=wanted)
-    return {"invite": {"id": wanted, "url": issued.url(form[BASE_URL])}}
-
+    # shown on this answer only; only the link's hash is stored
+    issued = await console_auth.invite_agent(identity.project, actor, form.get("id"))
+    return {"invite": {"id": form.get("id"), "url": issued.url(form[BASE_URL])}}
 
 
 area("agents", "settings_agents.html", _agents).actions.update(

@@ -131,6 +131,7 @@ async def test_agents_add_role_invite_and_remove_unassigns_tickets(desk: LiveDes
     response = await bob_page.goto(desk.base + "/console/login/" + url.rsplit("/", 1)[1])
     assert response is not None and response.status == 200
     await expect(bob_page.locator("header .who")).to_contain_text("Bob · admin")
+    assert "agent.invited" in await _audited(desk.project)
 
     ticket = await tickets.create_ticket(desk.project, tickets.NewTicket(text="Help"))
     await tickets.assign(desk.project, ticket.id, bob.id)

@@ -120,3 +120,24 @@ async def test_reports_show_satisfaction_when_ratings_exist(aiohttp_client, db, 
     assert re.search(r'id="csat-average">Average \S*4\.33\S* of 5 from \S*3\S* ratings', page)
     assert re.search(r'data-score="4"><th>★★★★</th><td>2</td>', page)
     assert re.search(r'data-score="5"><th>★★★★★</th><td>1</td>', page)
+
+
+async def test_russian_settings_and_no_invite_for_another_projects_agent(
+    aiohttp_client, db, project
+):
+    from services import agents, audit
+    from services.projects import create_project
+
+    other, _ = await create_project(name="Other")
+    stranger = await agents.add_agent(other, audit.CLI, name="Stranger", telegram_user_id=77)
+    client, csrf = await _owner(aiohttp_client, db, project)
+    page = await client.get("/console/settings/agents", headers={"Accept-Language": "ru"})
+    text = await page.text()
+    assert "Операторы" in text and "Добавить оператора" in text and "Stranger" not in text
+    response = await client.post(
+        "/console/settings/agents/invite", data={"csrf": csrf, "id": str(stranger.id)}
+    )
+    # refused as an unknown agent of this project (the same answer as a made-up id)
+    assert response.status == 400
+    assert "/console/login/" not in await response.text()
+    assert not await AuditEntry.filter(project_id=project.id, action="agent.invited").exists()
