@@ -145,6 +145,18 @@ async def create_login_link(
     return await _issue(project, agent)
 
 
+async def invite_agent(project: Project, actor: audit.Actor, agent_id: object) -> IssuedLink:
+    """A one-time sign-in link for one of the project's agents, made by an admin in the
+    console (shown once there): audited, since whoever holds it signs in as that agent."""
+    agent = await catalog.project_agent(project.id, agent_id, "agent")
+    async with in_transaction():
+        issued = await _issue(project, agent)
+        await audit.record(
+            project, actor, "agent.invited", target_type="agent", target_id=agent.id
+        )
+    return issued
+
+
 async def _issue(project: Project, agent: Agent) -> IssuedLink:
     token = secrets.token_urlsafe(32)
     await LoginLink.create(

@@ -130,6 +130,19 @@ async def describe_ticket_type(
     )
 
 
+async def edit_ticket_type(
+    project: Project, actor: Actor, type_id: object, *, name: str, description: str
+) -> TicketType:
+    """Rename and describe in one step (the console's row form): both are checked before
+    anything is written, so a refused description leaves the name as it was too."""
+    name, description = _name(name), _description(description)
+    kind = await get_ticket_type(project, type_id)
+    await _check_unique_name(project, name, kind.id)
+    return await _change(
+        project, actor, kind.id, "ticket_type.updated", name=name, description=description
+    )
+
+
 async def move_ticket_type(
     project: Project, actor: Actor, type_id: object, position: int
 ) -> TicketType:

@@ -4,6 +4,21 @@
 // parts marked data-live (the reply box being typed in is never replaced).
 (function () {
   "use strict";
+  // "Copy" next to a value shown once (a new API key, a sign-in link, a secret)
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) { return; }
+      field.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).catch(function () { document.execCommand("copy"); });
+      } else {
+        document.execCommand("copy");
+      }
+      button.setAttribute("data-copied", "true");
+    });
+  });
   var body = document.body;
   var pollUrl = body.getAttribute("data-poll");
   if (!pollUrl) { return; }
