@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from api import schemas
-from api.context import PREFIX, Operation
+from api.context import Operation
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -131,13 +131,10 @@ def _operation(op: Operation) -> dict[str, Any]:
         errors |= {400, 413}
     if op.method == "POST":
         errors.add(409)  # idempotency_conflict
-    responses: dict[str, Any] = {
-        str(op.status): {
-            "description": "Success",
-            "headers": RESPONSE_HEADERS,
-            "content": _json_content(op.response),
-        }
-    }
+    success: dict[str, Any] = {"description": "Success", "headers": RESPONSE_HEADERS}
+    if op.status != 204:
+        success["content"] = _json_content(op.response)
+    responses: dict[str, Any] = {str(op.status): success}
     for status in sorted(errors):
         error: dict[str, Any] = {
             "description": ERROR_TEXT[status],
@@ -160,7 +157,7 @@ def _build(operations: tuple[Operation, ...]) -> dict[str, Any]:
     _, definitions = models_json_schema(_models(list(operations)), ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.full_path, {})[op.method.lower()] = _operation(op)
     return {
         "openapi": "3.1.0",
         "info": {

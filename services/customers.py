@@ -13,7 +13,16 @@ from typing import Any
 
 from models import Message, Project, Subscriber, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import catalog, customer_messages, requests, sql, subscribers, ticket_queries, tickets
+from services import (
+    catalog,
+    customer_messages,
+    notify_events,
+    requests,
+    sql,
+    subscribers,
+    ticket_queries,
+    tickets,
+)
 from services.customer_views import (
     ConsentView,
     Customer,
@@ -219,7 +228,9 @@ async def unsubscribe(subscriber_id: str) -> None:
 
     Open tickets keep their history; subscribing again (consent) clears the flag.
     """
-    await Subscriber.filter(id=parse_uuid(subscriber_id, what="subscriber")).update(blocked=True)
+    await subscribers.end_subscription(
+        parse_uuid(subscriber_id, what="subscriber"), notify_events.REASON_UNSUBSCRIBED
+    )
 
 
 # --- menu, types, tickets --------------------------------------------------------------

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from api.context import Operation
-from api.routes import agents, requests, ticket_types, tickets
+from api.routes import (
+    agents,
+    broadcasts,
+    messages,
+    requests,
+    subscribers,
+    ticket_types,
+    tickets,
+)
 
 OPERATIONS: list[Operation] = [
     *tickets.OPERATIONS,
     *ticket_types.OPERATIONS,
     *agents.OPERATIONS,
     *requests.OPERATIONS,
+    *subscribers.OPERATIONS,
+    *messages.OPERATIONS,
+    *broadcasts.OPERATIONS,
 ]
