@@ -78,7 +78,7 @@ class SubscribeLinkOut(Out):
     link_id: str
     telegram_link: str | None
     max_link: str | None
-    expires_in: None = None
+    expires_in: int | None = Field(None, description="Always null: the link is permanent")
     tags: list[str]
 
 

@@ -91,10 +91,11 @@ def create_delivery(
         delivery.senders[max_platform.CHANNEL] = sender
         # agents' Telegram files reach MAX customers as files (also in a workers-only process)
         setup_file_transfer(delivery, settings.default_locale)
-    # a broadcast that names no pace goes at the slower platform's ceiling
-    delivery.broadcasts = BroadcastPacer(
-        60 * min(settings.telegram_rate_per_second, settings.max_rate_per_second)
-    )
+    if delivery.senders:  # broadcasts need someone to send them
+        # a broadcast that names no pace goes at the slower platform's ceiling
+        delivery.broadcasts = BroadcastPacer(
+            60 * min(settings.telegram_rate_per_second, settings.max_rate_per_second)
+        )
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")
         for channel, messenger in delivery.senders.items():

@@ -55,7 +55,7 @@ OPERATIONS = [
     ),
     Operation(
         "POST", "/broadcasts/{id}/cancel", cancel_broadcast, "cancel_broadcast",
-        "Cancel a broadcast", "broadcasts", schemas.BroadcastOut, errors=(404, 409), base=V1,
+        "Cancel a broadcast", "broadcasts", schemas.BroadcastOut, errors=(400, 404, 409), base=V1,
         description="Recipients not yet handed to the messenger queue are skipped; those "
         "already queued (a couple of seconds' worth) still go out. 409 `conflict` when done.",
     ),
