@@ -81,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(sync_handler=cli_commands.migrate)
 
     cli_commands.register(sub, _bool)
-    for module_name in ("helpdesk.cli_webhooks", "helpdesk.cli_agent_chat"):
+    for module_name in (
+        "helpdesk.cli_webhooks",
+        "helpdesk.cli_agent_chat",
+        "helpdesk.cli_notify",
+    ):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:
