@@ -17,11 +17,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models import Broadcast, BroadcastRecipient, Notification, Subscriber
 from models.enums import BroadcastState, NotificationStatus, RecipientState, SubscriberStatus
-from services import messages, sql
+from services import broadcasts, messages, sql
 
 WINDOW_SECONDS = 2.0
 
@@ -57,7 +58,7 @@ async def release(broadcast_id: uuid.UUID, now: datetime, ceiling_per_minute: fl
         if broadcast is None or broadcast.state != BroadcastState.SENDING:
             return 0
         if broadcast.released >= broadcast.audience:
-            return 0
+            return 0  # all handed out: `complete_finished` waits for their outcomes
         per_minute = min(broadcast.messages_per_minute or ceiling_per_minute, ceiling_per_minute)
         outstanding = await Notification.filter(
             broadcast_id=broadcast.id, status=NotificationStatus.QUEUED
@@ -96,8 +97,17 @@ async def release(broadcast_id: uuid.UUID, now: datetime, ceiling_per_minute: fl
         released = broadcast.released + len(recipients)
         await Broadcast.filter(id=broadcast.id).update(released=released)
         if skipped:
-            await messages.count_for_broadcast(broadcast.id, "skipped", len(skipped))
+            await Broadcast.filter(id=broadcast.id).update(skipped=F("skipped") + len(skipped))
         return len(recipients)
+
+
+async def complete_finished(broadcast_id: uuid.UUID) -> bool:
+    """A broadcast whose last message got its outcome is done (broadcast.completed)."""
+    async with in_transaction():
+        broadcast = await Broadcast.filter(id=broadcast_id).select_for_update().first()
+        if broadcast is None:
+            return False
+        return await broadcasts.complete_if_finished(broadcast)
 
 
 async def tick(now: datetime, ceiling_per_minute: float) -> int:
@@ -106,4 +116,5 @@ async def tick(now: datetime, ceiling_per_minute: float) -> int:
     released = 0
     for broadcast_id in await sending():
         released += await release(broadcast_id, now, ceiling_per_minute)
+        await complete_finished(broadcast_id)
     return released

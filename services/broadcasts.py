@@ -12,12 +12,26 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Subquery
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import Broadcast, BroadcastRecipient, Project, Subscriber, SubscriberTag
-from models.enums import BroadcastState, Channel, RecipientState, SubscriberStatus
-from services import clock, messages
+from models import (
+    Broadcast,
+    BroadcastRecipient,
+    Notification,
+    Project,
+    Subscriber,
+    SubscriberTag,
+)
+from models.enums import (
+    BroadcastState,
+    Channel,
+    NotificationStatus,
+    RecipientState,
+    SubscriberStatus,
+)
+from services import clock, notify_events
 from services.errors import Conflict, NotFound
 from services.notify_rules import check_buttons, check_tags
 from services.serializers import iso
@@ -104,11 +118,59 @@ async def create_broadcast(
                     for sid in ids[first : first + INSERT_BATCH]
                 ]
             )
-        await messages.complete_if_finished(broadcast)  # nobody to send to: done at once
+        await complete_if_finished(broadcast)  # nobody to send to: done at once
     return {"id": str(broadcast.id), "state": str(broadcast.state), "audience": broadcast.audience}
 
 
+_OUTCOMES = {
+    NotificationStatus.SENT: "sent",
+    NotificationStatus.FAILED: "failed",
+    NotificationStatus.BLOCKED: "blocked",
+}
+
+
+async def count_outcomes(broadcast: Broadcast) -> int:
+    """Fill sent/failed/blocked from its messages and return how many are still queued (one
+    grouped count on the (broadcast_id, status) index) — kept off the per-message path,
+    where a counter row updated by every outcome would serialize the senders on it."""
+    rows = (
+        await Notification.filter(broadcast_id=broadcast.id)
+        .group_by("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    found = {str(status): int(n) for status, n in rows}
+    for status, counter in _OUTCOMES.items():
+        setattr(broadcast, counter, found.get(str(status), 0))
+    return found.get(str(NotificationStatus.QUEUED), 0)
+
+
+async def complete_if_finished(broadcast: Broadcast) -> bool:
+    """Done once every recipient was handed out and no message is still queued: the final
+    counts are stored with the state, and broadcast.completed written (call it inside the
+    transaction holding the broadcast row)."""
+    if broadcast.state != BroadcastState.SENDING or broadcast.released < broadcast.audience:
+        return False
+    if await count_outcomes(broadcast):
+        return False
+    now = clock.now()
+    await Broadcast.filter(id=broadcast.id).update(
+        state=BroadcastState.DONE,
+        finished_at=now,
+        sent=broadcast.sent,
+        failed=broadcast.failed,
+        blocked=broadcast.blocked,
+    )
+    broadcast.state = BroadcastState.DONE
+    broadcast.finished_at = now
+    await notify_events.record(
+        broadcast.project_id, notify_events.BROADCAST_COMPLETED, broadcast_view(broadcast)
+    )
+    return True
+
+
 def broadcast_view(broadcast: Broadcast) -> dict[str, Any]:
+    """The API's view; for a broadcast still running, call `count_outcomes` first."""
     return {
         "id": str(broadcast.id),
         "state": str(broadcast.state),
@@ -133,13 +195,19 @@ async def _own(project: Project, broadcast_id: object) -> Broadcast:
     return broadcast
 
 
+async def _view(broadcast: Broadcast) -> dict[str, Any]:
+    if broadcast.state != BroadcastState.DONE:  # a done one stored its final counts
+        await count_outcomes(broadcast)
+    return broadcast_view(broadcast)
+
+
 async def get_broadcast(project: Project, broadcast_id: object) -> dict[str, Any]:
-    return broadcast_view(await _own(project, broadcast_id))
+    return await _view(await _own(project, broadcast_id))
 
 
 async def list_broadcasts(project: Project, limit: int = 50) -> list[dict[str, Any]]:
     rows = await Broadcast.filter(project_id=project.id).order_by("-created_at").limit(limit)
-    return [broadcast_view(b) for b in rows]
+    return [await _view(b) for b in rows]
 
 
 async def cancel_broadcast(project: Project, broadcast_id: object) -> dict[str, Any]:
@@ -150,7 +218,7 @@ async def cancel_broadcast(project: Project, broadcast_id: object) -> dict[str, 
         broadcast = await Broadcast.filter(id=broadcast.id).select_for_update().get()
         if broadcast.state in (BroadcastState.DONE, BroadcastState.CANCELLED):
             if broadcast.state == BroadcastState.CANCELLED:
-                return broadcast_view(broadcast)
+                return await _view(broadcast)
             raise Conflict("the broadcast is done already")
         await BroadcastRecipient.filter(
             broadcast_id=broadcast.id, state=RecipientState.PENDING
@@ -161,4 +229,4 @@ async def cancel_broadcast(project: Project, broadcast_id: object) -> dict[str, 
         )
         broadcast.state = BroadcastState.CANCELLED
         broadcast.finished_at = now
-    return broadcast_view(broadcast)
+    return await _view(broadcast)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import Broadcast, Notification, OutboundMessage, Project, Subscriber
-from models.enums import BroadcastState, NotificationStatus, SubscriberStatus
+from models import Notification, OutboundMessage, Project, Subscriber
+from models.enums import NotificationStatus, SubscriberStatus
 from services import clock, notify_events, sql
 from services.errors import HelpdeskError, NotFound
 from services.notify_rules import check_buttons
@@ -76,6 +75,9 @@ def build(
             "text": text,
             "buttons": platform_buttons(notification.id, buttons),
             "attachments": [],
+            # for the outcome's event, so recording it needs no read (services.outbound)
+            "subscriber_id": str(subscriber.id),
+            "broadcast_id": str(broadcast_id) if broadcast_id else None,
         },
         project_id=subscriber.project_id,
         message_id=notification.id,
@@ -125,55 +127,37 @@ async def get_message(project: Project, message_id: object) -> dict[str, Any]:
     return message_view(notification)
 
 
-_COUNTER = {
-    NotificationStatus.SENT: "sent",
-    NotificationStatus.FAILED: "failed",
-    NotificationStatus.BLOCKED: "blocked",
-}
-
-
 async def record_outcome(
-    notification_id: uuid.UUID, status: NotificationStatus, error: str | None = None
+    row: OutboundMessage, status: NotificationStatus, error: str | None = None
 ) -> None:
-    """The sender's verdict on a message; call inside the transaction that finishes its
-    outbound row. Fires delivery.sent / delivery.failed, counts it for its broadcast and
-    completes the broadcast with its last recipient (broadcast.completed)."""
+    """The sender's verdict on a message (`row`: its outbound row, same id); call inside the
+    transaction that finishes that row. Fires delivery.sent / delivery.failed; a broadcast's
+    counts and completion are the pacer's (`broadcast_pacer.complete_finished`)."""
     now = clock.now()
-    queued = Notification.filter(id=notification_id, status=NotificationStatus.QUEUED)
-    updated = await queued.update(
-        status=status, error=error, sent_at=now if status == NotificationStatus.SENT else None
+    sent_at = now if status == NotificationStatus.SENT else None
+    queued = Notification.filter(id=row.id, status=NotificationStatus.QUEUED)
+    if not await queued.update(status=status, error=error, sent_at=sent_at):
+        return  # finished already (a repeat after a crash): reported once
+    assert row.project_id is not None  # a notification row always names its project
+    payload = row.payload or {}
+    event = (
+        notify_events.DELIVERY_SENT
+        if status == NotificationStatus.SENT
+        else notify_events.DELIVERY_FAILED
     )
-    notification = await Notification.get_or_none(id=notification_id)
-    if not updated or notification is None:
-        return  # finished already (a repeat after a crash): counted once
-    event = notify_events.DELIVERY_SENT if status == NotificationStatus.SENT else (
-        notify_events.DELIVERY_FAILED
-    )
-    await notify_events.record(notification.project_id, event, message_view(notification))
-    if notification.broadcast_id is not None:
-        await count_for_broadcast(notification.broadcast_id, _COUNTER[status])
-
-
-async def count_for_broadcast(broadcast_id: uuid.UUID, counter: str, by: int = 1) -> None:
-    """Add to a broadcast's sent/failed/blocked/skipped; the last one completes it."""
-    await Broadcast.filter(id=broadcast_id).update(**{counter: F(counter) + by})
-    broadcast = await Broadcast.filter(id=broadcast_id).select_for_update().first()
-    if broadcast is not None:
-        await complete_if_finished(broadcast)
-
-
-async def complete_if_finished(broadcast: Broadcast) -> None:
-    finished = broadcast.sent + broadcast.failed + broadcast.blocked + broadcast.skipped
-    if broadcast.state != BroadcastState.SENDING or finished < broadcast.audience:
-        return
-    now = clock.now()
-    await Broadcast.filter(id=broadcast.id).update(state=BroadcastState.DONE, finished_at=now)
-    broadcast.state = BroadcastState.DONE
-    broadcast.finished_at = now
-    from services.broadcasts import broadcast_view  # the view lives with its use cases
-
     await notify_events.record(
-        broadcast.project_id, notify_events.BROADCAST_COMPLETED, broadcast_view(broadcast)
+        row.project_id,
+        event,
+        {
+            "id": str(row.id),
+            "message_id": str(row.id),
+            "subscriber_id": payload.get("subscriber_id"),
+            "broadcast_id": payload.get("broadcast_id"),
+            "status": str(status),
+            "error": error,
+            "created_at": iso(row.created_at),
+            "sent_at": iso(sent_at),
+        },
     )
 
 

@@ -47,9 +47,10 @@ async def save_progress(message_id: uuid.UUID, progress: dict[str, Any]) -> None
 
 
 async def mark_sent(
-    message_id: uuid.UUID, result: dict[str, Any] | None, *, kind: str | None = None
+    message_id: uuid.UUID, result: dict[str, Any] | None, *, row: OutboundMessage | None = None
 ) -> None:
-    """`kind`: the row's; a subscriber message records its outcome in the same transaction."""
+    """`row`: the row itself; a subscriber message records its outcome in the same
+    transaction."""
     update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.DELIVERED,
         sent_at=clock.now(),
@@ -58,12 +59,12 @@ async def mark_sent(
         claimed_until=None,
         last_error=None,
     )
-    if kind != messages.NOTIFICATION:
+    if row is None or row.kind != messages.NOTIFICATION:
         await update
         return
     async with in_transaction():
         await update
-        await messages.record_outcome(message_id, NotificationStatus.SENT)
+        await messages.record_outcome(row, NotificationStatus.SENT)
 
 
 async def retry_later(message_id: uuid.UUID, delay: timedelta, error: str) -> None:
@@ -76,22 +77,26 @@ async def retry_later(message_id: uuid.UUID, delay: timedelta, error: str) -> No
 
 
 async def mark_failed(
-    message_id: uuid.UUID, error: str, *, kind: str | None = None, blocked: bool = False
+    message_id: uuid.UUID,
+    error: str,
+    *,
+    row: OutboundMessage | None = None,
+    blocked: bool = False,
 ) -> None:
-    """`kind` as for `mark_sent`; `blocked`: the messenger refuses this chat for good."""
+    """`row` as for `mark_sent`; `blocked`: the messenger refuses this chat for good."""
     update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.FAILED,
         attempts=F("attempts") + 1,
         claimed_until=None,
         last_error=error[:500],
     )
-    if kind != messages.NOTIFICATION:
+    if row is None or row.kind != messages.NOTIFICATION:
         await update
         return
     async with in_transaction():
         await update
         status = NotificationStatus.BLOCKED if blocked else NotificationStatus.FAILED
-        await messages.record_outcome(message_id, status, error[:500])
+        await messages.record_outcome(row, status, error[:500])
 
 
 async def update_target(
