@@ -156,3 +156,26 @@ async def test_max_subscribe_link_message_click_and_broadcast(menv: MaxEnv, froz
     assert menv.mx.sent_texts(603) == []
     [completed] = await event_data("broadcast.completed")
     assert completed["id"] == created["id"] and completed["finished_at"] is not None
+
+
+async def test_max_unsubscribe_and_stop_show_in_the_api(menv: MaxEnv):
+    from services import requests as helpdesk_requests
+
+    created = await helpdesk_requests.create_request(menv.project, LINKS)
+    await menv.start(f"hdreq_{created['request_id']}")
+    await menv.click("✅ Subscribe")
+    await menv.click("🔕 Unsubscribe")
+    await menv.click("Yes, unsubscribe")
+    sub = await Subscriber.get(project_id=menv.project.id, chat_id=MAX_CHAT)
+    view = await subscriber_api.get_subscriber(menv.project, sub.id)
+    assert view["status"] == "unsubscribed" and view["unsubscribed_at"] is not None
+    assert [e["reason"] for e in await event_data("subscription.cancelled")] == ["unsubscribed"]
+
+    await menv.start()  # back: a plain start offers consent again
+    await menv.click("✅ Subscribe")
+    assert (await Subscriber.get(id=sub.id)).status == SubscriberStatus.ACTIVE
+    await menv.feed(menv.mx.updates.bot_stopped(MAX_CHAT, MAX_CHAT))
+    view = await subscriber_api.get_subscriber(menv.project, sub.id)
+    assert view["status"] == "blocked" and view["blocked"] is True
+    reasons = [e["reason"] for e in await event_data("subscription.cancelled")]
+    assert reasons == ["unsubscribed", "blocked"]
