@@ -235,3 +235,13 @@ async def test_notify_endpoints_work_without_the_helpdesk(api: Api) -> None:
     await api.project.save()
     assert (await api.get("/v1/subscribers")).status == 200
     assert (await api.get("/v1/helpdesk/tickets")).status == 403
+
+
+async def test_notify_endpoints_are_rate_limited_per_project(api: Api) -> None:
+    api.project.rate_limit = 2
+    await api.project.save()
+    assert (await api.get("/v1/subscribers")).headers["RateLimit-Policy"] == '"project";q=2;w=60'
+    await api.get("/v1/subscribe-link")
+    refused = await api.post("/v1/broadcasts", {"text": "t", "dry_run": True})
+    assert refused.status == 429 and refused.body["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
