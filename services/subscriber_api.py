@@ -58,7 +58,12 @@ async def list_subscribers(
         query = query.filter(id__in=Subquery(tagged))
     if cursor:
         created, last_id = _decode_cursor(cursor)
-        query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+        # the plain `created_at <=` bound lets the index scan start at the cursor; the OR
+        # alone would be a filter over every newer row (pages slow down with depth)
+        query = query.filter(
+            Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id),
+            created_at__lte=created,
+        )
     rows = await query.order_by("-created_at", "-id").limit(limit + 1)
     page = rows[:limit]
     return {
