@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from api import malformed_http
-from api.context import API_STATE, PREFIX, ApiState
+from api.context import API_STATE, ApiState
 from api.docs import setup_docs
 from api.errors import DATABASE_OUTAGE, error_middleware
 from api.middlewares import auth_middleware, idempotency_middleware, rate_limit_middleware
@@ -24,7 +24,7 @@ def setup_api(app: web.Application, resources_key: web.AppKey[Any]) -> None:
     app[API_STATE] = state
     app[DATABASE_OUTAGE] = Outage("database")
     for op in OPERATIONS:
-        app.router.add_route(op.method, PREFIX + op.path, op.handler, name=op.name)
+        app.router.add_route(op.method, op.full_path, op.handler, name=op.name)
         state.operations[op.name] = op
     setup_docs(app)
     # outermost first: every failure below becomes the JSON envelope

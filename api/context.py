@@ -17,6 +17,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LimitPolicy = Literal["project", "poll"]
 
 PREFIX = "/v1/helpdesk"
+V1 = "/v1"
+# the resources behind an API key (auth, tenancy, rate limit, idempotency); the helpdesk's
+# also need `helpdesk_enabled`
+NOTIFY_RESOURCES = ("/v1/subscribers", "/v1/subscribe-link", "/v1/messages", "/v1/broadcasts")
+
+
+def is_helpdesk_path(path: str) -> bool:
+    return path.startswith(PREFIX + "/")
+
+
+def is_keyed_path(path: str) -> bool:
+    """Whether a request path is one of the API's keyed resources."""
+    return is_helpdesk_path(path) or any(
+        path == base or path.startswith(base + "/") for base in NOTIFY_RESOURCES
+    )
 
 
 @dataclass(frozen=True)
@@ -24,7 +39,7 @@ class Operation:
     """One endpoint: its route and everything the OpenAPI document says about it."""
 
     method: str
-    path: str  # below PREFIX
+    path: str  # below `base`
     handler: Handler
     name: str
     summary: str
@@ -36,6 +51,11 @@ class Operation:
     errors: tuple[int, ...] = ()
     limit: LimitPolicy = "project"
     description: str = ""
+    base: str = PREFIX  # "/v1" for the subscriber, message and broadcast resources
+
+    @property
+    def full_path(self) -> str:
+        return self.base + self.path
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from api.context import PREFIX
+from api.context import is_keyed_path
 from services.errors import (
     DatabaseUnavailable,
     HelpdeskError,
@@ -105,8 +105,8 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
                 status=500,
             )
     else:
-        if outage is not None and 200 <= response.status < 300 and request.path.startswith(
-            PREFIX + "/"
+        if outage is not None and 200 <= response.status < 300 and is_keyed_path(
+            request.path
         ):
             outage.success()  # an API answer, which needs the database, got through
     response.headers[REQUEST_ID_HEADER] = request_id

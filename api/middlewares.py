@@ -1,4 +1,5 @@
-"""Auth, rate limit and idempotency for /v1/helpdesk/* (the error middleware wraps them all)."""
+"""Auth, rate limit and idempotency for the keyed API: /v1/helpdesk/*, /v1/subscribers,
+/v1/subscribe-link, /v1/messages, /v1/broadcasts (the error middleware wraps them all)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from api.context import API_STATE, CALLER, PREFIX, Handler, operation_of
+from api.context import (
+    API_STATE,
+    CALLER,
+    Handler,
+    is_helpdesk_path,
+    is_keyed_path,
+    operation_of,
+)
 from api.errors import error_response
 from services import idempotency
 from services.errors import HelpdeskError, RateLimited
@@ -18,7 +26,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def _is_api(request: web.Request) -> bool:
-    return request.path.startswith(PREFIX + "/")
+    return is_keyed_path(request.path)
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -37,7 +45,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         response = error_response(error)
         response.headers["WWW-Authenticate"] = 'Bearer realm="helpdesk"'
         return response
-    ensure_helpdesk_enabled(caller.project)
+    if is_helpdesk_path(request.path):  # subscribers and messages work without a helpdesk
+        ensure_helpdesk_enabled(caller.project)
     request[CALLER] = caller
     return await handler(request)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from api import schemas
-from api.context import PREFIX, Operation
+from api.context import Operation
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -157,7 +157,7 @@ def _build(operations: tuple[Operation, ...]) -> dict[str, Any]:
     _, definitions = models_json_schema(_models(list(operations)), ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.full_path, {})[op.method.lower()] = _operation(op)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -11,13 +11,14 @@ from maxapi import Bot
 from maxapi.enums.upload_type import UploadType
 from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
 from maxapi.types.attachments.attachment import ButtonsPayload
-from maxapi.types.attachments.buttons import CallbackButton
+from maxapi.types.attachments.buttons import CallbackButton, LinkButton
 from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
 from maxapi.types.input_media import InputMediaBuffer
 
 from delivery.files import Fetched, without_detected_extension
 from delivery.limits import Limit, RateLimiter, global_limit
 from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
+from services.messages import NOTIFICATION
 from services.notifications import CUSTOMER_TEXT
 
 if TYPE_CHECKING:
@@ -82,7 +83,15 @@ def attachments_for(payload: dict[str, Any]) -> list[Any]:
     ]
     rows = payload.get("buttons")
     if rows:
-        buttons = [[CallbackButton(text=b["text"], payload=b["data"]) for b in row] for row in rows]
+        buttons = [
+            [
+                LinkButton(text=b["text"], url=b["url"])
+                if "url" in b
+                else CallbackButton(text=b["text"], payload=b["data"])
+                for b in row
+            ]
+            for row in rows
+        ]
         result.append(ButtonsPayload(buttons=buttons).pack())  # type: ignore[arg-type]
     return result
 
@@ -127,6 +136,7 @@ async def send_text_and_files(job: SendJob, text: str, payload: dict[str, Any]) 
 
 def setup(sender: Any) -> None:
     sender.register(CUSTOMER_TEXT, send_customer_text)
+    sender.register(NOTIFICATION, send_customer_text)  # a subscriber message: text + keyboard
 
 
 def create_sender(

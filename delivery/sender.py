@@ -350,7 +350,7 @@ class MessengerSender:
                 return verdict == "failed"
             # no await between the handler's last platform answer and this write (see
             # SendJob.step's `final`): a kill -9 can only repeat a send still in that gap
-            await outbound.mark_sent(row.id, result)
+            await outbound.mark_sent(row.id, result, row=row)
             self._observe("sent")
             hook = self._sent_hooks.get(row.kind)
             if hook is not None:
@@ -377,11 +377,11 @@ class MessengerSender:
             return "later"
         if fault.kind is FaultKind.BLOCKED:
             await subscribers.mark_blocked(row.project_id, row.channel, row.chat_id, row.ticket_id)
-            await outbound.mark_failed(row.id, error)
+            await outbound.mark_failed(row.id, error, row=row, blocked=True)
             return "failed"
         if fault.kind is FaultKind.TOO_LONG:
             if job.text_limit <= MIN_TEXT_LIMIT:
-                await outbound.mark_failed(row.id, error)
+                await outbound.mark_failed(row.id, error, row=row)
                 return "failed"
             job.progress["text_limit"] = job.text_limit // 2
             job.progress["caption_limit"] = job.caption_limit // 2
@@ -403,11 +403,11 @@ class MessengerSender:
                 return "again"
         if fault.kind is FaultKind.PERMANENT:
             log.warning("%s: row %s refused: %s", self.name, row.id, error)
-            await outbound.mark_failed(row.id, error)
+            await outbound.mark_failed(row.id, error, row=row)
             return "failed"
         # transient, or a topic nobody can repair yet: try again later
         if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
-            await outbound.mark_failed(row.id, error)
+            await outbound.mark_failed(row.id, error, row=row)
             return "failed"
         await outbound.retry_later(row.id, self._backoff(row.attempts), error)
         return "later"

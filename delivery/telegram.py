@@ -34,6 +34,7 @@ from delivery.files import (
 from delivery.limits import Limit, RateLimiter, global_limit
 from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
 from delivery.text import utf16_len
+from services.messages import NOTIFICATION
 from services.notifications import CUSTOMER_TEXT
 
 if TYPE_CHECKING:
@@ -134,7 +135,12 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | 
         return None
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
+            [
+                InlineKeyboardButton(text=b["text"], url=b["url"])
+                if "url" in b
+                else InlineKeyboardButton(text=b["text"], callback_data=b["data"])
+                for b in row
+            ]
             for row in rows
         ]
     )
@@ -238,6 +244,7 @@ async def fetch_file(bot: Bot, item: dict[str, Any]) -> Fetched:
 def setup(sender: Any) -> None:
     """The kinds this module sends."""
     sender.register(CUSTOMER_TEXT, send_customer_text)
+    sender.register(NOTIFICATION, send_customer_text)  # a subscriber message: text + keyboard
 
 
 def create_sender(

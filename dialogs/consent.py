@@ -13,7 +13,7 @@ from dialogs.common import customer, start_route, start_value
 from dialogs.states import ConsentSG
 from dialogs.widgets import T
 from services import customer_flow, customers
-from services.customer_flow import PROJECT, REQUEST
+from services.customer_flow import LINK, PROJECT, REQUEST
 
 ID_SUBSCRIBE = "subscribe"
 ID_CANCEL = "cancel"
@@ -26,7 +26,10 @@ async def consent_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
 
 async def on_subscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     route = await customers.accept(
-        customer(manager), start_value(manager, PROJECT), start_value(manager, REQUEST)
+        customer(manager),
+        start_value(manager, PROJECT),
+        start_value(manager, REQUEST),
+        link_id=start_value(manager, LINK),
     )
     await start_route(manager, route)
 

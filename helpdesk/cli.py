@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "helpdesk.cli_console",
         "helpdesk.cli_sla",
         "helpdesk.cli_canned",
+        "helpdesk.cli_notify",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

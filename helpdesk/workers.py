@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from redis.asyncio import Redis
 
+from delivery.broadcasts import BroadcastPacer
 from delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
 from delivery.sender import MessengerSender
 from delivery.webhooks import WebhookWorker
@@ -46,10 +47,12 @@ class Worker(Protocol):
 class Delivery:
     webhooks: WebhookWorker
     senders: dict[str, MessengerSender] = field(default_factory=dict)
+    broadcasts: BroadcastPacer | None = None  # hands broadcast recipients to the senders
 
     @property
     def workers(self) -> list[Worker]:
-        return [self.webhooks, *self.senders.values()]
+        pacer = [self.broadcasts] if self.broadcasts is not None else []
+        return [self.webhooks, *self.senders.values(), *pacer]
 
 
 def create_delivery(
@@ -92,6 +95,11 @@ def create_delivery(
         setup_file_transfer(delivery, settings.default_locale)
         # the project's agent chat when it is a MAX group: cards, relayed messages, notices
         setup_max_agent_chat_delivery(delivery, settings.default_locale)
+    if delivery.senders:  # broadcasts need someone to send them
+        # a broadcast that names no pace goes at the slower platform's ceiling
+        delivery.broadcasts = BroadcastPacer(
+            60 * min(settings.telegram_rate_per_second, settings.max_rate_per_second)
+        )
     if metrics is not None:
         delivery.webhooks.observer = metrics.delivery_observer("webhooks")
         for channel, messenger in delivery.senders.items():

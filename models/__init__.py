@@ -5,6 +5,13 @@ from models.audit import AuditEntry
 from models.canned_replies import CannedReply
 from models.console import ConsoleSession, LoginLink
 from models.delivery import IdempotencyRecord, OutboundMessage, OutboxEvent, WebhookAttempt
+from models.notify import (
+    Broadcast,
+    BroadcastRecipient,
+    Notification,
+    SubscribeLink,
+    SubscriberTag,
+)
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.ratings import Rating, RatingSettings, RatingSurvey
 from models.requests import AgentChatCode, HelpdeskRequest
@@ -17,12 +24,15 @@ __all__ = [
     "AgentChatPost",
     "ApiKey",
     "AuditEntry",
+    "Broadcast",
+    "BroadcastRecipient",
     "CannedReply",
     "ConsoleSession",
     "HelpdeskRequest",
     "IdempotencyRecord",
     "LoginLink",
     "Message",
+    "Notification",
     "OutboundMessage",
     "OutboxEvent",
     "Project",
@@ -30,7 +40,9 @@ __all__ = [
     "RatingSettings",
     "RatingSurvey",
     "ServiceLevels",
+    "SubscribeLink",
     "Subscriber",
+    "SubscriberTag",
     "Ticket",
     "TicketType",
     "WebhookAttempt",

@@ -76,6 +76,9 @@ class OutboundMessage(Model):
     result: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # the claim's lane: 0 helpdesk (customer replies, notices), 1 API messages, 2 broadcasts;
+    # a lower number is claimed first, so a running broadcast never holds up a reply
+    priority = fields.SmallIntField(default=0, db_default=0)
 
     class Meta:
         table = "outbound_messages"

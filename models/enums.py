@@ -60,3 +60,29 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up (schedule exhausted, or a permanent platform refusal)
     DISABLED = "disabled"  # endpoint disabled (410) or webhook removed; resumable
+
+
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"  # by the customer in the bot, or by the API
+    BLOCKED = "blocked"  # the messenger refuses delivery (bot blocked, account deleted)
+
+
+class NotificationStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class BroadcastState(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class RecipientState(StrEnum):
+    PENDING = "pending"  # not handed to the outbound queue yet
+    QUEUED = "queued"  # its Notification and OutboundMessage exist
+    SKIPPED = "skipped"  # the broadcast was cancelled first

@@ -7,7 +7,7 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import AgentRole, Channel
+from models.enums import AgentRole, Channel, SubscriberStatus
 
 
 def uuid_pk() -> fields.UUIDField:
@@ -116,10 +116,20 @@ class Subscriber(Model):
     last_name = fields.CharField(max_length=200, null=True)
     username = fields.CharField(max_length=64, null=True)
     language_code = fields.CharField(max_length=16, null=True)
+    # not deliverable: unsubscribed or blocked (`status` says which); the flag delivery and
+    # the bots have always honoured, kept in step with `status` by services.subscribers
     blocked = fields.BooleanField(default=False)
+    status = fields.CharEnumField(
+        SubscriberStatus, max_length=16, default=SubscriberStatus.ACTIVE, db_default="active"
+    )
+    # the tag set as the API shows it; `SubscriberTag` rows mirror it for indexed filtering
+    tags: fields.Field[list[str]] = fields.JSONField(default=list, db_default="[]")
+    subscribed_at = fields.DatetimeField(null=True)
+    unsubscribed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "subscribers"
         unique_together = (("project_id", "channel", "chat_id"),)
-        indexes = (("channel", "chat_id"),)
+        # the second serves GET /v1/subscribers: newest first per project, keyset cursor
+        indexes = (("channel", "chat_id"), ("project_id", "created_at", "id"))

@@ -28,6 +28,7 @@ SUBSCRIBER = "subscriber"
 TICKET = "ticket"
 TICKET_TYPE = "type"
 REQUEST = "request"
+LINK = "link"  # a subscribe link's id, on the consent screen
 NOTICE = "notice"
 NOTICE_ARGS = "notice_args"
 PARTS = "parts"
@@ -43,7 +44,7 @@ TOO_MANY_PARTS = "error-too-many-parts"
 def landing(route: Route) -> dict[str, Any]:
     """The data the screen of `route` works with: its ids and the notice shown with it."""
     if route.screen == Screen.CONSENT:
-        return {PROJECT: route.project_id, REQUEST: route.request_id}
+        return {PROJECT: route.project_id, REQUEST: route.request_id, LINK: route.link_id}
     notice = {NOTICE: route.notice, NOTICE_ARGS: dict(route.notice_args)}
     if route.screen == Screen.MENU:
         return {

@@ -59,6 +59,7 @@ class Route:
     request_id: str | None = None
     ticket_type_id: str | None = None
     ticket_id: str | None = None
+    link_id: str | None = None  # a subscribe link (`sub_<id>`): consent without the helpdesk
     notice: str | None = None
     notice_args: dict[str, Any] = field(default_factory=dict)
 

@@ -13,7 +13,17 @@ from typing import Any
 
 from models import Message, Project, Subscriber, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import catalog, customer_messages, requests, sql, subscribers, ticket_queries, tickets
+from services import (
+    catalog,
+    customer_messages,
+    notify_events,
+    requests,
+    sql,
+    subscriber_api,
+    subscribers,
+    ticket_queries,
+    tickets,
+)
 from services.customer_views import (
     ConsentView,
     Customer,
@@ -98,6 +108,10 @@ async def route_start(customer: Customer) -> Route:
 
 
 async def route_deep_link(customer: Customer, payload: str) -> Route:
+    if payload.startswith(subscriber_api.SUBSCRIBE_PREFIX):
+        return await route_subscribe_link(
+            customer, payload.removeprefix(subscriber_api.SUBSCRIBE_PREFIX)
+        )
     if payload.startswith(requests.DEEP_LINK_PREFIX):
         return await route_request(customer, payload.removeprefix(requests.DEEP_LINK_PREFIX))
     if payload.startswith(HELP_LINK_PREFIX):
@@ -122,6 +136,17 @@ async def route_request(customer: Customer, request_id: str) -> Route:
     if await _active_subscriber(project.id, customer) is None:
         return Route(Screen.CONSENT, str(project.id), request_id=request.id, ticket_type_id=type_id)
     return await accept(customer, str(project.id), request.id)
+
+
+async def route_subscribe_link(customer: Customer, link_id: str) -> Route:
+    """`sub_<id>`: consent for a newcomer; a subscriber gets the link's tags at once. Either
+    way no helpdesk menu: the link is for notifications."""
+    link = await subscriber_api.open_link(link_id)
+    if link is None:
+        return await _existing(customer, "notice-link-unknown")
+    if await _active_subscriber(link.project_id, customer) is None:
+        return Route(Screen.CONSENT, str(link.project_id), link_id=link.id)
+    return await accept(customer, str(link.project_id), link_id=link.id)
 
 
 async def route_project(customer: Customer, slug: str) -> Route:
@@ -178,11 +203,26 @@ async def consent_view(project_id: str) -> ConsentView:
     return ConsentView(str(project.id), project.name, project.description, project.helpdesk_enabled)
 
 
-async def accept(customer: Customer, project_id: str, request_id: str | None = None) -> Route:
-    """Consent given (or implied by an existing subscription): subscribe, open the menu."""
+async def accept(
+    customer: Customer,
+    project_id: str,
+    request_id: str | None = None,
+    *,
+    link_id: str | None = None,
+) -> Route:
+    """Consent given (or implied by an existing subscription): subscribe, open the menu —
+    or, for a subscribe link, subscribe with its tags and say so."""
     project = await Project.get_or_none(id=parse_uuid(project_id, what="project"))
     if project is None:
         return await _existing(customer, "notice-link-unknown")
+    if link_id is not None:
+        link = await subscriber_api.open_link(link_id)
+        if link is None or link.project_id != project.id:
+            return await _existing(customer, "notice-link-unknown")
+        await subscribers.ensure_subscriber(
+            project.id, customer.channel, customer.chat_id, link.tags, **customer.profile()
+        )
+        return Route(Screen.NOTICE, notice="subscribe-done", notice_args={"project": project.name})
     if not project.helpdesk_enabled:
         return _disabled(project)
     profile = customer.profile()
@@ -219,7 +259,16 @@ async def unsubscribe(subscriber_id: str) -> None:
 
     Open tickets keep their history; subscribing again (consent) clears the flag.
     """
-    await Subscriber.filter(id=parse_uuid(subscriber_id, what="subscriber")).update(blocked=True)
+    await subscribers.end_subscription(
+        parse_uuid(subscriber_id, what="subscriber"), notify_events.REASON_UNSUBSCRIBED
+    )
+
+
+async def blocked_by_messenger(customer: Customer) -> None:
+    """The messenger says the chat stopped the bot: each of its subscriptions is blocked."""
+    for choice in await subscriptions(customer.channel, customer.chat_id):
+        project_id = parse_uuid(choice.project_id)
+        await subscribers.mark_blocked(project_id, customer.channel, customer.chat_id)
 
 
 # --- menu, types, tickets --------------------------------------------------------------

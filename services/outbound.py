@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from models import OutboundMessage
-from models.enums import DeliveryStatus
-from services import clock, delivery_queue
+from models.enums import DeliveryStatus, NotificationStatus
+from services import clock, delivery_queue, messages
 
 
 async def claim(
@@ -29,7 +30,8 @@ async def claim(
         lease=lease,
         limit=limit,
         group_field="chat_id",
-        order_fields=("created_at", "id"),
+        # the lane first: helpdesk messages overtake API messages and running broadcasts
+        order_fields=("priority", "created_at", "id"),
         scope={"channel": channel},
         exclude_groups=busy_chats,
     )
@@ -44,8 +46,12 @@ async def save_progress(message_id: uuid.UUID, progress: dict[str, Any]) -> None
     await OutboundMessage.filter(id=message_id).update(result=progress)
 
 
-async def mark_sent(message_id: uuid.UUID, result: dict[str, Any] | None) -> None:
-    await OutboundMessage.filter(id=message_id).update(
+async def mark_sent(
+    message_id: uuid.UUID, result: dict[str, Any] | None, *, row: OutboundMessage | None = None
+) -> None:
+    """`row`: the row itself; a subscriber message records its outcome in the same
+    transaction."""
+    update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.DELIVERED,
         sent_at=clock.now(),
         result=result,
@@ -53,6 +59,12 @@ async def mark_sent(message_id: uuid.UUID, result: dict[str, Any] | None) -> Non
         claimed_until=None,
         last_error=None,
     )
+    if row is None or row.kind != messages.NOTIFICATION:
+        await update
+        return
+    async with in_transaction():
+        await update
+        await messages.record_outcome(row, NotificationStatus.SENT)
 
 
 async def retry_later(message_id: uuid.UUID, delay: timedelta, error: str) -> None:
@@ -64,13 +76,27 @@ async def retry_later(message_id: uuid.UUID, delay: timedelta, error: str) -> No
     )
 
 
-async def mark_failed(message_id: uuid.UUID, error: str) -> None:
-    await OutboundMessage.filter(id=message_id).update(
+async def mark_failed(
+    message_id: uuid.UUID,
+    error: str,
+    *,
+    row: OutboundMessage | None = None,
+    blocked: bool = False,
+) -> None:
+    """`row` as for `mark_sent`; `blocked`: the messenger refuses this chat for good."""
+    update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.FAILED,
         attempts=F("attempts") + 1,
         claimed_until=None,
         last_error=error[:500],
     )
+    if row is None or row.kind != messages.NOTIFICATION:
+        await update
+        return
+    async with in_transaction():
+        await update
+        status = NotificationStatus.BLOCKED if blocked else NotificationStatus.FAILED
+        await messages.record_outcome(row, status, error[:500])
 
 
 async def update_target(

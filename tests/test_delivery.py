@@ -19,6 +19,7 @@ from delivery.text import utf16_len
 from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Author, Channel, DeliveryStatus
 from services import tickets
+from services.messages import NOTIFICATION
 from services.notifications import AGENT_EVENT, CUSTOMER_TEXT
 from services.outbox import enqueue_message
 from tests.fakes.max import FakeMax
@@ -454,9 +455,11 @@ async def test_create_workers_builds_webhooks_and_a_sender_per_bot(project, tg, 
     delivery = create_delivery(
         settings, telegram_bot=tg.make_bot(), max_bot=fmax.make_bot(), setup=[setup]
     )
-    assert [w.name for w in delivery.workers] == ["webhooks", "sender:telegram", "sender:max"]
+    assert [w.name for w in delivery.workers] == [
+        "webhooks", "sender:telegram", "sender:max", "broadcasts"
+    ]
     assert registered == ["telegram", "max"]
-    assert delivery.senders["telegram"].kinds == [AGENT_EVENT, CUSTOMER_TEXT]
+    assert delivery.senders["telegram"].kinds == [AGENT_EVENT, CUSTOMER_TEXT, NOTIFICATION]
     # run/stop cleanly through the Worker interface
     stop = asyncio.Event()
     await customer_row(project, chat_id=9, text="via worker")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from api.context import Operation
 from api.routes import (
     agents,
+    broadcasts,
     canned_replies,
+    messages,
     ratings,
     requests,
     service_levels,
+    subscribers,
     ticket_types,
     tickets,
 )
@@ -21,4 +24,7 @@ OPERATIONS: list[Operation] = [
     *ratings.OPERATIONS,
     *service_levels.OPERATIONS,
     *canned_replies.OPERATIONS,
+    *subscribers.OPERATIONS,
+    *messages.OPERATIONS,
+    *broadcasts.OPERATIONS,
 ]

@@ -8,12 +8,14 @@ from maxapi.types.updates.message_callback import MessageCallback
 from bot.max.chat import MaxChat
 from bot.max.screens import open_route
 from services import customer_flow, customers
-from services.customer_flow import PROJECT, REQUEST
+from services.customer_flow import LINK, PROJECT, REQUEST
 
 
 async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
     data = await chat.data()
-    route = await customers.accept(chat.customer, data[PROJECT], data.get(REQUEST))
+    route = await customers.accept(
+        chat.customer, data[PROJECT], data.get(REQUEST), link_id=data.get(LINK)
+    )
     await open_route(chat, route)
 
 

@@ -13,7 +13,8 @@ from maxapi.types.updates.message_created import MessageCreated
 from bot.max.chat import MaxChat
 from bot.max.payloads import OPEN_TICKET_PREFIX
 from bot.max.screens import open_route
-from services import customers
+from models.enums import Channel
+from services import customers, messages
 
 
 async def on_bot_started(event: BotStarted, chat: MaxChat) -> None:
@@ -23,10 +24,9 @@ async def on_bot_started(event: BotStarted, chat: MaxChat) -> None:
 
 
 async def on_bot_stopped(event: BotStopped, chat: MaxChat) -> None:
-    """The customer stopped (blocked) the bot: unsubscribed from every project, as if they
-    had pressed [Unsubscribe], so nothing is queued for a chat that refuses it."""
-    for choice in await customers.subscriptions(chat.customer.channel, chat.chat_id):
-        await customers.unsubscribe(choice.subscriber_id)
+    """The customer stopped (blocked) the bot: every subscription of the chat becomes
+    `blocked` (subscription.cancelled, reason blocked), so nothing is queued for it."""
+    await customers.blocked_by_messenger(chat.customer)
     await chat.context.clear()
 
 
@@ -46,6 +46,12 @@ async def on_open_ticket(event: MessageCallback, chat: MaxChat) -> None:
     await open_route(chat, await customers.route_to_ticket(chat.customer, ticket_id))
 
 
+async def on_message_button(event: MessageCallback, chat: MaxChat) -> None:
+    """A callback button of a subscriber message: reported (button.clicked), acknowledged."""
+    await messages.button_clicked(str(Channel.MAX), chat.chat_id, event.callback.payload or "")
+    await chat.ack()
+
+
 async def on_stray(event: MessageCreated | MessageCallback, chat: MaxChat) -> None:
     """A message outside compose/thread, or a button of a screen that is gone: /start."""
     await open_route(chat, await customers.route_start(chat.customer))
@@ -59,6 +65,8 @@ def entry_router() -> Router:
     router.message_created.register(on_start_command, Command("menu"))
     open_ticket = F.callback.payload.startswith(OPEN_TICKET_PREFIX)
     router.message_callback.register(on_open_ticket, open_ticket)
+    message_button = F.callback.payload.startswith(messages.CALLBACK_PREFIX)
+    router.message_callback.register(on_message_button, message_button)
     return router
 
 

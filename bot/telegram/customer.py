@@ -1,4 +1,5 @@
-"""Customer entry points: /start (deep links), /menu, and the "open ticket #N" button."""
+"""Customer entry points: /start (deep links), /menu, the "open ticket #N" button and the
+callback buttons of subscriber messages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from aiogram_dialog import DialogManager, ShowMode
 
 from bot.telegram.filters import Magic
 from dialogs.common import customer_of, start_route
-from services import customers
+from models.enums import Channel
+from services import customers, messages
 
 OPEN_TICKET_PREFIX = "open_ticket:"  # services.notifications puts it on "ticket created"
 
@@ -38,6 +40,15 @@ async def on_open_ticket(callback: CallbackQuery, dialog_manager: DialogManager)
     await start_route(dialog_manager, route, ShowMode.SEND)
 
 
+async def on_message_button(callback: CallbackQuery) -> None:
+    """A callback button of a subscriber message (POST /v1/messages, broadcasts): the press
+    is reported (button.clicked) and acknowledged, the message stays as it is."""
+    chat = callback.message.chat if callback.message else None
+    if chat is not None and callback.data is not None:
+        await messages.button_clicked(str(Channel.TELEGRAM), chat.id, callback.data)
+    await callback.answer()
+
+
 async def on_stray_message(message: Message, dialog_manager: DialogManager) -> None:
     """Text outside any dialog (a fresh chat, storage lost): show where they can go."""
     await on_start(message, dialog_manager)
@@ -62,4 +73,6 @@ def customer_router() -> Router:
     router.message.register(on_start, CommandStart())
     router.message.register(on_start, Command("menu"))
     router.callback_query.register(on_open_ticket, Magic(F.data.startswith(OPEN_TICKET_PREFIX)))
+    message_button = Magic(F.data.startswith(messages.CALLBACK_PREFIX))
+    router.callback_query.register(on_message_button, message_button)
     return router

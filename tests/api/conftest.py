@@ -56,7 +56,7 @@ class Api:
         if json is not None or data is not None:
             all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
-        url = path if path.startswith("/v1/openapi") else f"/v1/helpdesk{path}"
+        url = path if path.startswith("/v1/") else f"/v1/helpdesk{path}"
         response = await self.client.request(
             method, url, json=json, data=data, headers=all_headers, params=params
         )
