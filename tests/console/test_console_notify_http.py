@@ -33,8 +33,13 @@ async def _signed_in(
 
 async def _seed_subscribers(project: Any) -> None:
     await subscribers.ensure_subscriber(
-        project.id, Channel.TELEGRAM, 101, tags=["vip"], first_name="Alice",
-        username="alice_tg", language_code="en",
+        project.id,
+        Channel.TELEGRAM,
+        101,
+        tags=["vip"],
+        first_name="Alice",
+        username="alice_tg",
+        language_code="en",
     )
     await subscribers.ensure_subscriber(
         project.id, Channel.MAX, 202, tags=["news"], first_name="Boris", language_code="ru"
@@ -96,6 +101,8 @@ async def test_broadcasts_list_detail_and_tenancy(aiohttp_client, db, project):
     text = await detail.text()
     assert 'data-state="scheduled"' in text
     assert 'id="cancel-broadcast"' not in text  # an agent sees no Cancel button
+    refused = await client.post(f"/console/broadcasts/{created['id']}/cancel", data={"csrf": csrf})
+    assert refused.status == 403
 
     other, _ = await create_project(name="Other Corp")
     theirs = await broadcasts.create_broadcast(other, text="Theirs")
@@ -132,6 +139,7 @@ async def test_viewer_cannot_cancel_and_admin_can(aiohttp_client, db, project):
     theirs = await broadcasts.create_broadcast(
         other, text="Theirs", send_at=clock.now() + timedelta(hours=1)
     )
-    assert (await admin.post(f"/console/broadcasts/{theirs['id']}/cancel",
-                             data={"csrf": csrf})).status == 404
+    assert (
+        await admin.post(f"/console/broadcasts/{theirs['id']}/cancel", data={"csrf": csrf})
+    ).status == 404
     assert (await Broadcast.get(id=theirs["id"])).state == BroadcastState.SCHEDULED
