@@ -143,3 +143,14 @@ async def test_viewer_cannot_cancel_and_admin_can(aiohttp_client, db, project):
         await admin.post(f"/console/broadcasts/{theirs['id']}/cancel", data={"csrf": csrf})
     ).status == 404
     assert (await Broadcast.get(id=theirs["id"])).state == BroadcastState.SCHEDULED
+
+
+async def test_a_finished_broadcast_cannot_be_cancelled(aiohttp_client, db, project):
+    finished = await broadcasts.create_broadcast(project, text="Nobody")  # no audience: done
+    url = f"/console/broadcasts/{finished['id']}"
+    owner, csrf = await _signed_in(aiohttp_client, db, project)
+    page = await (await owner.get(url)).text()
+    assert 'data-state="done"' in page and 'id="cancel-broadcast"' not in page
+    refused = await owner.post(url + "/cancel", data={"csrf": csrf})
+    assert refused.status == 409 and "<html" in await refused.text()
+    assert (await Broadcast.get(id=finished["id"])).state == BroadcastState.DONE
