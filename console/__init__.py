@@ -15,7 +15,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from console import settings_pages, views_auth, views_inbox, views_ticket
+from console import settings_pages, views_auth, views_inbox, views_notify, views_ticket
 from console.context import PREFIX, STATE, ConsoleState
 from console.middleware import console_middleware
 
@@ -51,6 +51,10 @@ def create_console_app(resources_key: web.AppKey[Any]) -> web.Application:
         views_ticket.attachment,
         name="console_attachment",
     )
+    add("GET", "/subscribers", views_notify.subscribers, name="console_subscribers")
+    add("GET", "/broadcasts", views_notify.broadcast_list, name="console_broadcasts")
+    add("GET", "/broadcasts/{id}", views_notify.broadcast_page, name="console_broadcast")
+    add("POST", "/broadcasts/{id}/cancel", views_notify.cancel, name="console_broadcast_cancel")
     settings_pages.add_routes(console.router)
     console.router.add_static("/static", HERE / "static", name="console_static")
     return console
