@@ -350,7 +350,13 @@ async def test_cancelled_sender_loses_nothing_and_sends_nothing_twice(project, t
         await customer_row(project, chat_id=100 + i, text=f"m{i}")
     batch = asyncio.create_task(first.run_once())
     await held.wait()
-    await asyncio.sleep(0.05)  # let the other chats finish
+    # let the other chats finish: wait for their "delivered" marks, not for a fixed time
+    # (a loaded machine takes longer than any fixed pause)
+    async def others_delivered() -> None:
+        while await OutboundMessage.filter(status=DeliveryStatus.DELIVERED).count() < 4:  # noqa: ASYNC110 (the marks are rows: nothing to wait on but the database)
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(others_delivered(), timeout=30)
     batch.cancel()
     with pytest.raises(asyncio.CancelledError):
         await batch
