@@ -42,7 +42,10 @@ class Area:
 
 
 AREAS: dict[str, Area] = {}
-NAV = ("project", "types", "agents", "keys", "webhook", "agent-chat", "reports", "audit")
+NAV = (
+    "project", "types", "agents", "keys", "ratings", "canned", "sla",
+    "webhook", "agent-chat", "reports", "audit",
+)
 
 
 def area(name: str, template: str, load: Loader) -> Area:
@@ -116,7 +119,7 @@ async def area_post(request: web.Request) -> web.StreamResponse:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     # the areas register themselves on import
-    from console import settings_admin, settings_ops  # noqa: F401
+    from console import settings_admin, settings_ops, settings_service  # noqa: F401
 
     router.add_route("GET", "/settings", settings_home, name="console_settings")
     router.add_route("GET", "/settings/reports.csv", settings_ops.report_csv, name="console_csv")

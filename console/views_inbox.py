@@ -15,7 +15,7 @@ from services.validation import field_uuid, one_of
 
 PAGE_SIZE = 50
 ASSIGNEE_CHOICES = ("anyone", "me", "unassigned")
-FILTER_NAMES = ("status", "assignee", "channel", "priority", "type")
+FILTER_NAMES = ("status", "assignee", "channel", "priority", "type", "sla", "q")
 
 
 def _choice(chosen: dict[str, str], name: str, allowed: tuple[Any, ...]) -> Any:
@@ -39,6 +39,8 @@ def _filters(request: web.Request) -> tuple[ticket_queries.InboxFilters, dict[st
         channel=_choice(chosen, "channel", tuple(Channel)),
         priority=_choice(chosen, "priority", tuple(Priority)),
         ticket_type_id=field_uuid(chosen["type"], "type") if chosen["type"] else None,
+        sla=_choice(chosen, "sla", ticket_queries.SLA_FILTERS),
+        q=chosen["q"].strip() or None,
     )
     return filters, chosen
 
@@ -74,6 +76,7 @@ async def inbox(request: web.Request) -> web.Response:
         "statuses": list(TicketStatus),
         "priorities": list(Priority),
         "channels": list(Channel),
+        "sla_filters": ticket_queries.SLA_FILTERS,
         "agents": await catalog.list_agents(project.id),
         "types": await catalog.active_ticket_types(project.id),
         "next_link": _link(chosen, before=page.next_before) if page.next_before else None,

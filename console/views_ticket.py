@@ -15,7 +15,7 @@ from console.middleware import error_page
 from delivery.attachment_stream import open_attachment
 from delivery.files import Unavailable, file_name
 from models.enums import MessageSource, Priority
-from services import catalog, console_auth, ticket_queries, tickets
+from services import canned_replies, catalog, console_auth, ticket_queries, tickets
 from services.errors import HelpdeskError
 from services.serializers import ticket_details
 
@@ -35,6 +35,7 @@ async def _page(request: web.Request, *, error: HelpdeskError | None = None) -> 
         "others": await ticket_queries.customer_other_tickets(ticket),
         "agents": await catalog.list_agents(project.id),
         "types": await catalog.active_ticket_types(project.id),
+        "canned": await canned_replies.list_replies(project),
         "statuses": [str(s) for s in tickets.SETTABLE_STATUSES],
         "priorities": [str(p) for p in Priority],
         "error": error,
@@ -82,6 +83,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
             internal=form.get("action") == "note",
             agent_id=identity.agent.id,
             source=MessageSource.CONSOLE,
+            canned_reply_id=form.get("canned_reply_id") or None,
         )
 
     return await _change(request, action)

@@ -137,6 +137,12 @@ async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
 # --- the statements -------------------------------------------------------------------
 
 
+def matched_tickets(terms: list[str], first: int) -> tuple[str, list[Any]]:
+    """The `matched (id, score)` CTE for other reads (the console inbox) and its values,
+    numbered from `$first`; the project is `$1` of the caller's statement."""
+    return _matched(terms, first, sql.dialect() != "sqlite")
+
+
 def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[Any]]:
     """`matched (id, score)`: the project's tickets ($1) holding every term, scored.
 

@@ -107,6 +107,8 @@ class InboxFilters:
     channel: Channel | None = None
     priority: Priority | None = None
     ticket_type_id: uuid.UUID | None = None
+    sla: str | None = None  # one of SLA_FILTERS
+    q: str | None = None  # search words (services.search.query_terms)
 
 
 @dataclass(frozen=True)
@@ -149,12 +151,25 @@ async def inbox_page(
     and the last message's time. Keyset-paged by ticket number (numbers grow with creation
     time), so the 2,000th page costs what the first does; no total is counted."""
     where, args = _inbox_conditions(project, filters)
+    if filters.sla is not None:
+        where.extend(await _sla_condition(project, filters.sla, args))
+    matched = ""
+    if filters.q is not None:
+        from services import search  # search builds on this module's filters
+
+        terms = search.query_terms(filters.q)
+        if not terms:
+            return InboxPage([], None)
+        cte, values = search.matched_tickets(terms, len(args) + 1)
+        args.extend(values)
+        matched = f"WITH {cte} "
+        where.append("t.id IN (SELECT id FROM matched)")
     if before is not None:
         args.append(before)
         where.append(f"t.number < ${len(args)}")
     args.append(limit + 1)
     rows = await sql.fetch(
-        f"SELECT {SUMMARY_COLUMNS}, t.customer_first_name, t.customer_username,"
+        f"{matched}SELECT {SUMMARY_COLUMNS}, t.customer_first_name, t.customer_username,"
         " t.last_customer_message_at, t.last_agent_message_at FROM tickets t"
         " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
         " LEFT JOIN agents a ON a.id = t.assignee_id"
