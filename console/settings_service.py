@@ -32,6 +32,7 @@ async def _save_ratings(identity: ConsoleIdentity, actor: Actor, form: Form) -> 
         enabled=flag(form, "enabled"),
         ask_when_customer_closes=flag(form, "ask_when_customer_closes"),
         question=question or None,  # empty: the built-in question
+        actor=actor,
     )
 
 
@@ -51,15 +52,17 @@ def _reply_input(form: Form) -> CannedReplyInput:
 
 
 async def _add_reply(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
-    await canned_replies.create_reply(identity.project, _reply_input(form))
+    await canned_replies.create_reply(identity.project, _reply_input(form), actor=actor)
 
 
 async def _edit_reply(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
-    await canned_replies.update_reply(identity.project, form.get("id"), _reply_input(form))
+    await canned_replies.update_reply(
+        identity.project, form.get("id"), _reply_input(form), actor=actor
+    )
 
 
 async def _remove_reply(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
-    await canned_replies.delete_reply(identity.project, form.get("id"))
+    await canned_replies.delete_reply(identity.project, form.get("id"), actor=actor)
 
 
 area("canned", "settings_canned.html", _canned).actions.update(
@@ -122,7 +125,7 @@ async def _save_sla(identity: ConsoleIdentity, actor: Actor, form: Form) -> None
             "text": _text(form, "auto_close_text"),
         },
     }
-    await service_levels.put_settings(identity.project.id, document)
+    await service_levels.put_settings(identity.project.id, document, actor=actor)
 
 
 area("sla", "settings_sla.html", _sla).actions.update(save=_save_sla)

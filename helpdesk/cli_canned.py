@@ -7,13 +7,14 @@ import argparse
 from typing import Any
 
 from services import canned_replies, projects
+from services.audit import CLI
 from services.canned_replies import CannedReplyInput, reply_view
 
 
 async def _add(args: argparse.Namespace) -> Any:
     project = await projects.get_project(args.project)
     new = CannedReplyInput(code=args.code, title=args.title, text=args.text)
-    return reply_view(await canned_replies.create_reply(project, new))
+    return reply_view(await canned_replies.create_reply(project, new, actor=CLI))
 
 
 async def _list(args: argparse.Namespace) -> Any:
@@ -24,12 +25,12 @@ async def _list(args: argparse.Namespace) -> Any:
 async def _update(args: argparse.Namespace) -> Any:
     project = await projects.get_project(args.project)
     change = CannedReplyInput(code=args.code, title=args.title, text=args.text)
-    return reply_view(await canned_replies.update_reply(project, args.id, change))
+    return reply_view(await canned_replies.update_reply(project, args.id, change, actor=CLI))
 
 
 async def _remove(args: argparse.Namespace) -> Any:
     project = await projects.get_project(args.project)
-    await canned_replies.delete_reply(project, args.id)
+    await canned_replies.delete_reply(project, args.id, actor=CLI)
     return {"removed": args.id}
 
 

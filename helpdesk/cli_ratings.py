@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from services import clock, rating_reports, ratings
+from services.audit import CLI
 from services.validation import parse_uuid
 
 FLAGS = ("enabled", "ask_when_customer_closes")
@@ -31,7 +32,9 @@ async def _set(args: argparse.Namespace) -> Any:
     changes = {name: value for name, value in changes.items() if value is not None}
     if args.question is not None:  # "" goes back to the built-in en/ru question
         changes["question"] = args.question or None
-    settings = await ratings.change_settings(parse_uuid(args.project, what="project"), **changes)
+    settings = await ratings.change_settings(
+        parse_uuid(args.project, what="project"), **changes, actor=CLI
+    )
     return settings.view()
 
 
@@ -56,8 +59,11 @@ def register(subparsers: Any) -> None:
     change.add_argument("--project", required=True, help="project id")
     change.add_argument("--enabled", type=_boolean, metavar="true|false")
     change.add_argument(
-        "--ask-when-customer-closes", dest="ask_when_customer_closes", type=_boolean,
-        metavar="true|false", help="also ask when the customer closes the ticket themself",
+        "--ask-when-customer-closes",
+        dest="ask_when_customer_closes",
+        type=_boolean,
+        metavar="true|false",
+        help="also ask when the customer closes the ticket themself",
     )
     change.add_argument("--question", help='own question text ("" = the built-in en/ru one)')
     change.set_defaults(handler=_set)

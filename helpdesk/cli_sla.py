@@ -12,6 +12,7 @@ from typing import Any
 
 from helpdesk.cli_commands import CliError
 from services import service_levels
+from services.audit import CLI
 
 
 async def _show(args: argparse.Namespace) -> Any:
@@ -26,7 +27,7 @@ async def _set(args: argparse.Namespace) -> Any:
         raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise CliError(f"{args.file} is not valid JSON: {exc}") from None
-    return await service_levels.put_settings(args.project, document)
+    return await service_levels.put_settings(args.project, document, actor=CLI)
 
 
 def _read(name: str) -> str:

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from models import Agent, CannedReply, Project, Ticket
+from services import audit
+from services.audit import Actor
 from services.errors import Conflict, NotFound
 from services.serializers import iso
 from services.validation import MAX_TEXT, invalid, parse_uuid
@@ -52,9 +55,7 @@ def check_template(text: object) -> str:
     return text
 
 
-def variables_of(
-    ticket: Ticket, project: Project, agent: Agent | None
-) -> dict[str, str | None]:
+def variables_of(ticket: Ticket, project: Project, agent: Agent | None) -> dict[str, str | None]:
     """The values a template is rendered with (None: no value)."""
     return {
         "customer.first_name": ticket.customer_first_name,
@@ -118,17 +119,33 @@ async def list_replies(project: Project) -> list[CannedReply]:
     return list(await CannedReply.filter(project_id=project.id).order_by("code"))
 
 
-async def create_reply(project: Project, new: CannedReplyInput) -> CannedReply:
+async def create_reply(
+    project: Project, new: CannedReplyInput, *, actor: Actor = audit.API
+) -> CannedReply:
     code, title, text = _check_code(new.code), _check_title(new.title), check_template(new.text)
     if await CannedReply.exists(project_id=project.id, code=code):
         raise _taken(code)
     try:
-        return await CannedReply.create(project_id=project.id, code=code, title=title, text=text)
+        async with in_transaction():
+            reply = await CannedReply.create(
+                project_id=project.id, code=code, title=title, text=text
+            )
+            await audit.record(
+                project,
+                actor,
+                "canned_reply.created",
+                target_type="canned_reply",
+                target_id=reply.id,
+                changes={"code": [None, code], "title": [None, title]},
+            )
+            return reply
     except IntegrityError:  # the same code saved at the same moment
         raise _taken(code) from None
 
 
-async def update_reply(project: Project, reply_id: object, change: CannedReplyInput) -> CannedReply:
+async def update_reply(
+    project: Project, reply_id: object, change: CannedReplyInput, *, actor: Actor = audit.API
+) -> CannedReply:
     reply = await get_reply(project, reply_id)
     fields: dict[str, Any] = {}
     if change.code is not None:
@@ -142,17 +159,36 @@ async def update_reply(project: Project, reply_id: object, change: CannedReplyIn
         if await CannedReply.exists(project_id=project.id, code=code):
             raise _taken(code)
     if fields:
+        before = {name: getattr(reply, name) for name in fields}
         reply.update_from_dict(fields)
         try:
-            await reply.save(update_fields=[*fields, "updated_at"])
+            async with in_transaction():
+                await reply.save(update_fields=[*fields, "updated_at"])
+                await audit.record(
+                    project,
+                    actor,
+                    "canned_reply.changed",
+                    target_type="canned_reply",
+                    target_id=reply.id,
+                    changes=audit.diff(before, fields),
+                )
         except IntegrityError:
             raise _taken(str(code)) from None
     return reply
 
 
-async def delete_reply(project: Project, reply_id: object) -> None:
+async def delete_reply(project: Project, reply_id: object, *, actor: Actor = audit.API) -> None:
     reply = await get_reply(project, reply_id)
-    await reply.delete()
+    async with in_transaction():
+        await reply.delete()
+        await audit.record(
+            project,
+            actor,
+            "canned_reply.removed",
+            target_type="canned_reply",
+            target_id=reply.id,
+            changes={"code": [reply.code, None]},
+        )
 
 
 async def get_reply(project: Project, reply_id: object) -> CannedReply:
@@ -184,4 +220,3 @@ def _taken(code: str) -> Conflict:
         f"code {code} is already used in this project",
         details=[{"field": "code", "message": "is already used"}],
     )
-

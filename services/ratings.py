@@ -22,7 +22,8 @@ from tortoise.transactions import in_transaction
 from models import Project, Rating, RatingSettings, RatingSurvey, Subscriber, Ticket
 from models.enums import Channel, TicketStatus
 from models.ratings import SurveyState
-from services import clock, notifications, outbox
+from services import audit, clock, notifications, outbox
+from services.audit import Actor
 from services.customer_views import Customer
 from services.errors import NotFound
 from services.i18n import translator
@@ -102,7 +103,9 @@ def _check_flag(name: str, value: object) -> bool:
     return value
 
 
-async def change_settings(project_id: uuid.UUID | str, **changes: Any) -> Settings:
+async def change_settings(
+    project_id: uuid.UUID | str, *, actor: Actor = audit.API, **changes: Any
+) -> Settings:
     """Set the given fields (`enabled`, `ask_when_customer_closes`, `question`); the others
     keep their value. The REST PUT passes all three."""
     pid = parse_uuid(project_id, what="project")
@@ -115,11 +118,22 @@ async def change_settings(project_id: uuid.UUID | str, **changes: Any) -> Settin
             values[name] = _check_flag(name, value)
         else:
             raise invalid(name, "is not a ratings setting")
-    row, _ = await RatingSettings.get_or_create(project_id=pid)
-    row.enabled = values["enabled"]
-    row.ask_when_customer_closes = values["ask_when_customer_closes"]
-    row.question = values["question"]
-    await row.save()
+    async with in_transaction():
+        row, _ = await RatingSettings.get_or_create(project_id=pid)
+        row.enabled = values["enabled"]
+        row.ask_when_customer_closes = values["ask_when_customer_closes"]
+        row.question = values["question"]
+        await row.save()
+        changed = audit.diff(current.view(), values)
+        if changed:
+            await audit.record(
+                pid,
+                actor,
+                "ratings.settings_changed",
+                target_type="project",
+                target_id=pid,
+                changes=changed,
+            )
     return _settings_of(row)
 
 
@@ -151,8 +165,9 @@ async def on_closed(ticket: Ticket, reason: str) -> None:
     )
     t = translator(subscriber.language_code if subscriber else None, notifications.default_locale)
     if settings.question:
-        text = notifications.with_body(t("rating-about-ticket", number=ticket.number),
-                                       settings.question)
+        text = notifications.with_body(
+            t("rating-about-ticket", number=ticket.number), settings.question
+        )
     else:
         text = t("rating-question", number=ticket.number)
     buttons = [
@@ -286,8 +301,9 @@ async def comment(customer: Customer, survey_id: object, text: str | None) -> Ou
             return Outcome(Answer.ENDED)
         survey, ticket = locked
         if survey.state != SurveyState.RATED:
-            return Outcome(Answer.ALREADY_RATED if survey.state == SurveyState.DONE
-                           else Answer.ENDED)
+            return Outcome(
+                Answer.ALREADY_RATED if survey.state == SurveyState.DONE else Answer.ENDED
+            )
         rating = await Rating.get(survey_id=survey.id)
         rating.comment = body
         await Rating.filter(id=rating.id).update(comment=body)

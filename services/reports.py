@@ -12,10 +12,8 @@ Definitions (the tests compute the same figures from the rows on their own):
 - by agent: the ticket's current assignee ("unassigned" when none); removed agents keep
   their name.
 
-Durations are wall-clock time today. The hook for business hours is `duration_measure`:
-once services/business_hours.py (the SLA work) lands, it returns that module's
-"business seconds between two instants" for a project with business hours configured,
-and every figure here follows without other changes."""
+Durations are business time for a project with business hours configured (its service
+levels' calendar, `duration_measure`), wall-clock otherwise."""
 
 from __future__ import annotations
 
@@ -28,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from models import Agent, Project, Ticket
-from services import clock
+from services import business_hours, clock, service_levels
 from services.validation import invalid
 
 PRESET_DAYS = (7, 30, 90)
@@ -44,10 +42,17 @@ def wall_clock(start: datetime, end: datetime) -> float:
 
 
 async def duration_measure(project: Project) -> Measure:
-    """How durations are measured for this project: wall-clock until business hours exist.
-    HOOK (business hours): when services/business_hours.py lands, return its measure here
-    for a project that has business hours configured."""
-    return wall_clock
+    """How durations are measured for this project: in business hours when it has business
+    hours configured (the calendar its service levels count in), else wall-clock."""
+    levels = await service_levels.levels_of(project.id)
+    calendar = levels.calendar
+    if calendar.always_open:
+        return wall_clock
+
+    def business_seconds(start: datetime, end: datetime) -> float:
+        return business_hours.minutes_between(calendar, start, end) * 60
+
+    return business_seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from tortoise.transactions import in_transaction
 
 from models import Project, ServiceLevels
 from models.enums import Priority
+from services import audit
+from services.audit import Actor
 from services.business_hours import DAYS, MINUTES_PER_DAY, Calendar
 from services.errors import NotFound, ValidationFailed
 from services.validation import parse_uuid
@@ -100,17 +102,31 @@ async def levels_of(project_id: object) -> Levels:
     return build_levels(row.settings if row is not None else copy.deepcopy(DEFAULTS))
 
 
-async def put_settings(project_id: object, raw: Any) -> dict[str, Any]:
-    """Validate a whole settings document and store it; returns it as stored."""
+async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API) -> dict[str, Any]:
+    """Validate a whole settings document and store it (with an audit entry naming the
+    top-level fields that changed); returns it as stored."""
     pid = parse_uuid(project_id, what="project")
     document = validate(raw)
     if not await Project.exists(id=pid):
         raise NotFound("project not found")
     levels = build_levels(document)
     async with in_transaction():
-        updated = await ServiceLevels.filter(project_id=pid).update(settings=document)
-        if not updated:
+        row = await ServiceLevels.get_or_none(project_id=pid)
+        before = row.settings if row is not None else copy.deepcopy(DEFAULTS)
+        if row is not None:
+            await ServiceLevels.filter(project_id=pid).update(settings=document)
+        else:
             await ServiceLevels.create(project_id=pid, settings=document)
+        changes = audit.diff(before, document)
+        if changes:
+            await audit.record(
+                pid,
+                actor,
+                "service_levels.changed",
+                target_type="project",
+                target_id=pid,
+                changes=changes,
+            )
         await Project.filter(id=pid).update(
             service_levels_on=levels.has_targets
             or levels.out_of_hours_reply["enabled"]
@@ -127,8 +143,7 @@ def build_levels(document: dict[str, Any]) -> Levels:
         calendar = Calendar(
             tz=ZoneInfo(document["timezone"]),
             week=tuple(
-                tuple((_minute(start), _minute(end)) for start, end in hours[day])
-                for day in DAYS
+                tuple((_minute(start), _minute(end)) for start, end in hours[day]) for day in DAYS
             ),
             holidays=frozenset(date.fromisoformat(day) for day in document["holidays"]),
         )
