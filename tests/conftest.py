@@ -6,6 +6,8 @@ TEST_REDIS_URL (optional) points Redis-backed parts (rate limits, FSM, buckets) 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -46,11 +48,26 @@ async def migrate_database(url: str) -> None:
     await Tortoise.close_connections()
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # a migrated SQLite file, made once per run
+
+
+async def fresh_sqlite_copy(target: Path) -> None:
+    """A migrated SQLite database at `target`: the migrations run once per test run into a
+    template file that every test copies (running ten migrations per test cost seconds)."""
+    if not _SQLITE_TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="helpdesk-template-")) / "template.sqlite3"
+        await migrate_database(f"sqlite://{template}")
+        _SQLITE_TEMPLATE.append(template)
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[str]:
     """A migrated, empty database with Tortoise initialised; yields its URL."""
     url = database_url(tmp_path)
-    if url not in _migrated:
+    if not TEST_DATABASE_URL:
+        await fresh_sqlite_copy(tmp_path / "test.sqlite3")
+    elif url not in _migrated:
         await migrate_database(url)
         if ON_POSTGRES:
             _migrated.add(url)
