@@ -1,6 +1,7 @@
 """Everything that leaves the process, side by side: webhooks (`delivery.webhooks`: signed
-HTTP POSTs from the outbox, group commit, the SSRF guard in `delivery.webhook_security`) and
-messenger sends (`delivery.sender` drains OutboundMessage rows within `delivery.limits`).
+HTTP POSTs from the outbox, group commit; the signing and the SSRF guard are the pure rules
+of `services.webhook_security`) and messenger sends (`delivery.sender` drains OutboundMessage
+rows within `delivery.limits`).
 
 Each platform's rules live once, in its module: limits, media methods, the error vocabulary,
 the caption and split decisions (`delivery.telegram`, `delivery.max`). Those two import their

@@ -40,7 +40,12 @@ from typing import Any, Final
 import aiohttp
 from tortoise.transactions import in_transaction
 
-from delivery.webhook_security import (
+from models import OutboxEvent, Project
+from models.enums import DeliveryStatus
+from services import audit, clock, delivery_queue, sql
+from services.outages import log_worker_failure, worker_outage
+from services.outbox import NO_URL, encode_body
+from services.webhook_security import (
     ALLOW_HINT,
     GuardedResolver,
     Resolve,
@@ -49,11 +54,6 @@ from delivery.webhook_security import (
     system_resolve,
     unsafe_cause,
 )
-from models import OutboxEvent, Project
-from models.enums import DeliveryStatus
-from services import audit, clock, delivery_queue, sql
-from services.outages import log_worker_failure, worker_outage
-from services.outbox import NO_URL, encode_body
 
 log = logging.getLogger(__name__)
 

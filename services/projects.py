@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
-from delivery.webhook_security import ALLOW_HINT, Resolve, check_destination, system_resolve
 from models import ApiKey, Project
 from services import clock, sql
 from services.errors import HelpdeskDisabled, InvalidApiKey, NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
+from services.webhook_security import ALLOW_HINT, Resolve, check_destination, system_resolve
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def check_webhook_destination(
     url: str | None, *, allow_private_networks: bool, resolve: Resolve = system_resolve
 ) -> str | None:
     """`check_webhook_url`, then the destination rule delivery applies (one rule,
-    `delivery.webhook_security`): unless private networks are allowed, a URL whose host is
+    `services.webhook_security`): unless private networks are allowed, a URL whose host is
     or resolves to a non-public address is refused now rather than failing at every
     delivery. A name that does not resolve yet is accepted with a warning (its DNS may come
     later; delivery checks the addresses again on every connection)."""

@@ -23,7 +23,6 @@ import pytest
 from aiohttp import web
 
 from delivery import webhooks as webhook_delivery
-from delivery.webhook_security import UnsafeDestination, check_address, check_destination
 from delivery.webhooks import WebhookWorker
 from helpdesk.cli import main
 from models import OutboxEvent, Project, WebhookAttempt
@@ -33,6 +32,7 @@ from services.errors import ValidationFailed
 from services.housekeeping import run_housekeeping
 from services.outbox import NO_URL
 from services.projects import check_webhook_destination, create_project, update_project
+from services.webhook_security import UnsafeDestination, check_address, check_destination
 from tests.conftest import TEST_DATABASE_URL
 
 

@@ -12,12 +12,12 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
 from delivery import webhooks as webhook_delivery
-from delivery.webhook_security import UnsafeDestination, check_address
 from delivery.webhooks import WebhookWorker
 from models import OutboxEvent, Project, Ticket, WebhookAttempt
 from models.enums import DeliveryStatus
 from services import tickets, webhooks
 from services.projects import rotate_webhook_secret, update_project
+from services.webhook_security import UnsafeDestination, check_address
 
 
 def ticket_of(body: str) -> str:
