@@ -40,6 +40,10 @@ async def record(
             kind=kind,
         )
     except IntegrityError:
+        # (chat_id, mid) is unique and MAX never reuses a mid in a chat: the row there is this
+        # very post, recorded by an earlier try (a retried job step, an update seen twice).
+        # Safe to drop only because no caller records inside a transaction (on PostgreSQL the
+        # failed INSERT would abort it).
         pass
 
 
