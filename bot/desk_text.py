@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from models.enums import TicketStatus
 from services import clock
-from services.agent_desk import DeskResult, Outcome
+from services.agent_desk_types import DeskResult, Outcome
 from services.i18n import Translator
 from services.serializers import SLA_TARGETS
 

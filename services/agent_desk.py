@@ -2,10 +2,12 @@
 
 A front end turns its update into a `DeskMessage` (a message or an edit), a `DeskCommand` or a
 `DeskPress` (a card button), hands over the one thing only it can answer — "is this user a
-member of that chat?" — as `is_member`, and renders the `DeskResult` it gets back. Everything
-else is decided here: whether the chat is bound, who may act (a known agent, or a member of the
-chat, registered on first action), which ticket the update is about (its topic, or the
-message it replies to), the `!` note rule, and the ticket use case it ends in.
+member of that chat?" — as `is_member`, and renders the `DeskResult` it gets back (that
+vocabulary is `services.agent_desk_types`). Everything else is decided here: whether the chat
+is bound, who may act (a known agent, or a member of the chat, registered on first action),
+which ticket the update is about (its topic, or the message it replies to), the `!` note rule,
+and the ticket use case it ends in. `/r` and `/find` enter here too and are carried out by
+`services.agent_desk_canned` and `services.agent_desk_find`.
 
 An agent's reply travels in four hops: the messenger handler (`bot/telegram/agent_group/
 relay.py`) → `post` here → `tickets.agent_reply`, which stores the message and writes the
@@ -15,11 +17,7 @@ the customer's chat.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any
 
 from models import Agent, Project, Ticket
@@ -27,179 +25,37 @@ from models.enums import Channel, MessageSource, Priority, TicketStatus
 from services import (
     agent_chat,
     agent_chat_posts,
-    canned_replies,
+    agent_desk_canned,
+    agent_desk_find,
     catalog,
-    search,
     ticket_queries,
     tickets,
 )
+from services.agent_desk_types import (
+    IGNORED,
+    AgentRef,
+    CardButton,
+    Command,
+    DeskCommand,
+    DeskMessage,
+    DeskPress,
+    DeskResult,
+    DeskUser,
+    IsMember,
+    Outcome,
+    TicketCard,
+    TypeRef,
+)
 from services.errors import NotFound, ValidationFailed
-
-IsMember = Callable[[int, int], Awaitable[bool]]
-"""The messenger's answer to "is user `user_id` a member of chat `chat_id`?" (a port)."""
 
 NOTE_PREFIX = "!"  # "!text" in a ticket's place is an internal note, not a reply
 COMMAND_PREFIX = "/"
 _USER_ID_FIELDS = {Channel.TELEGRAM: "telegram_user_id", Channel.MAX: "max_user_id"}
 
-
-class Outcome(StrEnum):
-    """What an update came to; the front end picks the words (if any) by it."""
-
-    IGNORED = "ignored"  # not for the desk: ordinary talk, a stranger, an unbound chat
-    NOT_ALLOWED = "not_allowed"  # a button pressed by someone who may not act
-    STALE = "stale"  # a button on a card the bot can no longer edit
-    NO_TICKET = "no_ticket"  # a command outside a ticket's place
-    USAGE = "usage"  # a command without its argument
-    REPLIED = "replied"  # a reply stored, the customer's copy queued
-    NOTE_SAVED = "note_saved"
-    EDITED = "edited"
-    EDIT_TOO_LATE = "edit_too_late"
-    ASSIGNED = "assigned"
-    PRIORITY_SET = "priority_set"
-    STATUS_SET = "status_set"
-    MENU = "menu"  # a card sub-menu opened or closed; nothing changed
-    CANNED_SENT = "canned_sent"  # `/r CODE`: the rendered reply stored and queued
-    CANNED_MENU = "canned_menu"  # `/r`: the project's replies to pick from (`choices`)
-    CANNED_UNKNOWN = "canned_unknown"  # `/r CODE` with no such code: `suggestions`
-    FOUND = "found"  # `/find words`: the best matches (`found`)
-
-
-class Command(StrEnum):
-    ASSIGN = "assign"
-    PRIORITY = "priority"
-    STATUS = "status"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    NOTE = "note"
-    REPLY = "r"  # /r CODE [extra text]: a canned reply; /r alone lists them
-    FIND = "find"  # /find words: search the project's tickets (anywhere in the chat)
-
-
-class CardButton(StrEnum):
-    """The buttons of a ticket card (their values travel in the button data: keep them short)."""
-
-    TAKE = "take"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    PRIORITY_MENU = "pm"
-    STATUS_MENU = "sm"
-    BACK = "back"
-    SET_PRIORITY = "p"
-    SET_STATUS = "s"
-
-
 _TAKES_ARGUMENT = (Command.ASSIGN, Command.PRIORITY, Command.STATUS, Command.NOTE)
 # the close and reopen commands and buttons share their words
 _STATUS_OF: dict[str, TicketStatus] = {"close": TicketStatus.CLOSED, "reopen": TicketStatus.OPEN}
 _MENUS = (CardButton.PRIORITY_MENU, CardButton.STATUS_MENU)
-
-
-@dataclass(frozen=True)
-class DeskUser:
-    """Who acted in the agent chat, as their messenger names them."""
-
-    id: int
-    name: str
-    username: str | None = None
-    is_bot: bool = False
-
-
-@dataclass(frozen=True)
-class DeskMessage:
-    """A message (or an edit) in an agent chat, in messenger-neutral terms."""
-
-    platform: Channel
-    chat_id: int
-    message_id: int | str  # Telegram: an int; MAX: the message's mid (a string)
-    user: DeskUser | None
-    text: str = ""
-    topic_id: int | None = None  # the forum topic it was written in (Telegram forums)
-    reply_to_id: int | str | None = None  # the message it answers (same kind of id)
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    as_chat: bool = False  # sent on behalf of a chat (a channel post, an anonymous admin)
-
-
-@dataclass(frozen=True)
-class DeskCommand:
-    message: DeskMessage
-    command: Command
-    args: str | None = None
-
-
-@dataclass(frozen=True)
-class DeskPress:
-    """A button pressed on a ticket card."""
-
-    platform: Channel
-    chat_id: int
-    user: DeskUser | None
-    ticket: str  # the ticket's id, as the button carries it
-    button: str
-    value: str = ""
-    card_editable: bool = True
-
-
-@dataclass(frozen=True)
-class TypeRef:
-    name: str
-
-
-@dataclass(frozen=True)
-class AgentRef:
-    name: str
-    username: str | None = None
-
-
-@dataclass(frozen=True)
-class TicketCard:
-    """What a ticket card shows (the attribute names match a fetched `Ticket`'s)."""
-
-    id: uuid.UUID
-    number: int
-    subject: str | None
-    status: TicketStatus
-    priority: Priority
-    channel: Channel
-    customer_first_name: str | None
-    customer_username: str | None
-    ticket_type: TypeRef | None
-    assignee: AgentRef | None
-    # service levels (services.sla): the card's due line and the topic's mark
-    sla_warn_before_minutes: int | None = None
-    sla_due_at: datetime | None = None
-    sla_first_response_due_at: datetime | None = None
-    sla_next_response_due_at: datetime | None = None
-    sla_resolution_due_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CannedChoice:
-    """A canned reply offered by `/r` alone (a button each)."""
-
-    id: uuid.UUID
-    code: str
-    title: str
-
-
-@dataclass(frozen=True)
-class DeskResult:
-    outcome: Outcome
-    command: Command | None = None  # the command a USAGE hint is for
-    assignee: str | None = None  # ASSIGNED: the new assignee's name
-    priority: Priority | None = None  # PRIORITY_SET
-    status: TicketStatus | None = None  # STATUS_SET
-    card: TicketCard | None = None  # a pressed card's ticket, as it now stands
-    menu: CardButton | None = None  # the sub-menu the card shows (None: the main buttons)
-    text: str | None = None  # CANNED_SENT: the text the customer gets; FOUND: the query
-    ticket_number: int | None = None  # CANNED_MENU: the ticket the choices are for
-    choices: tuple[CannedChoice, ...] = ()  # CANNED_MENU
-    code: str | None = None  # CANNED_UNKNOWN: the code as typed
-    suggestions: tuple[str, ...] = ()  # CANNED_UNKNOWN: the nearest known codes
-    found: tuple[search.FoundTicket, ...] = ()  # FOUND
-
-
-IGNORED = DeskResult(Outcome.IGNORED)
 
 
 # --- the use cases: one per update ------------------------------------------------------
@@ -251,17 +107,14 @@ async def command(request: DeskCommand, is_member: IsMember) -> DeskResult:
     project, agent = acting
     args = request.args
     if request.command == Command.FIND:  # a search needs no ticket's place
-        if not args:
-            return DeskResult(Outcome.USAGE, command=request.command)
-        found = await search.find_for_agents(project, args)
-        return DeskResult(Outcome.FOUND, text=args, found=tuple(found))
+        return await agent_desk_find.command(project, args)
     ticket = await _ticket_of(project, message)
     if ticket is None:
         return DeskResult(Outcome.NO_TICKET)
     if request.command in _TAKES_ARGUMENT and not args:
         return DeskResult(Outcome.USAGE, command=request.command)
     if request.command == Command.REPLY:
-        return await _canned_command(project, ticket, agent, args)
+        return await agent_desk_canned.command(project, ticket, agent, args)
     if request.command == Command.ASSIGN:
         assignee = await _assignee(project, args or "", agent)
         await tickets.assign(project, ticket.id, assignee.id)
@@ -316,44 +169,7 @@ async def pick_canned(pick: DeskPress, is_member: IsMember) -> DeskResult:
     agent = await _acting_agent(project, pick, is_member)
     if agent is None:
         return DeskResult(Outcome.NOT_ALLOWED)
-    number = int(pick.ticket) if pick.ticket.isdigit() else 0
-    ticket = await Ticket.filter(project_id=project.id, number=number).first()
-    if ticket is None:
-        raise NotFound("ticket not found")
-    reply = await canned_replies.get_reply(project, pick.value)
-    return await _send_canned(project, ticket, agent, reply.id, None)
-
-
-async def _canned_command(
-    project: Project, ticket: Ticket, agent: Agent, args: str | None
-) -> DeskResult:
-    """`/r` lists the replies; `/r CODE [extra]` sends one; an unknown code sends nothing."""
-    if not args or not args.strip():
-        replies = await canned_replies.list_replies(project)
-        choices = tuple(CannedChoice(r.id, r.code, r.title) for r in replies)
-        return DeskResult(Outcome.CANNED_MENU, ticket_number=ticket.number, choices=choices)
-    code, *rest = args.strip().split(maxsplit=1)
-    reply = await canned_replies.reply_by_code(project, code)
-    if reply is None:
-        near = await canned_replies.nearest_codes(project, code)
-        return DeskResult(Outcome.CANNED_UNKNOWN, code=code, suggestions=tuple(near))
-    return await _send_canned(project, ticket, agent, reply.id, rest[0] if rest else None)
-
-
-async def _send_canned(
-    project: Project, ticket: Ticket, agent: Agent, reply_id: uuid.UUID, extra: str | None
-) -> DeskResult:
-    """The same path as a typed reply (`tickets.agent_reply` from the agent chat): the
-    customer's copy, the webhook and the status change in one transaction."""
-    message = await tickets.agent_reply(
-        project,
-        ticket.id,
-        extra,
-        agent_id=agent.id,
-        source=MessageSource.AGENT_CHAT,
-        canned_reply_id=reply_id,
-    )
-    return DeskResult(Outcome.CANNED_SENT, text=message.text)
+    return await agent_desk_canned.pick(project, agent, pick.ticket, pick.value)
 
 
 # --- who may act -----------------------------------------------------------------------

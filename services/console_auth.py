@@ -26,6 +26,7 @@ from tortoise.transactions import in_transaction
 from models import Agent, ConsoleSession, LoginLink, Project
 from models.enums import AgentRole, Channel
 from services import agent_chat, agent_desk, agents, audit, catalog, clock, sql
+from services.agent_desk_types import DeskUser, IsMember
 from services.errors import Forbidden, HelpdeskError
 from services.projects import get_project
 from services.validation import one_of
@@ -170,7 +171,7 @@ async def _issue(project: Project, agent: Agent) -> IssuedLink:
 
 
 async def link_for_chat_member(
-    chat_id: int, user: agent_desk.DeskUser | None, is_member: agent_desk.IsMember
+    chat_id: int, user: DeskUser | None, is_member: IsMember
 ) -> IssuedLink | None:
     """`/console` in an agent chat: a link for the member who asked (registered as an agent
     on first use, like any action there); None when the chat is bound to no project or the

@@ -7,7 +7,15 @@ import pytest
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, TicketStatus
 from services import agent_chat, agent_desk, canned_replies, tickets
-from services.agent_desk import Command, DeskCommand, DeskMessage, DeskPress, DeskUser, Outcome
+from services.agent_desk_types import (
+    Command,
+    DeskCommand,
+    DeskMessage,
+    DeskPress,
+    DeskResult,
+    DeskUser,
+    Outcome,
+)
 from services.canned_replies import CannedReplyInput
 
 CHAT = -100777
@@ -35,7 +43,7 @@ async def ticket_fixture(project: Project) -> Ticket:
 
 async def run(
     name: Command, args: str | None, topic_id: int | None = TOPIC
-) -> agent_desk.DeskResult:
+) -> DeskResult:
     message = DeskMessage(Channel.TELEGRAM, CHAT, 900, KATE, "", topic_id)
     return await agent_desk.command(DeskCommand(message, name, args), member)
 

@@ -7,7 +7,16 @@ import pytest
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority
 from services import agent_chat, agent_desk, tickets
-from services.agent_desk import Command, DeskCommand, DeskMessage, DeskPress, DeskUser, Outcome
+from services.agent_desk_types import (
+    AgentRef,
+    Command,
+    DeskCommand,
+    DeskMessage,
+    DeskPress,
+    DeskResult,
+    DeskUser,
+    Outcome,
+)
 
 CHAT = -100777
 TOPIC = 40
@@ -95,7 +104,7 @@ async def test_commands(ticket: Ticket) -> None:
 
     async def run(
         name: Command, args: str | None = None, topic_id: int | None = TOPIC
-    ) -> agent_desk.DeskResult:
+    ) -> DeskResult:
         message = said("", topic_id=topic_id)
         return await agent_desk.command(DeskCommand(message, name, args), members)
 
@@ -118,7 +127,7 @@ async def test_a_button_press_returns_the_card_to_redraw(ticket: Ticket) -> None
         Outcome.NOT_ALLOWED
     )
     taken = await agent_desk.press(pressed("take"), members)
-    assert taken.card is not None and taken.card.assignee == agent_desk.AgentRef("Kate", "kate")
+    assert taken.card is not None and taken.card.assignee == AgentRef("Kate", "kate")
     menu = await agent_desk.press(pressed("pm"), members)
     assert menu.outcome == Outcome.MENU and menu.menu == "pm"
     result = await agent_desk.press(pressed("p", "high"), members)

@@ -12,7 +12,7 @@ from maxapi.types.users import User
 
 from bot.max.attachments import part_of
 from models.enums import Channel
-from services.agent_desk import DeskMessage, DeskUser, IsMember
+from services.agent_desk_types import DeskMessage, DeskUser, IsMember
 
 
 def desk_user(user: User | None) -> DeskUser | None:

@@ -29,13 +29,13 @@ from bot.max.agent_chat import binding, card
 from bot.max.agent_chat.context import chat_id_of, desk_message, desk_user, membership, reply
 from models.enums import Channel
 from services import agent_chat, agent_chat_posts, agent_desk
-from services.agent_desk import DeskResult, Outcome
+from services.agent_desk_types import Command, DeskCommand, DeskPress, DeskResult, Outcome
 from services.errors import HelpdeskError, NotFound, TicketClosed
 from services.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
-COMMANDS = {command.value: command for command in agent_desk.Command}
+COMMANDS = {command.value: command for command in Command}
 
 
 def _in_group(message: Message | None) -> bool:
@@ -99,7 +99,7 @@ async def on_message(bot: Bot, message: Message, t: Translator) -> None:
         await binding.on_disconnect(bot, message, t)
         return
     if command is not None and command[0] in COMMANDS:
-        request = agent_desk.DeskCommand(desk, COMMANDS[command[0]], command[1])
+        request = DeskCommand(desk, COMMANDS[command[0]], command[1])
         result = await agent_desk.command(request, membership(bot))
     else:
         result = await agent_desk.post(desk, membership(bot))
@@ -129,7 +129,7 @@ async def on_press(event: MessageCallback, bot: Bot, card_t: Translator) -> None
         return
     button, ticket, value = parsed
     t = translator(event.user_locale)
-    press = agent_desk.DeskPress(
+    press = DeskPress(
         platform=Channel.MAX,
         chat_id=chat_id_of(event.message),
         user=desk_user(event.callback.user),

@@ -11,7 +11,7 @@ from bot.telegram.agent_group.context import desk_user, membership, user_t
 from bot.telegram.agent_group.render import CardAction
 from models.enums import Channel
 from services import agent_desk
-from services.agent_desk import Outcome, TicketCard
+from services.agent_desk_types import DeskPress, Outcome, TicketCard
 from services.i18n import Translator
 
 
@@ -30,7 +30,7 @@ async def handle_card_action(
 ) -> None:
     card = query.message
     assert card is not None  # a callback query from a group always names its chat
-    press = agent_desk.DeskPress(
+    press = DeskPress(
         platform=Channel.TELEGRAM,
         chat_id=card.chat.id,
         user=desk_user(query.from_user),

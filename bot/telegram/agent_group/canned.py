@@ -14,7 +14,7 @@ from bot.telegram.agent_group.context import desk_user, membership, reply, user_
 from bot.telegram.agent_group.render import notice
 from models.enums import Channel
 from services import agent_desk
-from services.agent_desk import DeskResult, Outcome
+from services.agent_desk_types import Command, DeskPress, DeskResult, Outcome
 from services.i18n import Translator
 from services.search import FoundTicket
 
@@ -44,12 +44,12 @@ async def on_pick(query: CallbackQuery, callback_data: CannedPick, bot: Bot) -> 
     """A press on the `/r` list sends that reply, exactly as `/r CODE` would."""
     listing = query.message
     assert listing is not None  # a callback query from a group always names its chat
-    pick = agent_desk.DeskPress(
+    pick = DeskPress(
         platform=Channel.TELEGRAM,
         chat_id=listing.chat.id,
         user=desk_user(query.from_user),
         ticket=str(callback_data.ticket),
-        button=agent_desk.Command.REPLY,
+        button=Command.REPLY,
         value=callback_data.reply,
     )
     result = await agent_desk.pick_canned(pick, membership(bot))

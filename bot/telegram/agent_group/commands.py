@@ -9,20 +9,20 @@ from aiogram.types import Message
 from bot.telegram.agent_group.canned import desk_answer
 from bot.telegram.agent_group.context import desk_message, membership, reply, user_t
 from bot.telegram.agent_group.render import notice
-from services import agent_desk
+from services import agent_desk, agent_desk_types
 
 
 def commands_router() -> Router:
     router = Router(name="agent_group.commands")
-    router.message.register(on_command, Command(*(name.value for name in agent_desk.Command)))
+    router.message.register(on_command, Command(*(name.value for name in agent_desk_types.Command)))
     return router
 
 
 async def on_command(message: Message, command: CommandObject, bot: Bot) -> None:
     """/assign, /priority, /status, /close, /reopen, /note, /r, /find: one desk use case,
     one short reply (with buttons for the `/r` list)."""
-    request = agent_desk.DeskCommand(
-        desk_message(message), agent_desk.Command(command.command), command.args
+    request = agent_desk_types.DeskCommand(
+        desk_message(message), agent_desk_types.Command(command.command), command.args
     )
     result = await agent_desk.command(request, membership(bot))
     t = user_t(message.from_user)

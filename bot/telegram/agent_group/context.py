@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, User
 from bot.telegram.attachments import attachments_of
 from delivery.telegram import topic_error
 from models.enums import Channel
-from services.agent_desk import DeskMessage, DeskUser, IsMember
+from services.agent_desk_types import DeskMessage, DeskUser, IsMember
 from services.i18n import Translator, translator
 
 MEMBER_STATUSES = (

@@ -17,7 +17,7 @@ from bot.desk_text import (
     topic_name,
 )
 from models.enums import Priority, TicketStatus
-from services.agent_desk import CardButton
+from services.agent_desk_types import CardButton
 from services.i18n import Translator
 from services.tickets import SETTABLE_STATUSES
 
