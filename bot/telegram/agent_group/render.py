@@ -1,11 +1,13 @@
-"""The agent group's card buttons (Telegram inline keyboards); the texts are shared with the
-MAX agent chat in `bot/desk_text.py` and re-exported here."""
+"""The agent group's card buttons as Telegram inline keyboards; which buttons, in which rows,
+is shared with the MAX agent chat in `bot/desk_buttons.py`, and the texts in `bot/desk_text.py`
+(re-exported here)."""
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.desk_buttons import DeskButton, card_buttons
 from bot.desk_text import (
     TOPIC_NAME_LIMIT,
     CardTicket,
@@ -16,10 +18,9 @@ from bot.desk_text import (
     sla_mark,
     topic_name,
 )
-from models.enums import Priority, TicketStatus
-from services.agent_desk_types import CardButton
 from services.i18n import Translator
-from services.tickets import SETTABLE_STATUSES
+
+MAIN_ROW = 2  # the card's four main buttons, two to a row
 
 __all__ = [
     "TOPIC_NAME_LIMIT",
@@ -43,46 +44,15 @@ class CardAction(CallbackData, prefix="hdc"):
     value: str = ""
 
 
-def _button(
-    text: str, action: CardButton, ticket: CardTicket, value: str = ""
-) -> InlineKeyboardButton:
-    data = CardAction(action=action, ticket=ticket.id.hex, value=value).pack()
-    return InlineKeyboardButton(text=text, callback_data=data)
-
-
 def card_keyboard(
     ticket: CardTicket, t: Translator, menu: str | None = None
 ) -> InlineKeyboardMarkup:
-    """[Take] [Priority ▸] [Status ▸] [Close]; or one of the two sub-menus."""
-    rows: list[list[InlineKeyboardButton]]
-    if menu == CardButton.PRIORITY_MENU:
-        rows = [
-            [
-                _button(t(f"agent-priority-{p}"), CardButton.SET_PRIORITY, ticket, p.value)
-                for p in Priority
-            ],
-            [_button(t("agent-button-back"), CardButton.BACK, ticket)],
-        ]
-    elif menu == CardButton.STATUS_MENU:
-        rows = [
-            [_button(t(f"agent-status-{s}"), CardButton.SET_STATUS, ticket, s.value)]
-            for s in SETTABLE_STATUSES
-        ]
-        rows.append([_button(t("agent-button-back"), CardButton.BACK, ticket)])
-    else:
-        closed = ticket.status == TicketStatus.CLOSED
-        rows = [
-            [
-                _button(t("agent-button-take"), CardButton.TAKE, ticket),
-                _button(t("agent-button-priority"), CardButton.PRIORITY_MENU, ticket),
-            ],
-            [
-                _button(t("agent-button-status"), CardButton.STATUS_MENU, ticket),
-                _button(
-                    t("agent-button-reopen" if closed else "agent-button-close"),
-                    CardButton.REOPEN if closed else CardButton.CLOSE,
-                    ticket,
-                ),
-            ],
-        ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    """[Take] [Priority ▸] / [Status ▸] [Close]; or one of the two sub-menus
+    (`bot.desk_buttons.card_buttons`)."""
+    rows = card_buttons(ticket, t, menu, per_row=MAIN_ROW)
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(b, ticket) for b in row] for row in rows])
+
+
+def _button(button: DeskButton, ticket: CardTicket) -> InlineKeyboardButton:
+    data = CardAction(action=button.action, ticket=ticket.id.hex, value=button.value).pack()
+    return InlineKeyboardButton(text=button.label, callback_data=data)
