@@ -10,7 +10,7 @@ from typing import Any, ParamSpec
 
 import orjson
 
-from models import OutboundMessage, OutboxEvent, Ticket
+from models import OutboundMessage, OutboxEvent, Project, Ticket
 from services import clock, sql
 from services.serializers import iso, ticket_summary
 
@@ -31,6 +31,11 @@ def _next_seq(occurred: datetime) -> int:
 # last_error of an event closed as `disabled` because its project had no webhook URL: nobody
 # to tell, and setting a URL later does not replay it; pruned like delivered events
 NO_URL = "no webhook_url"
+# last_error of an event closed as `disabled` because its project does not take its type
+# (`Project.webhook_events`): never sent, pruned like delivered events
+FILTERED = "event type not taken by the endpoint"
+# always sent: the settings' own test event, whatever the project filters
+TEST_EVENT = "webhook.test"
 
 TICKET_CREATED = "ticket.created"
 TICKET_REPLIED = "ticket.replied"
@@ -52,6 +57,13 @@ EVENTS = (
     TICKET_SLA_WARNING,
     TICKET_SLA_BREACHED,
 )
+
+
+def wanted(project: Project, event: str) -> bool:
+    """Whether the project's endpoint takes this event type: every type unless the project
+    lists the ones it wants (`webhook_events`); `webhook.test` always."""
+    chosen = project.webhook_events
+    return not chosen or event in chosen or event == TEST_EVENT
 
 
 def encode_body(payload: dict[str, Any]) -> str:
@@ -101,7 +113,7 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     )
 
 
-async def record_project_event(project_id: uuid.UUID, event: str, **data: Any) -> OutboxEvent:
+async def record_project_event(project_id: uuid.UUID, event: str, /, **data: Any) -> OutboxEvent:
     """Store a webhook event about the project rather than a ticket (e.g. `webhook.test`):
     it has no ticket, so it waits for no other event and none waits for it."""
     occurred = clock.now()
