@@ -116,6 +116,13 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
 async def record_project_event(project_id: uuid.UUID, event: str, /, **data: Any) -> OutboxEvent:
     """Store a webhook event about the project rather than a ticket (e.g. `webhook.test`):
     it has no ticket, so it waits for no other event and none waits for it."""
+    outbox_event = new_project_event(project_id, event, data)
+    await outbox_event.save(force_create=True)
+    return outbox_event
+
+
+def new_project_event(project_id: uuid.UUID, event: str, data: dict[str, Any]) -> OutboxEvent:
+    """The event `record_project_event` stores, not saved yet (for `sql.insert_from`)."""
     occurred = clock.now()
     event_id = uuid.uuid4()
     payload = {
@@ -125,7 +132,7 @@ async def record_project_event(project_id: uuid.UUID, event: str, /, **data: Any
         "project_id": str(project_id),
         "data": data,
     }
-    outbox_event = sql.new(
+    return sql.new(
         OutboxEvent,
         id=event_id,
         project_id=project_id,
@@ -137,8 +144,6 @@ async def record_project_event(project_id: uuid.UUID, event: str, /, **data: Any
         occurred_at=occurred,
         next_attempt_at=occurred,
     )
-    await outbox_event.save(force_create=True)
-    return outbox_event
 
 
 def new_message(
