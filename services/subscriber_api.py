@@ -145,7 +145,9 @@ async def list_subscribers(
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Newest first, keyset-paged on (created_at, id) by the (project, created_at, id) index."""
+    """Newest first, keyset-paged on (created_at, id) (see `_list_statement`)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid("limit", f"must be 1 to {MAX_PAGE}")
     if tag is not None:
         check_tags([tag], "tag")
     after = _decode_cursor(cursor) if cursor else None
