@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from models.enums import Author, Channel, Priority, RequestStatus, TicketStatus
 from services.validation import MAX_SUBJECT, MAX_TEXT
+from services.webhook_settings import EVENT_TYPES
 
 UUID_EXAMPLE = "550e8400-e29b-41d4-a716-446655440000"
 TYPE_EXAMPLE = "6f1c2a9e-3b7d-4e2f-9a61-0c5d8e7b4a13"
@@ -456,3 +457,28 @@ class ServiceLevelSettings(Out):
     auto_close: AutoClose | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [_SLA_EXAMPLE]})
+
+
+EventType = Annotated[Str, Field(json_schema_extra={"enum": list(EVENT_TYPES)})]
+
+
+class WebhookEventsBody(Body):
+    events: list[EventType] | None = Field(
+        description="The event types the endpoint takes; null (or []) for every type. "
+        "`webhook.test` is always sent. An unknown name → 400 naming `events`.",
+        max_length=100,
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"events": ["ticket.created", "ticket.replied"]},
+                                        {"events": None}]}
+    )
+
+
+class WebhookSettingsOut(Out):
+    webhook_url: str | None
+    webhook_disabled: bool = Field(description="true after the endpoint answered 410")
+    previous_secret_valid_until: datetime | None = Field(
+        description="While the previous secret also signs (24 h after a rotation)"
+    )
+    events: list[str] | None = Field(description="null: every event type")

@@ -51,7 +51,8 @@ async def seed(count: int, first_chat: int) -> Project:
     ]
     await Subscriber.bulk_create(subs, batch_size=1000)
     await SubscriberTag.bulk_create(
-        [SubscriberTag(project_id=project.id, subscriber_id=s.id, tag="all") for s in subs],
+        [SubscriberTag(project_id=project.id, subscriber_id=s.id, tag="all",
+                      subscriber_created_at=s.created_at) for s in subs],
         batch_size=1000,
     )
     return project

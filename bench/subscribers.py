@@ -61,7 +61,8 @@ async def seed(url: str, count: int) -> tuple[str, str]:
         ]
         await Subscriber.bulk_create(subs)
         await SubscriberTag.bulk_create(
-            [SubscriberTag(project_id=project.id, subscriber_id=s.id, tag="vip")
+            [SubscriberTag(project_id=project.id, subscriber_id=s.id, tag="vip",
+                           subscriber_created_at=s.created_at)
              for s in subs if s.tags]
         )
     await conn_analyze()

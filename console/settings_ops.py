@@ -28,7 +28,7 @@ from services.validation import invalid
 async def _webhook(request: web.Request, identity: ConsoleIdentity) -> dict[str, Any]:
     failed = request.query.get("failed") == "1"
     log = await webhook_settings.delivery_log(identity.project.id, failed_only=failed)
-    return {"webhook": log, "failed_only": failed}
+    return {"webhook": log, "failed_only": failed, "event_types": webhook_settings.EVENT_TYPES}
 
 
 async def _set_url(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
@@ -38,6 +38,18 @@ async def _set_url(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
         form.get("url", "").strip() or None,
         allow_private_networks=flag(form, ALLOW_PRIVATE),
     )
+
+
+EVENT_FIELD = "event:"  # one checkbox per event type: `event:ticket.created` = "on"
+
+
+async def _set_events(identity: ConsoleIdentity, actor: Actor, form: Form) -> None:
+    """The ticked event types; none ticked, or all of them, is every type (also the ones
+    added in later versions)."""
+    chosen = [k.removeprefix(EVENT_FIELD) for k in form if k.startswith(EVENT_FIELD)]
+    if set(chosen) >= set(webhook_settings.EVENT_TYPES):
+        chosen = []
+    await webhook_settings.set_events(identity.project.id, actor, chosen or None)
 
 
 async def _reveal(identity: ConsoleIdentity, actor: Actor, form: Form) -> dict[str, Any]:
@@ -61,8 +73,8 @@ async def _reenable(identity: ConsoleIdentity, actor: Actor, form: Form) -> None
 
 
 area("webhook", "settings_webhook.html", _webhook).actions.update(
-    url=_set_url, reveal=_reveal, rotate=_rotate, test=_test_event, replay=_replay,
-    enable=_reenable,
+    url=_set_url, events=_set_events, reveal=_reveal, rotate=_rotate, test=_test_event,
+    replay=_replay, enable=_reenable,
 )
 
 # --- agent chat ----------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Webhook delivery from the transactional outbox (API.md, "Webhooks").
 
 Policy decisions:
+- An event of a type its project does not take (`Project.webhook_events`) is closed as
+  `disabled` with last_error "event type not taken by the endpoint" before anything is
+  sent (the filter as it stands when the event is claimed).
 - A project without a `webhook_url` has nobody to tell: its events are closed as `disabled`
   with last_error "no webhook_url" so they do not pile up; setting a URL later does not
   replay history (a single event can still be sent with `webhooks replay`).
@@ -44,7 +47,7 @@ from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
 from services import audit, clock, delivery_queue, sql
 from services.outages import log_worker_failure, worker_outage
-from services.outbox import NO_URL, encode_body
+from services.outbox import FILTERED, NO_URL, encode_body, wanted
 from services.webhook_security import (
     ALLOW_HINT,
     GuardedResolver,
@@ -134,6 +137,7 @@ _PROJECT: Final = 2
 _ATTEMPTS: Final = 4
 _BODY: Final = 5
 _PAYLOAD: Final = 6
+_EVENT: Final = 7
 
 # one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
 AttemptRow = tuple[str, datetime, int | None, str | None, int]
@@ -412,6 +416,9 @@ class WebhookWorker:
         projects = {
             str(p.id): p for p in await Project.filter(id__in={e[_PROJECT] for e in events})
         }
+        events, skipped = await self._skip_unwanted(events, projects)
+        if not events:
+            return skipped
         groups: dict[str, list[EventRow]] = defaultdict(list)
         for event in events:
             groups[event[_TICKET] or event[_ID]].append(event)
@@ -449,7 +456,30 @@ class WebhookWorker:
             raise
         finally:
             handed_out.set()
-        return sum(counts)
+        return sum(counts) + skipped
+
+    @staticmethod
+    async def _skip_unwanted(
+        events: list[EventRow], projects: dict[str, Project]
+    ) -> tuple[list[EventRow], int]:
+        """Close the events of types their project does not take (`outbox.wanted`) as
+        `disabled` with last_error `FILTERED`, in one UPDATE, before anything is sent: they
+        never go out and the delivery log says why. Returns the others and how many were
+        closed. A project without a URL keeps its own reason (`NO_URL`)."""
+        unwanted = [
+            e[_ID]
+            for e in events
+            if (project := projects[e[_PROJECT]]).webhook_url
+            and project.webhook_events
+            and not wanted(project, e[_EVENT])
+        ]
+        if not unwanted:
+            return events, 0
+        await OutboxEvent.filter(id__in=unwanted).update(
+            status=DeliveryStatus.DISABLED, claimed_until=None, last_error=FILTERED
+        )
+        closed = set(unwanted)
+        return [e for e in events if e[_ID] not in closed], len(closed)
 
     async def _consume(
         self,

@@ -1,5 +1,6 @@
 """`helpdesk webhooks …`: inspect deliveries, replay an event, rotate the signing secret,
-re-enable an endpoint after a 410. Parsing only; the work is in services.webhooks."""
+re-enable an endpoint after a 410, choose the event types the endpoint takes. Parsing only;
+the work is in services.webhooks and services.webhook_settings."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ async def _test(args: argparse.Namespace) -> Any:
 
 async def _enable(args: argparse.Namespace) -> Any:
     return await webhook_settings.reenable(args.project, CLI)
+
+
+async def _events(args: argparse.Namespace) -> Any:
+    if args.all:
+        return await webhook_settings.set_events(args.project, CLI, None)
+    if args.only is not None:
+        names = [name.strip() for name in args.only.split(",") if name.strip()]
+        return await webhook_settings.set_events(args.project, CLI, names)
+    return await webhook_settings.get_webhook(args.project)
 
 
 def register(subparsers: Any) -> None:
@@ -69,3 +79,17 @@ def register(subparsers: Any) -> None:
     enable = sub.add_parser("enable", help="resume delivery to an endpoint disabled by a 410")
     enable.add_argument("--project", required=True, help="project id")
     enable.set_defaults(handler=_enable)
+
+    events = sub.add_parser(
+        "events",
+        help="the event types the endpoint takes: show them, choose some (--only), or all",
+    )
+    events.add_argument("--project", required=True, help="project id")
+    choice = events.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--only",
+        metavar="TYPES",
+        help="comma-separated event types, e.g. ticket.created,ticket.replied",
+    )
+    choice.add_argument("--all", action="store_true", help="every event type (the default)")
+    events.set_defaults(handler=_events)

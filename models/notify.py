@@ -23,11 +23,15 @@ class SubscriberTag(Model):
     )
     subscriber_id: uuid.UUID
     tag = fields.CharField(max_length=32)
+    # the subscriber's `created_at` (never changes): a tag's subscribers newest first are
+    # one walk down the (project_id, tag, subscriber_created_at, subscriber_id) index —
+    # GET /v1/subscribers?tag= reads one page of it, whether the tag is common or rare
+    subscriber_created_at = fields.DatetimeField()
 
     class Meta:
         table = "subscriber_tags"
         unique_together = (("subscriber_id", "tag"),)
-        indexes = (("project_id", "tag"),)
+        indexes = (("project_id", "tag", "subscriber_created_at", "subscriber_id"),)
 
 
 class SubscribeLink(Model):

@@ -41,6 +41,8 @@ class Project(Model):
     webhook_previous_secret = fields.CharField(max_length=200, null=True)
     webhook_previous_secret_until = fields.DatetimeField(null=True)
     webhook_disabled = fields.BooleanField(default=False)
+    # the event types the endpoint takes (a list of names); null: every event type
+    webhook_events: fields.Field[list[str] | None] = fields.JSONField(null=True)
     ticket_counter = fields.IntField(default=0)
     # the project's service levels act on customer messages (SLA targets, an out-of-hours
     # reply, a reopen window): the busy customer-message path reads them only then

@@ -96,7 +96,7 @@ WHERE id IN (
     WHERE blocker.seq IS NULL OR cand.seq < blocker.seq
 )
 RETURNING CAST(id AS TEXT), CAST(ticket_id AS TEXT), CAST(project_id AS TEXT), seq, attempts,
-    body, {payload}
+    body, {payload}, event
 """
 _CLAIM_EVENTS_PG = _CLAIM_EVENTS.format(
     lock=" FOR UPDATE SKIP LOCKED", payload="CASE WHEN body IS NULL THEN payload END"
@@ -106,10 +106,10 @@ _CLAIM_EVENTS_PG = _CLAIM_EVENTS.format(
 _CLAIM_EVENTS_SQLITE = _CLAIM_EVENTS.format(lock="", payload="payload")
 
 
-# a claimed webhook event: (id, ticket_id, project_id, seq, attempts, body, payload); the
-# UUIDs as text; `payload` (JSON text, or decoded) is read only where `body` is NULL (rows
-# written before bodies were stored)
-ClaimedEvent = tuple[str, str | None, str, int, int, str | None, Any]
+# a claimed webhook event: (id, ticket_id, project_id, seq, attempts, body, payload, event);
+# the UUIDs as text; `payload` (JSON text, or decoded) is read only where `body` is NULL (rows
+# written before bodies were stored); `event` the type (the project's filter reads it)
+ClaimedEvent = tuple[str, str | None, str, int, int, str | None, Any, str]
 
 
 async def claim_events(*, now: datetime, lease: timedelta, limit: int) -> list[ClaimedEvent]:

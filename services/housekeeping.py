@@ -14,7 +14,7 @@ from tortoise.expressions import Q, Subquery
 from models import HelpdeskRequest, OutboundMessage, OutboxEvent, WebhookAttempt
 from models.enums import DeliveryStatus, RequestStatus
 from services import clock, idempotency
-from services.outbox import NO_URL
+from services.outbox import FILTERED, NO_URL
 
 DEFAULT_RETENTION = timedelta(days=7)
 # finished rows (delivered, or given up) are kept this long for `webhooks deliveries` & co.
@@ -48,7 +48,8 @@ async def prune_outbox(retention: timedelta = DEFAULT_RETENTION) -> tuple[int, i
     """Delete finished outbox rows and webhook attempts older than `retention`.
 
     Pending rows are never touched, whatever their age, nor disabled ones but those closed
-    for want of a webhook URL (no endpoint to resume: without this they pile up forever).
+    for want of a webhook URL or filtered out by the project's event types (nothing to
+    resume: without this they pile up forever).
     Returns (attempts, events, messages) deleted.
     """
     cutoff = clock.now() - retention
@@ -57,7 +58,8 @@ async def prune_outbox(retention: timedelta = DEFAULT_RETENTION) -> tuple[int, i
     recent = Subquery(WebhookAttempt.all().values("event_id"))
     events = await (
         OutboxEvent.filter(
-            Q(status__in=FINISHED) | Q(status=DeliveryStatus.DISABLED, last_error=NO_URL),
+            Q(status__in=FINISHED)
+            | Q(status=DeliveryStatus.DISABLED, last_error__in=(NO_URL, FILTERED)),
             occurred_at__lt=cutoff,
         )
         .filter(Q(delivered_at=None) | Q(delivered_at__lt=cutoff))

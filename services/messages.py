@@ -15,9 +15,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import Notification, OutboundMessage, Project, Subscriber
+from models import Notification, OutboundMessage, OutboxEvent, Project, Subscriber
 from models.enums import NotificationStatus, SubscriberStatus
-from services import clock, notify_events, sql
+from services import clock, notify_events, outbox, sql
 from services.errors import HelpdeskError, NotFound
 from services.notify_rules import check_buttons
 from services.outbox import new_message
@@ -132,12 +132,19 @@ async def record_outcome(
 ) -> None:
     """The sender's verdict on a message (`row`: its outbound row, same id); call inside the
     transaction that finishes that row. Fires delivery.sent / delivery.failed; a broadcast's
-    counts and completion are the pacer's (`broadcast_pacer.complete_finished`)."""
-    now = clock.now()
-    sent_at = now if status == NotificationStatus.SENT else None
+    counts and completion are the pacer's (`broadcast_pacer.complete_finished`).
+    (services.outbound does the same in one statement on PostgreSQL.)"""
+    sent_at = clock.now() if status == NotificationStatus.SENT else None
     queued = Notification.filter(id=row.id, status=NotificationStatus.QUEUED)
     if not await queued.update(status=status, error=error, sent_at=sent_at):
         return  # finished already (a repeat after a crash): reported once
+    await outcome_event(row, status, error, sent_at).save(force_create=True)
+
+
+def outcome_event(
+    row: OutboundMessage, status: NotificationStatus, error: str | None, sent_at: Any
+) -> OutboxEvent:
+    """The delivery.sent / delivery.failed event of a message's outcome, not saved yet."""
     assert row.project_id is not None  # a notification row always names its project
     payload = row.payload or {}
     event = (
@@ -145,7 +152,7 @@ async def record_outcome(
         if status == NotificationStatus.SENT
         else notify_events.DELIVERY_FAILED
     )
-    await notify_events.record(
+    return outbox.new_project_event(
         row.project_id,
         event,
         {

@@ -8,8 +8,7 @@ import uuid
 from typing import Any
 
 from models import OutboxEvent, Subscriber
-from services import clock, sql
-from services.outbox import _next_seq, encode_body
+from services import outbox
 from services.serializers import iso
 
 SUBSCRIPTION_CREATED = "subscription.created"
@@ -35,29 +34,7 @@ REASON_API = "api"
 
 async def record(project_id: uuid.UUID, event: str, data: dict[str, Any]) -> OutboxEvent:
     """Store a project-level webhook event; call inside the change's transaction."""
-    occurred = clock.now()
-    event_id = uuid.uuid4()
-    payload = {
-        "id": str(event_id),
-        "event": event,
-        "occurred_at": iso(occurred),
-        "project_id": str(project_id),
-        "data": data,
-    }
-    row = sql.new(
-        OutboxEvent,
-        id=event_id,
-        project_id=project_id,
-        ticket_id=None,
-        seq=_next_seq(occurred),
-        event=event,
-        payload=payload,
-        body=encode_body(payload),
-        occurred_at=occurred,
-        next_attempt_at=occurred,
-    )
-    await row.save(force_create=True)
-    return row
+    return await outbox.record_project_event(project_id, event, **data)
 
 
 def subscriber_view(subscriber: Subscriber) -> dict[str, Any]:

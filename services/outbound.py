@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models import OutboundMessage
 from models.enums import DeliveryStatus, NotificationStatus
-from services import clock, delivery_queue, messages
+from services import clock, delivery_queue, messages, sql
 
 
 async def claim(
@@ -46,14 +46,55 @@ async def save_progress(message_id: uuid.UUID, progress: dict[str, Any]) -> None
     await OutboundMessage.filter(id=message_id).update(result=progress)
 
 
+# PostgreSQL: a subscriber message's outcome as one statement (atomic on its own, no
+# BEGIN/COMMIT): its outbound row finished, its Notification moved on from `queued` and —
+# only when it did (a repeat after a crash reports nothing twice) — its delivery.* event,
+# inserted from the `n` CTE. SQLite: the same three writes in a transaction.
+_NOTIFICATION_SENT_PG = """
+WITH o AS (
+    UPDATE outbound_messages SET status = $1, sent_at = $2, result = $3,
+        attempts = attempts + 1, claimed_until = NULL, last_error = NULL
+    WHERE id = $4
+), n AS (
+    UPDATE notifications SET status = $5, error = NULL, sent_at = $2
+    WHERE id = $4 AND status = $6 RETURNING id
+)
+"""
+_NOTIFICATION_FAILED_PG = """
+WITH o AS (
+    UPDATE outbound_messages SET status = $1, attempts = attempts + 1, claimed_until = NULL,
+        last_error = $2
+    WHERE id = $3
+), n AS (
+    UPDATE notifications SET status = $4, error = $2, sent_at = NULL
+    WHERE id = $3 AND status = $5 RETURNING id
+)
+"""
+_RESULT = OutboundMessage._meta.fields_map["result"]
+
+
 async def mark_sent(
     message_id: uuid.UUID, result: dict[str, Any] | None, *, row: OutboundMessage | None = None
 ) -> None:
-    """`row`: the row itself; a subscriber message records its outcome in the same
-    transaction."""
+    """`row`: the row itself; a subscriber message records its outcome with it, atomically
+    (one statement on PostgreSQL)."""
+    now = clock.now()
+    if row is not None and row.kind == messages.NOTIFICATION and sql.dialect() != "sqlite":
+        values: list[Any] = [
+            DeliveryStatus.DELIVERED.value,
+            now,
+            _RESULT.to_db_value(result, OutboundMessage),
+            message_id,
+            NotificationStatus.SENT.value,
+            NotificationStatus.QUEUED.value,
+        ]
+        event = messages.outcome_event(row, NotificationStatus.SENT, None, now)
+        insert, event_values = sql.insert_from("n", event, len(values) + 1)
+        await sql.fetch(_NOTIFICATION_SENT_PG + insert, *values, *event_values)
+        return
     update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.DELIVERED,
-        sent_at=clock.now(),
+        sent_at=now,
         result=result,
         attempts=F("attempts") + 1,
         claimed_until=None,
@@ -84,11 +125,25 @@ async def mark_failed(
     blocked: bool = False,
 ) -> None:
     """`row` as for `mark_sent`; `blocked`: the messenger refuses this chat for good."""
+    error = error[:500]
+    if row is not None and row.kind == messages.NOTIFICATION and sql.dialect() != "sqlite":
+        status = NotificationStatus.BLOCKED if blocked else NotificationStatus.FAILED
+        values: list[Any] = [
+            DeliveryStatus.FAILED.value,
+            error,
+            message_id,
+            status.value,
+            NotificationStatus.QUEUED.value,
+        ]
+        event = messages.outcome_event(row, status, error, None)
+        insert, event_values = sql.insert_from("n", event, len(values) + 1)
+        await sql.fetch(_NOTIFICATION_FAILED_PG + insert, *values, *event_values)
+        return
     update = OutboundMessage.filter(id=message_id).update(
         status=DeliveryStatus.FAILED,
         attempts=F("attempts") + 1,
         claimed_until=None,
-        last_error=error[:500],
+        last_error=error,
     )
     if row is None or row.kind != messages.NOTIFICATION:
         await update
@@ -96,7 +151,7 @@ async def mark_failed(
     async with in_transaction():
         await update
         status = NotificationStatus.BLOCKED if blocked else NotificationStatus.FAILED
-        await messages.record_outcome(row, status, error[:500])
+        await messages.record_outcome(row, status, error)
 
 
 async def update_target(

@@ -10,7 +10,7 @@ from typing import Any, ParamSpec
 
 import orjson
 
-from models import OutboundMessage, OutboxEvent, Ticket
+from models import OutboundMessage, OutboxEvent, Project, Ticket
 from services import clock, sql
 from services.serializers import iso, ticket_summary
 
@@ -31,6 +31,11 @@ def _next_seq(occurred: datetime) -> int:
 # last_error of an event closed as `disabled` because its project had no webhook URL: nobody
 # to tell, and setting a URL later does not replay it; pruned like delivered events
 NO_URL = "no webhook_url"
+# last_error of an event closed as `disabled` because its project does not take its type
+# (`Project.webhook_events`): never sent, pruned like delivered events
+FILTERED = "event type not taken by the endpoint"
+# always sent: the settings' own test event, whatever the project filters
+TEST_EVENT = "webhook.test"
 
 TICKET_CREATED = "ticket.created"
 TICKET_REPLIED = "ticket.replied"
@@ -52,6 +57,13 @@ EVENTS = (
     TICKET_SLA_WARNING,
     TICKET_SLA_BREACHED,
 )
+
+
+def wanted(project: Project, event: str) -> bool:
+    """Whether the project's endpoint takes this event type: every type unless the project
+    lists the ones it wants (`webhook_events`); `webhook.test` always."""
+    chosen = project.webhook_events
+    return not chosen or event in chosen or event == TEST_EVENT
 
 
 def encode_body(payload: dict[str, Any]) -> str:
@@ -101,9 +113,16 @@ def new_event(ticket: Ticket, event: str, **data: Any) -> OutboxEvent:
     )
 
 
-async def record_project_event(project_id: uuid.UUID, event: str, **data: Any) -> OutboxEvent:
+async def record_project_event(project_id: uuid.UUID, event: str, /, **data: Any) -> OutboxEvent:
     """Store a webhook event about the project rather than a ticket (e.g. `webhook.test`):
     it has no ticket, so it waits for no other event and none waits for it."""
+    outbox_event = new_project_event(project_id, event, data)
+    await outbox_event.save(force_create=True)
+    return outbox_event
+
+
+def new_project_event(project_id: uuid.UUID, event: str, data: dict[str, Any]) -> OutboxEvent:
+    """The event `record_project_event` stores, not saved yet (for `sql.insert_from`)."""
     occurred = clock.now()
     event_id = uuid.uuid4()
     payload = {
@@ -113,7 +132,7 @@ async def record_project_event(project_id: uuid.UUID, event: str, **data: Any) -
         "project_id": str(project_id),
         "data": data,
     }
-    outbox_event = sql.new(
+    return sql.new(
         OutboxEvent,
         id=event_id,
         project_id=project_id,
@@ -125,8 +144,6 @@ async def record_project_event(project_id: uuid.UUID, event: str, **data: Any) -
         occurred_at=occurred,
         next_attempt_at=occurred,
     )
-    await outbox_event.save(force_create=True)
-    return outbox_event
 
 
 def new_message(

@@ -91,7 +91,12 @@ async def _store_tags(subscriber: Subscriber, tags: list[str]) -> None:
     if tags:
         await SubscriberTag.bulk_create(
             [
-                SubscriberTag(project_id=subscriber.project_id, subscriber_id=subscriber.id, tag=t)
+                SubscriberTag(
+                    project_id=subscriber.project_id,
+                    subscriber_id=subscriber.id,
+                    tag=t,
+                    subscriber_created_at=subscriber.created_at,
+                )
                 for t in tags
             ]
         )

@@ -1,7 +1,8 @@
 """The webhook as a project's settings manage it: the URL (checked at once with delivery's
 SSRF rules), the signing secret (revealed on request, rotated with 24 h of both
-signatures), a test event through the outbox, the delivery log with replay, and resuming an
-endpoint disabled by a 410. Changes and reveals are written to the audit log."""
+signatures), the event types the endpoint takes, a test event through the outbox, the
+delivery log with replay, and resuming an endpoint disabled by a 410. Changes and reveals
+are written to the audit log."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
-from services import audit, clock, outbox, projects, webhooks
+from services import audit, clock, notify_events, outbox, projects, webhooks
 from services.audit import Actor
 from services.errors import Conflict, NotFound
 from services.serializers import iso
 from services.validation import invalid, parse_uuid
 
-TEST_EVENT = "webhook.test"
+TEST_EVENT = outbox.TEST_EVENT
 MAX_LOG_PAGE = 200
+# every event type a project may choose (`webhook.test` is always sent, so not a choice)
+EVENT_TYPES = (*outbox.EVENTS, *notify_events.EVENTS)
 
 
 def webhook_view(project: Project) -> dict[str, Any]:
@@ -30,7 +33,51 @@ def webhook_view(project: Project) -> dict[str, Any]:
         "webhook_url": project.webhook_url,
         "webhook_disabled": project.webhook_disabled,
         "previous_secret_valid_until": iso(overlap) if overlap and overlap > now else None,
+        "events": list(project.webhook_events) if project.webhook_events else None,
     }
+
+
+def check_events(events: object) -> list[str] | None:
+    """The event types a project takes, as stored: None (or an empty list) for every type,
+    else the known names without repeats, in `EVENT_TYPES` order. An unknown name, or
+    anything but a list of strings, is an `events` validation error."""
+    if events is None:
+        return None
+    if not isinstance(events, list | tuple) or not all(isinstance(e, str) for e in events):
+        raise invalid("events", "must be null or a list of event type names")
+    unknown = sorted({e for e in events if e not in EVENT_TYPES})
+    if unknown:
+        raise invalid(
+            "events",
+            f"unknown event type {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
+        )
+    chosen = set(events)
+    return [e for e in EVENT_TYPES if e in chosen] or None
+
+
+async def set_events(project_id: object, actor: Actor, events: object) -> dict[str, Any]:
+    """Choose the event types the endpoint takes (None or []: every type). Events of other
+    types are closed unsent by the webhook worker (`outbox.wanted`), those already waiting
+    too. Audited when it changes."""
+    chosen = check_events(events)
+    project = await projects.get_project(project_id)
+    before = list(project.webhook_events) if project.webhook_events else None
+    if before != chosen:
+        async with in_transaction():
+            await projects.save_changes(project, {"webhook_events": chosen})
+            await audit.record(
+                project,
+                actor,
+                "webhook.events_set",
+                target_type="webhook",
+                changes={"events": [before, chosen]},
+            )
+    return webhook_view(project)
+
+
+async def get_webhook(project_id: object) -> dict[str, Any]:
+    """The webhook settings (no secret)."""
+    return webhook_view(await projects.get_project(project_id))
 
 
 async def set_webhook_url(

@@ -66,6 +66,7 @@ async def list_deliveries(
         "project_id": str(project.id),
         "webhook_url": project.webhook_url,
         "webhook_disabled": project.webhook_disabled,
+        "events": list(project.webhook_events) if project.webhook_events else None,
         "deliveries": [event_view(e, log_by_event[e.id]) for e in events],
     }
 

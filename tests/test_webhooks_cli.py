@@ -50,3 +50,24 @@ def test_webhooks_commands_refuse_unknown_ids(cli):
     assert code == 2 and out is None and "not found" in err
     code, out, err = cli("webhooks", "deliveries", "--project", "nope")
     assert code == 2 and "not found" in err
+
+
+def test_webhooks_events_shows_chooses_and_clears(cli):
+    code, project, _ = cli("project", "create", "--name", "Filters")
+    pid = project["id"]
+    code, shown, _ = cli("webhooks", "events", "--project", pid)
+    assert code == 0 and shown["events"] is None
+    code, chosen, _ = cli(
+        "webhooks", "events", "--project", pid, "--only", "ticket.replied, ticket.created"
+    )
+    assert code == 0 and chosen["events"] == ["ticket.created", "ticket.replied"]
+    assert cli("webhooks", "events", "--project", pid)[1]["events"] == chosen["events"]
+    code, out, err = cli("webhooks", "events", "--project", pid, "--only", "ticket.nope")
+    assert code == 2 and out is None and "events" in err and "ticket.nope" in err
+    code, audit, _ = cli("audit", "list", "--project", pid)
+    assert code == 0
+    entry = next(e for e in audit["entries"] if e["action"] == "webhook.events_set")
+    assert entry["actor"] == "cli"
+    code, cleared, _ = cli("webhooks", "events", "--project", pid, "--all")
+    assert code == 0 and cleared["events"] is None
+    assert cli("webhooks", "events", "--project", pid)[1]["events"] is None

@@ -14,6 +14,7 @@ from api.routes import (
     subscribers,
     ticket_types,
     tickets,
+    webhook_settings,
 )
 
 OPERATIONS: list[Operation] = [
@@ -27,4 +28,5 @@ OPERATIONS: list[Operation] = [
     *subscribers.OPERATIONS,
     *messages.OPERATIONS,
     *broadcasts.OPERATIONS,
+    *webhook_settings.OPERATIONS,
 ]

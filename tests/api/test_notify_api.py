@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from models import Notification, OutboundMessage, OutboxEvent, Subscriber
+from models import Notification, OutboundMessage, OutboxEvent, Subscriber, SubscriberTag
 from models.enums import Channel, SubscriberStatus
 from services import clock, subscribers
 from tests.api.conftest import MAX_BOT, TELEGRAM_BOT, Api
@@ -55,6 +55,52 @@ async def test_list_is_newest_first_with_a_cursor_and_filters(api: Api, frozen_c
     gone = await api.get("/v1/subscribers", params={"status": "unsubscribed"})
     assert [s["chat_id"] for s in gone.body["subscribers"]] == [1]
     assert gone.body["subscribers"][0]["unsubscribed_at"] is not None
+
+
+async def test_list_rows_are_the_subscriber_as_shown_alone(
+    api: Api, other: Api, frozen_clock
+) -> None:
+    """The list renders its rows itself (no models): each must equal GET /v1/subscribers/{id};
+    equal creation times page by id; another project's subscribers and tags stay out."""
+    made = [await subscriber(api, chat, tags=("vip", "news")) for chat in range(1, 6)]
+    await Subscriber.filter(id=made[0].id).update(subscribed_at=None, first_name="Ёжик «q»")
+    await subscribers.replace_tags(made[1], [])
+    await subscribers.mark_blocked(api.project.id, Channel.TELEGRAM, 3)
+    await subscribers.end_subscription(made[3].id, "unsubscribed")
+    await subscriber(other, 1, tags=("vip",))
+    # one creation time for all (the tag rows keep a copy of it): pages go by id alone
+    now = clock.now()
+    await Subscriber.filter(project_id=api.project.id).update(created_at=now)
+    await SubscriberTag.filter(project_id=api.project.id).update(subscriber_created_at=now)
+
+    async def walk(**filters: str) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"limit": "2", **filters, **({"cursor": cursor} if cursor else {})}
+            page = await api.get("/v1/subscribers", params=params)
+            assert page.status == 200, page.body
+            listed += page.body["subscribers"]
+            cursor = page.body["next_cursor"]
+            if not cursor:
+                return listed
+
+    listed = await walk()
+    assert sorted(s["id"] for s in listed) == sorted(str(s.id) for s in made)
+    assert [s["id"] for s in listed] == sorted((str(s.id) for s in made), reverse=True)
+    for row in listed:
+        assert row == (await api.get(f"/v1/subscribers/{row['id']}")).body
+    statuses = {s["chat_id"]: (s["status"], s["blocked"]) for s in listed}
+    assert statuses[3] == ("blocked", True) and statuses[4] == ("unsubscribed", False)
+    first = next(s for s in listed if s["chat_id"] == 1)
+    assert first["subscribed_at"] is not None and first["first_name"] == "Ёжик «q»"
+    vip = await walk(tag="vip")
+    assert [s["id"] for s in vip] == [s["id"] for s in listed if s["chat_id"] != 2]
+    assert all(s["tags"] == ["vip", "news"] for s in vip)
+    active_vip = await walk(tag="vip", status="active", channel="telegram")
+    expected = [s["chat_id"] for s in vip if s["chat_id"] in (1, 5)]
+    assert [s["chat_id"] for s in active_vip] == expected
+    assert [s["chat_id"] for s in (await other.get("/v1/subscribers")).body["subscribers"]] == [1]
 
 
 async def test_list_refuses_bad_input(api: Api) -> None:
