@@ -578,7 +578,9 @@ async def test_run_keeps_two_batches_in_flight_and_per_ticket_order(hooked, rece
         await asyncio.sleep(0.01)
     stop.set()
     await runner
-    assert most == webhook_delivery.PIPELINE  # the next batch was claimed while one was in flight
+    # the next batch was claimed while one was in flight; a batch slower than the poll
+    # interval (a loaded machine) gets one more claimed beside it, up to the cap
+    assert webhook_delivery.PIPELINE <= most <= webhook_delivery.MAX_BATCHES
     assert Counter(receiver.accepted) == Counter(ids)
     for t in made:
         mine = receiver.accepted_events_of(str(t.id))
