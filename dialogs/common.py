@@ -13,7 +13,7 @@ from bot.telegram.attachments import attachments_of
 from dialogs.states import ConsentSG, MenuSG, NoticeSG, ProjectsSG
 from dialogs.widgets import translator_of
 from models.enums import Channel
-from services import customers
+from services import customer_entry
 from services.customer_flow import NOTICE, NOTICE_ARGS, PROJECT, SUBSCRIBER, landing
 from services.customer_views import Customer, DraftPart, Route, Screen
 
@@ -91,5 +91,5 @@ async def on_unknown_intent(event: ErrorEvent, dialog_manager: DialogManager) ->
         user, chat = update.message.from_user, update.message.chat
     if chat is None:
         return
-    route = await customers.route_start(customer_of(user, chat))
+    route = await customer_entry.route_start(customer_of(user, chat))
     await start_route(dialog_manager, route, ShowMode.SEND)

@@ -12,7 +12,7 @@ from bot.presentation import consent_description
 from dialogs.common import customer, start_route, start_value
 from dialogs.states import ConsentSG
 from dialogs.widgets import T
-from services import customer_flow, customers
+from services import customer_entry, customer_flow
 from services.customer_flow import LINK, PROJECT, REQUEST
 
 ID_SUBSCRIBE = "subscribe"
@@ -20,12 +20,12 @@ ID_CANCEL = "cancel"
 
 
 async def consent_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    view = await customers.consent_view(start_value(dialog_manager, PROJECT))
+    view = await customer_entry.consent_view(start_value(dialog_manager, PROJECT))
     return {"project": view.name, "description": consent_description(view)}
 
 
 async def on_subscribe(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    route = await customers.accept(
+    route = await customer_entry.accept(
         customer(manager),
         start_value(manager, PROJECT),
         start_value(manager, REQUEST),

@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import customer, notice_of, start_route
 from dialogs.states import NoticeSG
-from services import customers
+from services import customer_entry
 
 
 async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -20,7 +20,7 @@ async def notice_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
 
 async def on_notice_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """Writing after a notice is a fresh start: wherever /start would lead."""
-    route = await customers.route_start(customer(manager))
+    route = await customer_entry.route_start(customer(manager))
     await start_route(manager, route, ShowMode.SEND)
 
 

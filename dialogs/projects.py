@@ -12,14 +12,14 @@ from bot.presentation import short_id
 from dialogs.common import customer, notice_of, start_route
 from dialogs.states import ProjectsSG
 from dialogs.widgets import T, choices
-from services import customers
+from services import customer_entry
 
 ID_PROJECT = "pj"
 
 
 async def projects_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     who = customer(dialog_manager)
-    subscribed = await customers.subscriptions(who.channel, who.chat_id)
+    subscribed = await customer_entry.subscriptions(who.channel, who.chat_id)
     return {
         "notice": notice_of(dialog_manager),
         "projects": [{"id": short_id(c.project_id), "name": c.name} for c in subscribed],
@@ -29,7 +29,7 @@ async def projects_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
 async def on_project_selected(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    route = await customers.choose_project(customer(manager), item_id)
+    route = await customer_entry.choose_project(customer(manager), item_id)
     await start_route(manager, route)
 
 

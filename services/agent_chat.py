@@ -1,9 +1,11 @@
-"""The Telegram agent group: binding a chat to a project, the ticket ↔ chat bookkeeping the
-agent-event sender keeps, and edits on either side.
+"""A project's agent chat (a Telegram group or a MAX chat): binding it with a one-time code,
+handing over from a chat bound before, a chat lost and found again or migrated to a
+supergroup, and a project's ticket as agents there reach it.
 
-What agents do in a bound chat (messages, commands, card buttons) goes through
-`services.agent_desk`; every change to a ticket still goes through `services.tickets`, so
-webhooks fire exactly as for the REST API.
+Edits on either side are `services.agent_chat_edits`; what the agent-event senders read and
+record is `services.agent_chat_events`. What agents do in a bound chat (messages, commands,
+card buttons) goes through `services.agent_desk`; every change to a ticket still goes
+through `services.tickets`, so webhooks fire exactly as for the REST API.
 """
 
 from __future__ import annotations
@@ -13,33 +15,19 @@ import secrets
 import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import (
-    AgentChatCode,
-    Message,
-    OutboundMessage,
-    OutboxEvent,
-    Project,
-    Subscriber,
-    Ticket,
-)
-from models.enums import Author, Channel, DeliveryStatus, TicketStatus
-from services import agent_chat_posts, clock, notifications, outbox, ticket_queries
+from models import AgentChatCode, OutboundMessage, Project, Ticket
+from models.enums import Channel, DeliveryStatus
+from services import clock, notifications, ticket_queries
 from services.errors import NotFound, ValidationFailed
-from services.i18n import Translator, translator
 from services.outbox import enqueue_message
-from services.validation import check_text, parse_uuid
+from services.validation import parse_uuid
 
 log = logging.getLogger(__name__)
 
 CODE_TTL = timedelta(minutes=15)
-EDIT_WINDOW = timedelta(hours=48)
-HISTORY_SIZE = 5
-CUSTOMER_EDIT = "customer_edit"  # outbound kind: edit the customer's copy of an agent message
-CUSTOMER_EDITED = "customer_edited"  # agent event: the customer edited a message
 # outbound kind: a short localized notice to an agent chat (payload: key + its arguments)
 AGENT_CHAT_NOTICE = "agent_chat_notice"
 
@@ -50,10 +38,6 @@ class CodeUnknown(ValidationFailed):
 
 class CodeExpired(ValidationFailed):
     """The binding code is older than 15 minutes."""
-
-
-class EditTooLate(ValidationFailed):
-    """The relayed message is older than the 48-hour edit window."""
 
 
 @dataclass(frozen=True)
@@ -234,194 +218,3 @@ async def ticket_of_project(project: Project, ticket_id: object) -> Ticket:
     if ticket is None:
         raise NotFound("ticket not found")
     return await ticket_queries.load(ticket)
-
-
-# --- relay bookkeeping (used by the agent_event sender) ------------------------------
-
-
-async def record_topic(
-    ticket: Ticket, chat_id: int, topic_id: int | None, card_message_id: int | None
-) -> None:
-    ticket.agent_chat_id = chat_id
-    ticket.agent_topic_id = topic_id
-    ticket.agent_card_message_id = card_message_id
-    await Ticket.filter(id=ticket.id).update(
-        agent_chat_id=chat_id, agent_topic_id=topic_id, agent_card_message_id=card_message_id
-    )
-
-
-async def record_card(ticket: Ticket, card_message_id: int) -> None:
-    ticket.agent_card_message_id = card_message_id
-    await Ticket.filter(id=ticket.id).update(agent_card_message_id=card_message_id)
-
-
-async def record_relay(message_id: uuid.UUID, agent_chat_message_id: int) -> None:
-    """The copy of a ticket message in the agent chat (for reply routing and edits)."""
-    await Message.filter(id=message_id).update(agent_chat_message_id=agent_chat_message_id)
-
-
-async def history(ticket: Ticket, *, before: uuid.UUID | None = None) -> list[Message]:
-    """The last few public messages, for a recreated topic (`before` is shown on its own)."""
-    query = Message.filter(ticket_id=ticket.id, internal=False)
-    if before is not None:
-        query = query.exclude(id=before)
-    latest = await query.order_by("-created_at", "-id").limit(HISTORY_SIZE)
-    return list(reversed(latest))
-
-
-# --- edits -----------------------------------------------------------------------------
-
-
-async def agent_edited(
-    project: Project, chat_id: int, agent_chat_message_id: int | str, text: str | None
-) -> Message | None:
-    """An agent edited a relayed message: store it and edit the customer's copy (48 h).
-    `agent_chat_message_id`: a Telegram message id, or a MAX message's mid (a string)."""
-    message: Message | None
-    if isinstance(agent_chat_message_id, str):
-        message = await agent_chat_posts.message_of(project, chat_id, agent_chat_message_id)
-    else:
-        message = await Message.filter(
-            ticket__project_id=project.id,
-            ticket__agent_chat_id=chat_id,
-            agent_chat_message_id=agent_chat_message_id,
-            author=Author.AGENT,
-        ).first()
-    if message is None or message.author != Author.AGENT:
-        return None
-    if clock.now() - message.created_at > EDIT_WINDOW:
-        raise EditTooLate("messages can be edited within 48 hours")
-    body = check_text(text, allow_empty=bool(message.attachments))
-    async with in_transaction():
-        message.text = body
-        message.edited_at = clock.now()
-        await message.save(update_fields=["text", "edited_at"])
-        if not message.internal:
-            await _queue_customer_edit(message, body)
-    return message
-
-
-async def _queue_customer_edit(message: Message, text: str) -> None:
-    ticket = await Ticket.get(id=message.ticket_id)
-    if ticket.channel != Channel.TELEGRAM or ticket.customer_chat_id is None:
-        return
-    sent = await OutboundMessage.filter(
-        message_id=message.id, kind=notifications.CUSTOMER_TEXT
-    ).first()
-    result: dict[str, Any] = (sent.result if sent else None) or {}
-    sent_ids = result.get("message_ids") or []
-    customer_message_id = sent_ids[0] if sent_ids else None
-    if customer_message_id is None:
-        return
-    t = await customer_translator(ticket)
-    await enqueue_message(
-        channel=str(ticket.channel),
-        chat_id=ticket.customer_chat_id,
-        kind=CUSTOMER_EDIT,
-        payload={
-            "message_id": customer_message_id,
-            "text": notifications.with_body(t("notify-agent-reply", number=ticket.number), text),
-            "as_caption": _sent_as_caption(result),
-        },
-        project_id=ticket.project_id,
-        ticket_id=ticket.id,
-        message_id=message.id,
-    )
-
-
-def _sent_as_caption(result: dict[str, Any]) -> bool:
-    """The customer's copy carried the text as the first attachment's caption: the sender
-    decided it and says so in its result (delivery.telegram.send_customer_text)."""
-    return bool(result.get("sent_as_caption"))
-
-
-async def customer_translator(ticket: Ticket) -> Translator:
-    subscriber = (
-        await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
-    )
-    return translator(subscriber.language_code if subscriber else None)
-
-
-async def customer_edited_in_chat(
-    channel: Channel, chat_id: int, customer_message_id: str, text: str | None
-) -> Message | None:
-    """A customer edited a message in their messenger chat: the ticket message it became,
-    updated and shown to agents; None when the message was not part of a ticket."""
-    message = await Message.filter(
-        author=Author.CUSTOMER,
-        customer_message_id=customer_message_id,
-        ticket__channel=channel,
-        ticket__customer_chat_id=chat_id,
-    ).first()
-    if message is None:
-        return None
-    ticket = await Ticket.get(id=message.ticket_id)
-    project = await Project.get(id=ticket.project_id)
-    return await customer_edited(project, ticket.id, customer_message_id, text)
-
-
-async def customer_edited(
-    project: Project,
-    ticket_id: object,
-    customer_message_id: str,
-    text: str | None,
-) -> Message | None:
-    """A customer edited a message in their messenger: store it, show the edit to agents."""
-    ticket = await ticket_of_project(project, ticket_id)
-    message = await Message.filter(
-        ticket_id=ticket.id, author=Author.CUSTOMER, customer_message_id=customer_message_id
-    ).first()
-    if message is None:
-        return None
-    body = check_text(text, allow_empty=bool(message.attachments))
-    async with in_transaction():
-        message.text = body
-        message.edited_at = clock.now()
-        await message.save(update_fields=["text", "edited_at"])
-        await notifications.notify_agents(ticket, CUSTOMER_EDITED, message)
-    return message
-
-
-# --- what the agent_event sender needs ----------------------------------------------
-
-
-@dataclass
-class EventContext:
-    ticket: Ticket
-    project: Project
-    message: Message | None
-
-
-async def event_context(
-    ticket_id: object, message_id: object | None, platform: Channel = Channel.TELEGRAM
-) -> EventContext | None:
-    """The ticket (type and assignee fetched), its project and the message of an agent event;
-    None when the ticket is gone or the project has no agent chat in `platform` any more."""
-    ticket = await Ticket.get_or_none(id=ticket_id) if ticket_id else None
-    if ticket is None:
-        return None
-    project = await Project.get(id=ticket.project_id)
-    if project.agent_chat_id is None or project.agent_chat_platform != platform:
-        return None
-    message = None
-    if message_id:
-        message = await Message.get_or_none(id=message_id).prefetch_related("agent")
-    return EventContext(await ticket_queries.load(ticket), project, message)
-
-
-async def closed_state_changed(ticket: Ticket, event: dict[str, Any]) -> bool:
-    """Did this `status_changed` agent event enter or leave `closed` (topic name and state)?
-
-    The event carries the change's `from`/`to`. A row queued before it did (still pending
-    when the new code starts) has neither: it falls back to the ticket's latest webhook
-    status event, as before — treating it as unchanged could leave a closed ticket's topic
-    open."""
-    if "from" in event and "to" in event:
-        return TicketStatus.CLOSED in (event["from"], event["to"])
-    last = (
-        await OutboxEvent.filter(ticket_id=ticket.id, event=outbox.TICKET_STATUS_CHANGED)
-        .order_by("-seq")
-        .first()
-    )
-    change = (last.payload.get("data") or {}) if last else {}
-    return TicketStatus.CLOSED in (change.get("from"), change.get("to"))

@@ -24,6 +24,7 @@ from models import Agent, Project, Ticket
 from models.enums import Channel, MessageSource, Priority, TicketStatus
 from services import (
     agent_chat,
+    agent_chat_edits,
     agent_chat_posts,
     agent_desk_canned,
     agent_desk_find,
@@ -91,8 +92,10 @@ async def edit(message: DeskMessage, is_member: IsMember) -> DeskResult:
     project, _agent = acting
     text, _ = _without_note_prefix(message.text)
     try:
-        edited = await agent_chat.agent_edited(project, message.chat_id, message.message_id, text)
-    except agent_chat.EditTooLate:
+        edited = await agent_chat_edits.agent_edited(
+            project, message.chat_id, message.message_id, text
+        )
+    except agent_chat_edits.EditTooLate:
         return DeskResult(Outcome.EDIT_TOO_LATE)
     return DeskResult(Outcome.EDITED) if edited is not None else IGNORED
 

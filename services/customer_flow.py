@@ -1,4 +1,5 @@
-"""What the customer screens of both messengers do with the use cases of customers.py.
+"""What the customer screens of both messengers do with the use cases of customer_entry.py
+and customers.py.
 
 The data a screen keeps, where a route lands, the new-ticket draft, what [New ticket] opens,
 the pages of "My tickets" and when a thread is shown again after a delivery are decided once;
@@ -15,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from models.enums import Channel
-from services import customers
+from services import customer_entry, customers
 from services.customer_views import Customer, DraftPart, Route, Screen, TicketRow
 from services.errors import HelpdeskError
 from services.validation import same_uuid
@@ -113,13 +114,13 @@ async def start_new_ticket(
 async def unsubscribe(project_id: str, subscriber_id: str) -> Route:
     """[Unsubscribe] confirmed: a goodbye naming the project."""
     view = await customers.menu_view(project_id, subscriber_id)
-    await customers.unsubscribe(subscriber_id)
+    await customer_entry.unsubscribe(subscriber_id)
     return Route(Screen.NOTICE, notice="notice-unsubscribed", notice_args={"project": view.name})
 
 
 async def decline(request_id: str | None) -> Route:
     """[Cancel] on consent: the request is cancelled, a notice says so."""
-    await customers.decline(request_id)
+    await customer_entry.decline(request_id)
     return Route(Screen.NOTICE, notice="consent-cancelled")
 
 

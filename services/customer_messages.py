@@ -1,12 +1,15 @@
 """A customer writes in a ticket: the busiest write there is (every message in a messenger
-thread), so each backend has its own SQL for it, each behind a named function below.
+thread), so each backend has its own SQL for it, each behind a named function: below, and in
+`services.customer_ticket_row` (the statements that read and touch the ticket's joined row).
 
 - PostgreSQL, the status unchanged: `_write_unlocked` — no transaction; the ticket read once
   (or taken from a per-process snapshot) with its row versions, then one statement that writes
   only if those versions are still current (`_write_if_current`).
 - PostgreSQL with a status change, or when the versions moved: `_write_locked` over
-  `_touch_postgres` (one UPDATE … RETURNING joined with the ticket's relations).
-- SQLite: `_write_locked` over `_touch_sqlite` (the UPDATE, then the joined SELECT).
+  `customer_ticket_row.touch_postgres` (one UPDATE … RETURNING joined with the ticket's
+  relations).
+- SQLite: `_write_locked` over `customer_ticket_row.touch_sqlite` (the UPDATE, then the
+  joined SELECT).
 
 bench/README.md ("Bot") measures this path; keep its statements as they are.
 """
@@ -17,16 +20,24 @@ import copy
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from tortoise import timezone
 from tortoise.transactions import in_transaction
 
-from models import Agent, Message, OutboxEvent, Project, Ticket, TicketType
+from models import Message, OutboxEvent, Project, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
 from services import clock, notifications, outbox, sla, sql
-from services.errors import NotFound, TicketClosed, WrongChannel
+from services.customer_ticket_row import (
+    UPDATED_AT,
+    Target,
+    read_for_customer,
+    ticket_from_row,
+    touch_postgres,
+    touch_sqlite,
+    version_checks,
+)
+from services.errors import TicketClosed, WrongChannel
 from services.serializers import message_view
 from services.tickets import REASON_CUSTOMER, NewTicket, create_ticket, set_status
 from services.validation import check_text, parse_uuid
@@ -42,14 +53,6 @@ class CustomerWrite:
 
     message: Message
     status_changed: bool = False
-
-
-class _Target(NamedTuple):
-    """Which ticket: its id, scoped by project and/or subscriber (also the snapshot key)."""
-
-    ticket_id: uuid.UUID
-    project_id: uuid.UUID | None
-    subscriber_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ async def customer_message(
     draft = _Draft(
         check_text(text, allow_empty=bool(attachments)), attachments, source, customer_message_id
     )
-    target = _Target(
+    target = Target(
         parse_uuid(ticket_id, what="ticket"), project.id if project else None, subscriber_id
     )
     if sql.dialect() != "sqlite":
@@ -101,6 +104,9 @@ def _check_customer_write(ticket: Ticket, source: MessageSource) -> None:
         raise WrongChannel("customer-reply is only for tickets with channel=virtual")
     if ticket.status == TicketStatus.CLOSED and source == MessageSource.API:
         raise TicketClosed(f"ticket #{ticket.number} is closed")
+
+
+_CREATED_AT = Message._meta.fields_map["created_at"]
 
 
 def _new_customer_message(ticket: Ticket, draft: _Draft) -> tuple[Message, OutboxEvent]:
@@ -121,64 +127,10 @@ def _new_customer_message(ticket: Ticket, draft: _Draft) -> tuple[Message, Outbo
     return message, event
 
 
-# --- the joined ticket row: the ticket with its type, assignee and project ----------------
-
-_UPDATED_AT = Ticket._meta.fields_map["updated_at"]
-_CREATED_AT = Message._meta.fields_map["created_at"]
-_TOUCH_SET = "SET last_customer_message_at = $1, updated_at = $1 WHERE id = $2"
-
-
-@lru_cache(maxsize=1)
-def _touch_columns() -> str:
-    # built on first use: foreign-key columns exist only once Tortoise is initialised
-    return ", ".join(
-        (
-            sql.columns(Ticket, "t", "t_"),
-            sql.columns(TicketType, "tt", "tt_"),
-            sql.columns(Agent, "a", "a_"),
-            sql.columns(Project, "p", "p_"),
-        )
-    )
-
-
-_TOUCH_JOINS = (
-    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
-    " LEFT JOIN agents a ON a.id = t.assignee_id"
-    " JOIN projects p ON p.id = t.project_id"
-)
-
-
-def _touch_filters(project: bool, subscriber: bool, alias: str) -> str:
-    where = ""
-    if project:
-        where += f" AND {alias}project_id = $3"
-    if subscriber:
-        where += f" AND {alias}subscriber_id = ${4 if project else 3}"
-    return where
-
-
-def _split_row(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    n = len(prefix)
-    return {k[n:]: v for k, v in row.items() if k.startswith(prefix)}
-
-
-def _ticket_from_row(row: dict[str, Any]) -> Ticket:
-    """The ticket with its type, assignee and project from a `_touch_columns()` row."""
-    ticket = Ticket._init_from_db(**_split_row(row, "t_"))
-    type_row = _split_row(row, "tt_")
-    ticket.ticket_type = (
-        TicketType._init_from_db(**type_row) if type_row["id"] is not None else None
-    )
-    agent_row = _split_row(row, "a_")
-    ticket.assignee = Agent._init_from_db(**agent_row) if agent_row["id"] is not None else None
-    ticket.project = Project._init_from_db(**_split_row(row, "p_"))
-    return ticket
-
-
 # --- the locked path (PostgreSQL with a status change or a conflict; always on SQLite) -----
 
 
-async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
+async def _write_locked(target: Target, draft: _Draft) -> CustomerWrite:
     """In one transaction: the ticket touched (and so row-locked), the message, its event,
     a status change with its own events, and the agent chat row."""
     async with in_transaction():
@@ -186,9 +138,9 @@ async def _write_locked(target: _Target, draft: _Draft) -> CustomerWrite:
         # relations and the project's agent chat read fresh in this transaction
         now = clock.now()
         if sql.dialect() == "sqlite":
-            ticket = await _touch_sqlite(target, now)
+            ticket = await touch_sqlite(target, now)
         else:
-            ticket = await _touch_postgres(target, now)
+            ticket = await touch_postgres(target, now)
         _check_customer_write(ticket, draft.source)
         levels = None
         if ticket.project.service_levels_on:
@@ -251,50 +203,6 @@ async def _new_ticket_after_window(closed: Ticket, draft: _Draft) -> CustomerWri
     return CustomerWrite(message, status_changed=True)
 
 
-def _touch_args(target: _Target, now: Any) -> tuple[list[Any], str, str]:
-    """The touch statement's values and its extra conditions (on `tickets`, on alias `t`)."""
-    args: list[Any] = [_UPDATED_AT.to_db_value(now, Ticket), target.ticket_id]
-    if target.project_id is not None:
-        args.append(target.project_id)
-    if target.subscriber_id is not None:
-        args.append(target.subscriber_id)
-    has_project, has_subscriber = target.project_id is not None, target.subscriber_id is not None
-    return (
-        args,
-        _touch_filters(has_project, has_subscriber, ""),
-        _touch_filters(has_project, has_subscriber, "t."),
-    )
-
-
-async def _touch_postgres(target: _Target, now: Any) -> Ticket:
-    """PostgreSQL: the ticket's `last_customer_message_at` / `updated_at` set to `now` and
-    the ticket read with its type, assignee and project in one statement (the UPDATE locks
-    the row until the transaction ends; `… RETURNING` joined with the relations)."""
-    args, where, _ = _touch_args(target, now)
-    row = await sql.fetch_one(
-        f"WITH t AS (UPDATE tickets {_TOUCH_SET}{where} RETURNING *)"
-        f" SELECT {_touch_columns()} FROM t{_TOUCH_JOINS}",
-        *args,
-    )
-    if row is None:
-        raise NotFound("ticket not found")
-    return _ticket_from_row(row)
-
-
-async def _touch_sqlite(target: _Target, now: Any) -> Ticket:
-    """SQLite: the same as `_touch_postgres` in two statements — the UPDATE (the write
-    transaction holds the database), then the joined SELECT."""
-    args, where, joined_where = _touch_args(target, now)
-    await sql.fetch(f"UPDATE tickets {_TOUCH_SET}{where}", *args)
-    row = await sql.fetch_one(
-        f"SELECT {_touch_columns()} FROM tickets t{_TOUCH_JOINS} WHERE t.id = $2{joined_where}",
-        *args,
-    )
-    if row is None:
-        raise NotFound("ticket not found")
-    return _ticket_from_row(row)
-
-
 # --- the PostgreSQL path without a transaction: row versions and snapshots -----------------
 
 # The joined ticket rows the PostgreSQL path last read or wrote, with the row versions
@@ -303,10 +211,9 @@ async def _touch_sqlite(target: _Target, now: Any) -> Ticket:
 # a thread then needs no read. Per process; any change anywhere makes the check fail.
 _SNAPSHOTS: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], Ticket]] = OrderedDict()
 _SNAPSHOTS_MAX = 2_048  # ~45 columns a row: a few MB; a miss costs one read
-_VERSIONS = ", t.xmin AS v_ticket, tt.xmin AS v_type, a.xmin AS v_agent, p.xmin AS v_project"
 
 
-async def _write_unlocked(target: _Target, draft: _Draft) -> CustomerWrite | None:
+async def _write_unlocked(target: Target, draft: _Draft) -> CustomerWrite | None:
     """PostgreSQL, a ticket that keeps its status, in two statements and no transaction: the
     ticket read with its relations and row versions (`xmin`) — or taken from `_SNAPSHOTS` —
     then one statement that updates the ticket only if those versions are still current
@@ -318,8 +225,8 @@ async def _write_unlocked(target: _Target, draft: _Draft) -> CustomerWrite | Non
     if cached is not None:  # the models as well: each write changes a copy of them
         written = await _write_if_current(cached[0], copy.copy(cached[1]), target, draft)
     if written is None:  # nothing cached, or it is stale: read afresh and try once more
-        row = await _read_for_customer(target)
-        written = await _write_if_current(row, _ticket_from_row(row), target, draft)
+        row = await read_for_customer(target)
+        written = await _write_if_current(row, ticket_from_row(row), target, draft)
     if written is None:
         return None  # changed since the fresh read too, or a status change: locked path
     new_row, result = written
@@ -329,42 +236,8 @@ async def _write_unlocked(target: _Target, draft: _Draft) -> CustomerWrite | Non
     return result
 
 
-async def _read_for_customer(target: _Target) -> dict[str, Any]:
-    """The joined ticket row with the row versions of the ticket and its relations."""
-    args: list[Any] = [target.ticket_id]
-    where = " WHERE t.id = $1"
-    if target.project_id is not None:
-        args.append(target.project_id)
-        where += f" AND t.project_id = ${len(args)}"
-    if target.subscriber_id is not None:
-        args.append(target.subscriber_id)
-        where += f" AND t.subscriber_id = ${len(args)}"
-    row = await sql.fetch_one(
-        f"SELECT {_touch_columns()}{_VERSIONS} FROM tickets t{_TOUCH_JOINS}{where}", *args
-    )
-    if row is None:
-        raise NotFound("ticket not found")
-    return row
-
-
-def _version_checks(row: dict[str, Any], values: list[Any]) -> str:
-    """`AND …` conditions: the ticket, its type, assignee and project are as in `row`."""
-    values.append(row["v_ticket"])
-    where = f" AND xmin = ${len(values)}"
-    for table, key, version in (
-        ("ticket_types", "tt_id", "v_type"),
-        ("agents", "a_id", "v_agent"),
-        ("projects", "p_id", "v_project"),
-    ):
-        if row[key] is not None:
-            values.extend((row[key], row[version]))
-            where += f" AND (SELECT xmin FROM {table} WHERE id = ${len(values) - 1})"
-            where += f" = ${len(values)}"
-    return where
-
-
 async def _write_if_current(
-    row: dict[str, Any], ticket: Ticket, target: _Target, draft: _Draft
+    row: dict[str, Any], ticket: Ticket, target: Target, draft: _Draft
 ) -> tuple[dict[str, Any], CustomerWrite] | None:
     """One statement: the message, its event and agent chat row stored and the ticket
     touched — only if every version in `row` is current (else nothing is written: None).
@@ -386,11 +259,11 @@ async def _write_if_current(
     )
     if agent_event is not None:
         rows.append(agent_event)
-    stamp = _UPDATED_AT.to_db_value(now, Ticket)
+    stamp = UPDATED_AT.to_db_value(now, Ticket)
     values: list[Any] = [stamp, target.ticket_id]
     ctes = [
         "t AS (UPDATE tickets SET last_customer_message_at = $1, updated_at = $1"
-        f" WHERE id = $2{_version_checks(row, values)} RETURNING xmin AS v_ticket)"
+        f" WHERE id = $2{version_checks(row, values)} RETURNING xmin AS v_ticket)"
     ]
     for n, instance in enumerate(rows):
         text, row_values = sql.insert_from("t", instance, len(values) + 1)

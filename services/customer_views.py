@@ -1,7 +1,8 @@
 """What the customer use cases return and take: plain data the two messengers render.
 
-Kept apart from the use cases (services/customers.py, services/customer_flow.py) so the
-front ends and the presentation helpers read them without the ORM behind them.
+Kept apart from the use cases (services/customer_entry.py, services/customers.py,
+services/customer_flow.py) so the front ends and the presentation helpers read them without
+the ORM behind them.
 """
 
 from __future__ import annotations

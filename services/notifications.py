@@ -6,7 +6,7 @@ from typing import Any
 
 from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Channel
-from services.i18n import translator
+from services.i18n import Translator, translator
 from services.outbox import enqueue_message, new_message
 
 CUSTOMER_TEXT = "customer_text"  # payload: text, buttons, attachments
@@ -68,6 +68,14 @@ async def notify_customer(
         ticket_id=ticket.id,
         message_id=message.id if message else None,
     )
+
+
+async def customer_translator(ticket: Ticket) -> Translator:
+    """The texts in the language of the ticket's customer (English when it is not known)."""
+    subscriber = (
+        await Subscriber.get_or_none(id=ticket.subscriber_id) if ticket.subscriber_id else None
+    )
+    return translator(subscriber.language_code if subscriber else None)
 
 
 _UNREAD: Any = object()

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from models import Project
 from services import audit, projects
 from services.audit import Actor
-from services.customers import HELP_LINK_PREFIX
+from services.customer_entry import HELP_LINK_PREFIX
 from services.requests import BotLinks
 from services.validation import invalid
 

@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from models import Ticket
 from models.enums import TicketStatus
-from services import agent_chat, clock, notifications, outbox, sla, sql, ticket_queries
+from services import clock, notifications, outbox, sla, sql, ticket_queries
 from services.serializers import iso
 from services.service_levels import TARGETS, Levels
 from services.tickets import set_status
@@ -124,7 +124,7 @@ async def _auto_close(ticket: Ticket, levels: Levels) -> None:
     auto_close = levels.auto_close
     farewell = auto_close["text"]
     if farewell is None:
-        t = await agent_chat.customer_translator(ticket)
+        t = await notifications.customer_translator(ticket)
         farewell = t("sla-auto-closed", number=ticket.number,
                      days=auto_close["reopen_window_days"])
     await set_status(ticket, TicketStatus.CLOSED, reason="auto", farewell=farewell)

@@ -6,7 +6,7 @@ import pytest
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, TicketStatus
-from services import agent_chat, agent_desk, canned_replies, tickets
+from services import agent_chat, agent_chat_events, agent_desk, canned_replies, tickets
 from services.agent_desk_types import (
     Command,
     DeskCommand,
@@ -35,7 +35,7 @@ async def ticket_fixture(project: Project) -> Ticket:
         text="Late order", subject="Late", channel=Channel.MAX, chat_id=9001, first_name="Ann"
     )
     ticket = await tickets.create_ticket(project, new)
-    await agent_chat.record_topic(ticket, CHAT, TOPIC, 41)
+    await agent_chat_events.record_topic(ticket, CHAT, TOPIC, 41)
     for code_, text in (("hello", "Hi {customer.first_name}, #{ticket.number}"), ("bye", "Bye")):
         await canned_replies.create_reply(project, CannedReplyInput(code_, code_.title(), text))
     return ticket

@@ -6,7 +6,7 @@ import pytest
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority
-from services import agent_chat, agent_desk, tickets
+from services import agent_chat, agent_chat_events, agent_desk, tickets
 from services.agent_desk_types import (
     AgentRef,
     Command,
@@ -42,7 +42,7 @@ async def ticket_fixture(project: Project) -> Ticket:
     await agent_chat.bind_chat(code.code, CHAT, is_forum=True)
     new = tickets.NewTicket(text="Late order", channel=Channel.MAX, chat_id=9001, first_name="Ann")
     ticket = await tickets.create_ticket(project, new)
-    await agent_chat.record_topic(ticket, CHAT, TOPIC, CARD)
+    await agent_chat_events.record_topic(ticket, CHAT, TOPIC, CARD)
     return ticket
 
 

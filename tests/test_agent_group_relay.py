@@ -10,7 +10,7 @@ from delivery.telegram_agent_chat import publisher
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
-from services import agent_chat, agent_desk, tickets
+from services import agent_chat_edits, agent_desk, tickets
 from services.customer_messages import customer_message
 from services.notifications import AGENT_EVENT
 from tests.test_agent_group_env import (  # noqa: F401
@@ -230,7 +230,9 @@ async def test_customer_edit_shows_as_an_edited_copy(env: AgentGroupEnv) -> None
     await env.bind(GROUP)
     ticket = await env.telegram_ticket(customer_message_id="77")
     await env.drain()
-    edited = await agent_chat.customer_edited(env.project, ticket.id, "77", "My order #123 is late")
+    edited = await agent_chat_edits.customer_edited(
+        env.project, ticket.id, "77", "My order #123 is late"
+    )
     assert edited is not None and edited.edited_at is not None
     await env.drain()
     thread = await topic_of(env, ticket)

@@ -16,7 +16,7 @@ import redis.exceptions
 from tortoise.exceptions import IntegrityError, OperationalError
 
 from models import Message, Ticket
-from services import customers
+from services import customer_entry
 from services.outages import is_retryable
 from tests.dialogs.conftest import make_settings
 from tests.fakes.max import FakeMax
@@ -78,7 +78,7 @@ async def test_telegram_polling_retries_an_update_the_database_was_locked_for(
 ) -> None:
     from helpdesk.app import create_app
 
-    calls = fail_once(monkeypatch, customers, "route_deep_link")
+    calls = fail_once(monkeypatch, customer_entry, "route_deep_link")
     async with FakeTelegram() as tg:
         settings = make_settings(
             database_url=db, telegram_bot_token="123456:ABC", telegram_api_base=tg.base_url
@@ -97,7 +97,7 @@ async def test_telegram_webhook_answers_503_for_a_locked_database_then_takes_the
 ) -> None:
     from helpdesk.app import create_app
 
-    calls = fail_once(monkeypatch, customers, "route_deep_link")
+    calls = fail_once(monkeypatch, customer_entry, "route_deep_link")
     async with FakeTelegram() as tg:
         settings = make_settings(
             database_url=db,
@@ -187,7 +187,7 @@ async def test_max_retries_a_locked_database_in_polling_and_answers_503_by_webho
     retryable one still reaches the guard, so the update is not counted as done."""
     from helpdesk.app import create_app
 
-    calls = fail_once(monkeypatch, customers, "route_deep_link")
+    calls = fail_once(monkeypatch, customer_entry, "route_deep_link")
     chat = random.randint(10**6, 10**7)
     async with FakeMax() as mx:
         settings = make_settings(

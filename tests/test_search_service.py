@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from models import Project
 from models.enums import Channel, MessageSource
-from services import agent_chat, search, tickets
+from services import agent_chat_edits, agent_chat_events, search, tickets
 from services.projects import create_project
 
 
@@ -26,7 +26,7 @@ async def test_an_edited_message_is_searched_by_its_new_text(project: Project) -
     ticket = await tickets.create_ticket(project, new)
     assert (await search.search_tickets(project, "parcel"))[1] == 1
 
-    await agent_chat.customer_edited(project, ticket.id, "5", "Package found")
+    await agent_chat_edits.customer_edited(project, ticket.id, "5", "Package found")
     assert await search.search_tickets(project, "parcel") == ([], 0)
     found, total = await search.search_tickets(project, "package")
     assert total == 1 and found[0]["id"] == str(ticket.id)
@@ -38,7 +38,7 @@ async def test_find_for_agents_shows_the_place_and_only_this_project(project: Pr
     ticket = await tickets.create_ticket(
         project, tickets.NewTicket(text="Broken screen again", subject="Screen")
     )
-    await agent_chat.record_topic(ticket, -1005, 77, 78)
+    await agent_chat_events.record_topic(ticket, -1005, 77, 78)
 
     [found] = await search.find_for_agents(project, "screen")
     assert (found.number, found.subject, found.status) == (1, "Screen", "new")

@@ -8,7 +8,7 @@ import pytest
 
 from models import OutboundMessage, OutboxEvent, Project, Ticket
 from models.enums import Channel, MessageSource, TicketStatus
-from services import agent_chat, catalog, ticket_queries, tickets
+from services import agent_chat_events, catalog, ticket_queries, tickets
 from services.customer_messages import customer_message
 from services.errors import NotFound, TicketClosed, ValidationFailed, WrongChannel
 from services.projects import create_project
@@ -400,10 +400,11 @@ async def test_the_agent_chat_learns_a_status_change_from_its_own_event(project)
         ("closed", "in_progress"),
         ("in_progress", "waiting"),
     ]
-    assert [await agent_chat.closed_state_changed(ticket, c) for c in changes] == [
+    assert [await agent_chat_events.closed_state_changed(ticket, c) for c in changes] == [
         True,
         True,
         False,
     ]
     old_row = {"event": "status_changed", "ticket_id": str(ticket.id), "message_id": None}
-    assert await agent_chat.closed_state_changed(ticket, old_row) is False  # latest: → waiting
+    # the latest status event: → waiting
+    assert await agent_chat_events.closed_state_changed(ticket, old_row) is False

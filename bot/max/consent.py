@@ -7,13 +7,13 @@ from maxapi.types.updates.message_callback import MessageCallback
 
 from bot.max.chat import MaxChat
 from bot.max.screens import open_route
-from services import customer_flow, customers
+from services import customer_entry, customer_flow
 from services.customer_flow import LINK, PROJECT, REQUEST
 
 
 async def on_subscribe(event: MessageCallback, chat: MaxChat) -> None:
     data = await chat.data()
-    route = await customers.accept(
+    route = await customer_entry.accept(
         chat.customer, data[PROJECT], data.get(REQUEST), link_id=data.get(LINK)
     )
     await open_route(chat, route)

@@ -17,7 +17,7 @@ from delivery import max as max_delivery
 from delivery.files import TooLarge, Unavailable, file_name, max_kind, size_text
 from delivery.sender import SendJob
 from models.enums import Channel
-from services import customers
+from services import customer_entry, customers
 from services.customer_flow import TICKET, OnSent, Place, keeps_screen
 from services.customer_flow import thread_refresher as refresher_for
 from services.customer_views import Customer
@@ -121,7 +121,7 @@ async def refresh_thread(
         if view is not None:
             await chat.show(view)
             return
-    await open_route(chat, await customers.route_to_ticket(chat.customer, ticket_id))
+    await open_route(chat, await customer_entry.route_to_ticket(chat.customer, ticket_id))
 
 
 def thread_refresher(dp: Dispatcher, bot: Bot, default_locale: str) -> OnSent:

@@ -14,19 +14,19 @@ from bot.max.chat import MaxChat
 from bot.max.payloads import OPEN_TICKET_PREFIX
 from bot.max.screens import open_route
 from models.enums import Channel
-from services import customers, messages
+from services import customer_entry, messages
 
 
 async def on_bot_started(event: BotStarted, chat: MaxChat) -> None:
     """`https://max.ru/<bot>?start=X` arrives here with X as the payload."""
-    route = await customers.route_deep_link(chat.customer, event.payload or "")
+    route = await customer_entry.route_deep_link(chat.customer, event.payload or "")
     await open_route(chat, route)
 
 
 async def on_bot_stopped(event: BotStopped, chat: MaxChat) -> None:
     """The customer stopped (blocked) the bot: every subscription of the chat becomes
     `blocked` (subscription.cancelled, reason blocked), so nothing is queued for it."""
-    await customers.blocked_by_messenger(chat.customer)
+    await customer_entry.blocked_by_messenger(chat.customer)
     await chat.context.clear()
 
 
@@ -35,15 +35,15 @@ async def on_start_command(event: MessageCreated, chat: MaxChat) -> None:
     words = (event.message.body.text or "").split(maxsplit=1) if event.message.body else []
     payload = words[1].strip() if len(words) > 1 else ""
     if payload:
-        route = await customers.route_deep_link(chat.customer, payload)
+        route = await customer_entry.route_deep_link(chat.customer, payload)
     else:
-        route = await customers.route_start(chat.customer)
+        route = await customer_entry.route_start(chat.customer)
     await open_route(chat, route)
 
 
 async def on_open_ticket(event: MessageCallback, chat: MaxChat) -> None:
     ticket_id = (event.callback.payload or "").removeprefix(OPEN_TICKET_PREFIX)
-    await open_route(chat, await customers.route_to_ticket(chat.customer, ticket_id))
+    await open_route(chat, await customer_entry.route_to_ticket(chat.customer, ticket_id))
 
 
 async def on_message_button(event: MessageCallback, chat: MaxChat) -> None:
@@ -54,7 +54,7 @@ async def on_message_button(event: MessageCallback, chat: MaxChat) -> None:
 
 async def on_stray(event: MessageCreated | MessageCallback, chat: MaxChat) -> None:
     """A message outside compose/thread, or a button of a screen that is gone: /start."""
-    await open_route(chat, await customers.route_start(chat.customer))
+    await open_route(chat, await customer_entry.route_start(chat.customer))
 
 
 def entry_router() -> Router:

@@ -19,7 +19,7 @@ from bot.max.routes import screens_router
 from bot.max.screens import open_route
 from bot.runtime_base import note_retryable
 from helpdesk.settings import Settings
-from services import customers
+from services import customer_entry
 
 log = logging.getLogger(__name__)
 FSM_PREFIX = "hd:max:fsm"
@@ -69,7 +69,7 @@ def error_handler(dp: Dispatcher, default_locale: str) -> Callable[[ErrorEvent],
         try:
             chat = await chat_of(dp, event.update, default_locale)
             if chat is not None:
-                await open_route(chat, await customers.route_start(chat.customer))
+                await open_route(chat, await customer_entry.route_start(chat.customer))
         except Exception:
             log.exception("could not reset the customer's screen")
 

@@ -9,7 +9,7 @@ from bot.max.chat import MaxChat
 from bot.max.payloads import Nav
 from bot.max.screens import go, open_route, show
 from bot.max.states import CHOSEN_TYPE, Screen
-from services import customer_flow, customers
+from services import customer_entry, customer_flow
 from services.customer_flow import (
     PAGE,
     PARTS,
@@ -51,4 +51,4 @@ async def on_unsubscribe_yes(event: MessageCallback, chat: MaxChat, payload: Nav
 
 
 async def on_project(event: MessageCallback, chat: MaxChat, payload: Nav) -> None:
-    await open_route(chat, await customers.choose_project(chat.customer, payload.arg or ""))
+    await open_route(chat, await customer_entry.choose_project(chat.customer, payload.arg or ""))

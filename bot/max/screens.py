@@ -21,7 +21,7 @@ from bot.presentation import (
     type_descriptions,
 )
 from models.enums import TicketStatus
-from services import customer_flow, customers, ratings
+from services import customer_entry, customer_flow, customers, ratings
 from services.customer_flow import (
     ERROR,
     NOTICE,
@@ -53,7 +53,7 @@ def _lines(*parts: str) -> str:
 
 
 async def _consent(chat: MaxChat, data: dict[str, Any]) -> View:
-    view = await customers.consent_view(data[PROJECT])
+    view = await customer_entry.consent_view(data[PROJECT])
     text = chat.t("consent-text", project=view.name, description=consent_description(view))
     row = [
         button(chat.t("button-subscribe"), Action.SUBSCRIBE),
@@ -67,7 +67,7 @@ async def _notice(chat: MaxChat, data: dict[str, Any]) -> View:
 
 
 async def _projects(chat: MaxChat, data: dict[str, Any]) -> View:
-    choices = await customers.subscriptions(chat.customer.channel, chat.chat_id)
+    choices = await customer_entry.subscriptions(chat.customer.channel, chat.chat_id)
     notice = notice_text(chat.t, data.get(NOTICE), data.get(NOTICE_ARGS))
     head = notice + "\n" if notice else ""
     rows = [[button(c.name[:64], Action.PROJECT, short_id(c.project_id))] for c in choices]
@@ -203,7 +203,7 @@ async def show(chat: MaxChat) -> None:
     """Show the current screen; no screen (fresh chat, lost storage) → where /start leads."""
     view = await render(chat)
     if view is None:
-        await open_route(chat, await customers.route_start(chat.customer))
+        await open_route(chat, await customer_entry.route_start(chat.customer))
         return
     await chat.show(view)
 

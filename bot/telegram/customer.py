@@ -12,7 +12,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from bot.telegram.filters import Magic
 from dialogs.common import customer_of, start_route
 from models.enums import Channel
-from services import customers, messages
+from services import customer_entry, messages
 
 OPEN_TICKET_PREFIX = "open_ticket:"  # services.notifications puts it on "ticket created"
 
@@ -21,12 +21,12 @@ async def on_start_link(
     message: Message, command: CommandObject, dialog_manager: DialogManager
 ) -> None:
     who = customer_of(message.from_user, message.chat)
-    route = await customers.route_deep_link(who, command.args or "")
+    route = await customer_entry.route_deep_link(who, command.args or "")
     await start_route(dialog_manager, route, ShowMode.SEND)
 
 
 async def on_start(message: Message, dialog_manager: DialogManager) -> None:
-    route = await customers.route_start(customer_of(message.from_user, message.chat))
+    route = await customer_entry.route_start(customer_of(message.from_user, message.chat))
     await start_route(dialog_manager, route, ShowMode.SEND)
 
 
@@ -36,7 +36,7 @@ async def on_open_ticket(callback: CallbackQuery, dialog_manager: DialogManager)
     if chat is None or callback.data is None:
         return
     ticket_id = callback.data.removeprefix(OPEN_TICKET_PREFIX)
-    route = await customers.route_to_ticket(customer_of(callback.from_user, chat), ticket_id)
+    route = await customer_entry.route_to_ticket(customer_of(callback.from_user, chat), ticket_id)
     await start_route(dialog_manager, route, ShowMode.SEND)
 
 

@@ -8,7 +8,7 @@ from aiogram_dialog import BgManagerFactory, ShowMode
 from dialogs.common import start_route, start_value
 from dialogs.states import ConsentSG, NewTicketSG, ThreadSG
 from models.enums import Channel
-from services import customers
+from services import customer_entry
 from services.customer_flow import TICKET, OnSent, Place, keeps_screen
 from services.customer_flow import thread_refresher as refresher_for
 from services.customer_views import Customer
@@ -28,7 +28,7 @@ async def refresh_thread(
             if keeps_screen(place, start_value(manager, TICKET), ticket_id):
                 await manager.show(ShowMode.SEND)
                 return
-        route = await customers.route_to_ticket(Customer(Channel.TELEGRAM, chat_id), ticket_id)
+        route = await customer_entry.route_to_ticket(Customer(Channel.TELEGRAM, chat_id), ticket_id)
         await start_route(manager, route, ShowMode.SEND)
 
 

@@ -36,7 +36,7 @@ from delivery.sender import SendJob
 from delivery.text import split_text
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel
-from services import agent_chat, agent_chat_posts, ratings
+from services import agent_chat, agent_chat_edits, agent_chat_events, agent_chat_posts, ratings
 from services.i18n import Translator, translator
 from services.sla_timers import SLA_ALERT
 
@@ -77,7 +77,7 @@ class MaxAgentChatPublisher:
 
     async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
         payload = outbound.payload or {}
-        context = await agent_chat.event_context(
+        context = await agent_chat_events.event_context(
             payload.get("ticket_id") or outbound.ticket_id, payload.get("message_id"), Channel.MAX
         )
         if context is None:
@@ -117,7 +117,7 @@ class MaxAgentChatPublisher:
         elif event == "customer_blocked":
             text = self._line("max-agent-relay-blocked", ticket)
             sent = await self._post(ticket, chat_id, text, "blocked", reply_to=card_mid)
-        elif event == agent_chat.CUSTOMER_EDITED and message is not None:
+        elif event == agent_chat_edits.CUSTOMER_EDITED and message is not None:
             sent = await self._relay_customer_edit(ticket, chat_id, card_mid, message)
         return {"chat_id": chat_id, "card_mid": card_mid, "mid": sent, "card_posted": created}
 
@@ -167,7 +167,7 @@ class MaxAgentChatPublisher:
     async def _post_history(
         self, ticket: Ticket, chat_id: int, card_mid: str, exclude: Message | None
     ) -> None:
-        messages = await agent_chat.history(ticket, before=exclude.id if exclude else None)
+        messages = await agent_chat_events.history(ticket, before=exclude.id if exclude else None)
         if not messages:
             return
         lines = [self.t("max-agent-relay-history", number=ticket.number)]

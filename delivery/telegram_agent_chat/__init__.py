@@ -11,7 +11,8 @@ from aiogram.exceptions import TelegramBadRequest
 from delivery.telegram import TopicError
 from delivery.telegram_agent_chat.publisher import AgentChatPublisher
 from models import OutboundMessage
-from services.agent_chat import AGENT_CHAT_NOTICE, CUSTOMER_EDIT
+from services.agent_chat import AGENT_CHAT_NOTICE
+from services.agent_chat_edits import CUSTOMER_EDIT
 from services.i18n import translator
 from services.notifications import AGENT_EVENT
 

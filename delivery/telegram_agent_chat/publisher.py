@@ -46,7 +46,7 @@ from delivery.telegram import (
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, MessageSource, TicketStatus
-from services import agent_chat, ratings
+from services import agent_chat, agent_chat_edits, agent_chat_events, ratings
 from services.i18n import Translator, translator
 from services.sla_timers import SLA_ALERT
 
@@ -145,12 +145,12 @@ class AgentChatPublisher:
 
     async def _load(self, outbound: OutboundMessage) -> tuple[Ticket, Project] | None:
         ticket_id = (outbound.payload or {}).get("ticket_id") or outbound.ticket_id
-        context = await agent_chat.event_context(ticket_id, None)
+        context = await agent_chat_events.event_context(ticket_id, None)
         return (context.ticket, context.project) if context else None
 
     async def handle(self, outbound: OutboundMessage) -> dict[str, Any]:
         payload = outbound.payload or {}
-        context = await agent_chat.event_context(
+        context = await agent_chat_events.event_context(
             payload.get("ticket_id") or outbound.ticket_id, payload.get("message_id")
         )
         if context is None:
@@ -177,7 +177,7 @@ class AgentChatPublisher:
             sent = await self._post_text(
                 ticket, project, self.t("agent-relay-blocked"), key="blocked"
             )
-        elif event == agent_chat.CUSTOMER_EDITED and message is not None:
+        elif event == agent_chat_edits.CUSTOMER_EDITED and message is not None:
             sent = await self._relay_customer_edit(ticket, project, message)
         elif event in (ratings.RATED_EVENT, ratings.COMMENTED_EVENT):
             sent = await self._post_rating(ticket, project, event, payload)
@@ -232,7 +232,7 @@ class AgentChatPublisher:
                     _thread_id,
                 )
                 # recorded at once: a retry after a failed card send reuses this topic
-                await agent_chat.record_topic(ticket, chat_id, thread_id, None)
+                await agent_chat_events.record_topic(ticket, chat_id, thread_id, None)
             except TelegramBadRequest as error:
                 if "not a forum" not in error.message.lower():
                     raise
@@ -248,7 +248,7 @@ class AgentChatPublisher:
             ),
             _message_id,
         )
-        await agent_chat.record_topic(ticket, chat_id, thread_id, card)
+        await agent_chat_events.record_topic(ticket, chat_id, thread_id, card)
         if thread_id is not None and ticket.status == TicketStatus.CLOSED:
             await self._topic_call(self.bot.close_forum_topic, chat_id, thread_id)
 
@@ -268,7 +268,7 @@ class AgentChatPublisher:
             if "message to edit not found" not in error.message.lower():
                 raise
             card = await self._send(ticket, project, "card", self._card_sender(ticket, project))
-            await agent_chat.record_card(ticket, card)
+            await agent_chat_events.record_card(ticket, card)
 
     def _card_sender(self, ticket: Ticket, project: Project) -> Send:
         assert project.agent_chat_id is not None
@@ -291,7 +291,7 @@ class AgentChatPublisher:
         levels every status change renames it (its mark)."""
         if not project.agent_chat_is_forum or ticket.agent_topic_id is None:
             return
-        if not await agent_chat.closed_state_changed(ticket, event):
+        if not await agent_chat_events.closed_state_changed(ticket, event):
             await self._rename_topic(ticket, project)
             return
         chat_id, thread_id = project.agent_chat_id, ticket.agent_topic_id
@@ -366,7 +366,7 @@ class AgentChatPublisher:
                     raise
         log.info("agent topic of ticket %s is gone: recreating it", ticket.id)
         gone = ticket.agent_topic_id
-        await agent_chat.record_topic(ticket, project.agent_chat_id, None, None)
+        await agent_chat_events.record_topic(ticket, project.agent_chat_id, None, None)
         await self._open_place(ticket, project, replacing=gone)
         if ticket.status == TicketStatus.CLOSED and ticket.agent_topic_id is not None:
             # a closed ticket's topic was just closed again: history goes in before that
@@ -376,7 +376,7 @@ class AgentChatPublisher:
         await self._post_history(ticket, project, exclude)
 
     async def _post_history(self, ticket: Ticket, project: Project, exclude: Any) -> None:
-        messages = await agent_chat.history(ticket, before=exclude)
+        messages = await agent_chat_events.history(ticket, before=exclude)
         if not messages:
             return
         lines = [self.t("agent-relay-history")]
@@ -469,7 +469,7 @@ class AgentChatPublisher:
             )
             first = first or sent
         if first is not None:
-            await agent_chat.record_relay(message.id, first)
+            await agent_chat_events.record_relay(message.id, first)
         return first
 
     async def _relay_attachment(
@@ -540,7 +540,7 @@ class AgentChatPublisher:
         key = f"agent-relay-{where}-note" if message.internal else f"agent-relay-{where}-reply"
         text = self.t(key, agent=agent, text=message.text or "…")
         sent = await self._post_text(ticket, project, text, key="reply", exclude=message.id)
-        await agent_chat.record_relay(message.id, sent)
+        await agent_chat_events.record_relay(message.id, sent)
         return sent
 
     async def _relay_customer_edit(self, ticket: Ticket, project: Project, message: Message) -> int:

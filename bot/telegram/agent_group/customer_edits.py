@@ -8,7 +8,7 @@ from aiogram.types import Message
 
 from bot.telegram.filters import Magic
 from models.enums import Channel
-from services import agent_chat
+from services import agent_chat_edits
 
 
 def customer_edits_router() -> Router:
@@ -19,7 +19,7 @@ def customer_edits_router() -> Router:
 
 
 async def on_customer_edit(message: Message) -> None:
-    await agent_chat.customer_edited_in_chat(
+    await agent_chat_edits.customer_edited_in_chat(
         Channel.TELEGRAM,
         message.chat.id,
         str(message.message_id),
