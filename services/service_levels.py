@@ -7,7 +7,7 @@ import copy
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -75,6 +75,12 @@ class Levels:
         return Calendar.around_the_clock()
 
     @property
+    def timezone(self) -> ZoneInfo:
+        """The project's time zone (UTC unless set): its days in reports, its clock times on
+        cards and pages."""
+        return ZoneInfo(self.document["timezone"])
+
+    @property
     def warn_before_minutes(self) -> int:
         return int(self.document["warn_before_minutes"])
 
@@ -100,6 +106,20 @@ async def levels_of(project_id: object) -> Levels:
     pid = parse_uuid(project_id, what="project")
     row = await ServiceLevels.get_or_none(project_id=pid)
     return build_levels(row.settings if row is not None else copy.deepcopy(DEFAULTS))
+
+
+async def timezone_of(project_id: object) -> ZoneInfo:
+    """The project's time zone (UTC when it has none)."""
+    return (await levels_of(project_id)).timezone
+
+
+def local_time(at: datetime, zone: ZoneInfo) -> str:
+    """`at` as the project's wall clock with the zone's abbreviation ("2026-12-07 09:30
+    MSK"), or its IANA name where the zone has only a numeric one ("… (Asia/Dubai)")."""
+    local = at.astimezone(zone)
+    name = local.tzname() or ""
+    label = name if name.isalpha() else f"({zone.key})"
+    return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
 async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API) -> dict[str, Any]:
