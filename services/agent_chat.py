@@ -27,7 +27,14 @@ from models import (
     Ticket,
 )
 from models.enums import Author, Channel, DeliveryStatus, TicketStatus
-from services import agent_chat_posts, clock, notifications, outbox, ticket_queries
+from services import (
+    agent_chat_posts,
+    clock,
+    notifications,
+    outbox,
+    service_levels,
+    ticket_queries,
+)
 from services.errors import NotFound, ValidationFailed
 from services.i18n import Translator, translator
 from services.outbox import enqueue_message
@@ -406,7 +413,18 @@ async def event_context(
     message = None
     if message_id:
         message = await Message.get_or_none(id=message_id).prefetch_related("agent")
+    await with_timezone(ticket)
     return EventContext(await ticket_queries.load(ticket), project, message)
+
+
+async def with_timezone(ticket: Ticket) -> Ticket:
+    """Sets `ticket.sla_timezone` (not a column): the project's time zone, in which the card
+    and the SLA lines show due times. Read only for a ticket under service levels."""
+    zone = "UTC"
+    if ticket.sla_warn_before_minutes is not None:
+        zone = (await service_levels.timezone_of(ticket.project_id)).key
+    setattr(ticket, "sla_timezone", zone)  # noqa: B010 - an attribute, not a model field
+    return ticket
 
 
 async def closed_state_changed(ticket: Ticket, event: dict[str, Any]) -> bool:

@@ -157,6 +157,7 @@ async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
             project, ticket.id, status, reason=tickets.REASON_AGENT
         )
         result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
+    await agent_chat.with_timezone(ticket)
     return replace(result, card=card_of(await ticket_queries.load(ticket)))
 
 
@@ -320,4 +321,5 @@ def card_of(ticket: Ticket) -> TicketCard:
         sla_first_response_due_at=ticket.sla_first_response_due_at,
         sla_next_response_due_at=ticket.sla_next_response_due_at,
         sla_resolution_due_at=ticket.sla_resolution_due_at,
+        sla_timezone=getattr(ticket, "sla_timezone", "UTC"),
     )

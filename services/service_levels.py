@@ -7,7 +7,7 @@ import copy
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,15 +111,6 @@ async def levels_of(project_id: object) -> Levels:
 async def timezone_of(project_id: object) -> ZoneInfo:
     """The project's time zone (UTC when it has none)."""
     return (await levels_of(project_id)).timezone
-
-
-def local_time(at: datetime, zone: ZoneInfo) -> str:
-    """`at` as the project's wall clock with the zone's abbreviation ("2026-12-07 09:30
-    MSK"), or its IANA name where the zone has only a numeric one ("… (Asia/Dubai)")."""
-    local = at.astimezone(zone)
-    name = local.tzname() or ""
-    label = name if name.isalpha() else f"({zone.key})"
-    return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
 async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API) -> dict[str, Any]:
