@@ -115,7 +115,10 @@ async def timezone_of(project_id: object) -> ZoneInfo:
 
 async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API) -> dict[str, Any]:
     """Validate a whole settings document and store it (with an audit entry naming the
-    top-level fields that changed); returns it as stored."""
+    top-level fields that changed); returns it as stored. The project's open tickets are
+    put under the new rules in the same transaction (services.sla_recompute)."""
+    from services import sla_recompute  # it builds on services.sla, which imports this module
+
     pid = parse_uuid(project_id, what="project")
     document = validate(raw)
     if not await Project.exists(id=pid):
@@ -143,7 +146,14 @@ async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API
             or levels.out_of_hours_reply["enabled"]
             or levels.auto_close["enabled"]
         )
+        if _clock_rules(before) != _clock_rules(document):
+            await sla_recompute.reapply(pid, build_levels(before), levels)
     return document
+
+
+def _clock_rules(document: dict[str, Any]) -> dict[str, Any]:
+    """The part of the settings open tickets' due times and checks depend on."""
+    return {key: value for key, value in document.items() if key != "out_of_hours_reply"}
 
 
 def build_levels(document: dict[str, Any]) -> Levels:
