@@ -70,7 +70,7 @@ def _start(ticket: Ticket, levels: Levels, state: dict[str, Any], target: str, n
     minutes = levels.targets_for(ticket.priority)[target]
     due = None if minutes is None else add_minutes(levels.target_calendar, now, minutes)
     setattr(ticket, due_column(target), due)
-    state["started"][target] = iso_exact(now)
+    state["started"].setdefault(target, iso_exact(now))  # a restart sets it before
     state["paused"].pop(target, None)
     for seen in (state["warned"], state["breached"]):
         if target in seen:
