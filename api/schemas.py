@@ -385,10 +385,15 @@ class RatingSettingsOut(Out):
 class SatisfactionQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    from_: str | None = Field(None, alias="from", description="First day, YYYY-MM-DD (UTC)",
-                              examples=["2026-11-01"])
-    to: str | None = Field(None, description="Last day, YYYY-MM-DD (UTC), included",
-                           examples=["2026-11-30"])
+    from_: str | None = Field(
+        None, alias="from", examples=["2026-11-01"],
+        description="First day, YYYY-MM-DD, in the project's time zone (service levels; UTC "
+        "when none)",
+    )
+    to: str | None = Field(
+        None, examples=["2026-11-30"],
+        description="Last day, YYYY-MM-DD, included; default the project's today",
+    )
 
 
 class AgentSatisfaction(Out):
@@ -399,6 +404,10 @@ class AgentSatisfaction(Out):
 
 
 class SatisfactionReport(Out):
+    timezone: str = Field(
+        description="Whose days `from`/`to` are: the project's time zone (service levels), "
+        "else UTC", examples=["Europe/Moscow"],
+    )
     count: int
     average: float | None
     distribution: dict[str, int] = Field(description='Ratings per score, keys "1".."5"')

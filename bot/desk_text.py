@@ -5,12 +5,13 @@ SDK here: the Telegram group and the MAX chat both render their cards from these
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from models.enums import TicketStatus
 from services import clock
 from services.agent_desk_types import DeskResult, Outcome
+from services.business_hours import local_time
 from services.i18n import Translator
 from services.serializers import SLA_TARGETS
 
@@ -29,7 +30,9 @@ class _Agent(_Named, Protocol):
 
 class CardTicket(Protocol):
     """What a card and a topic name show: a desk `TicketCard`, or a ticket with its type and
-    assignee fetched (the agent-event sender's)."""
+    assignee fetched (the agent-event sender's). Optional, read when present: the `sla_*`
+    due times and `sla_timezone`, the project's time zone their clock times are shown in
+    (UTC when absent)."""
 
     @property
     def id(self) -> uuid.UUID: ...
@@ -103,8 +106,12 @@ def _due_line(ticket: CardTicket, t: Translator) -> str:
         (name for name in SLA_TARGETS if getattr(ticket, f"sla_{name}_due_at", None) == due),
         "resolution",
     )
-    when = f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    when = local_time(due, _zone(ticket))
     return "\n" + t("sla-card-due", due_at=when, target=t(f"sla-target-{target}"))
+
+
+def _zone(ticket: CardTicket) -> str:
+    return str(getattr(ticket, "sla_timezone", None) or "UTC")
 
 
 def card_text(ticket: CardTicket, t: Translator) -> str:
@@ -167,7 +174,7 @@ def sla_alert_text(ticket: CardTicket, payload: dict[str, Any], t: Translator) -
         "sla-breached" if payload.get("kind") == "breached" else "sla-warning",
         number=ticket.number,
         target=t(f"sla-target-{payload.get('target')}"),
-        due_at=f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+        due_at=local_time(due, _zone(ticket)),
     )
 
 

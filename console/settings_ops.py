@@ -105,18 +105,20 @@ area("agent-chat", "settings_agent_chat.html", _agent_chat).actions.update(
 # --- reports -------------------------------------------------------------------------
 
 
-def _period(query: Any) -> reports.Period:
+async def _period(project: Any, query: Any) -> reports.Period:
     if query.get("from"):
-        return reports.period(start=query.get("from"), end=query.get("to") or None)
+        return await reports.project_period(
+            project, start=query.get("from"), end=query.get("to") or None
+        )
     days = query.get("days", "7")
     if not days.isdigit():
         raise invalid("days", "must be 7, 30 or 90")
-    return reports.period(days=int(days))
+    return await reports.project_period(project, days=int(days))
 
 
 async def _report(request: web.Request, identity: ConsoleIdentity) -> dict[str, Any]:
     try:
-        span = _period(request.query)
+        span = await _period(identity.project, request.query)
     except HelpdeskError as error:
         return {"report": None, "period_error": error, "query": dict(request.query)}
     report = await reports.ticket_report(identity.project, span)
@@ -158,7 +160,7 @@ def _median_p90(times: dict[str, float | None]) -> str:
 async def report_csv(request: web.Request) -> web.StreamResponse:
     identity = admin_of(request)
     try:
-        span = _period(request.query)
+        span = await _period(identity.project, request.query)
     except HelpdeskError as error:
         return await show(request, REPORTS, error=error)
     report = await reports.ticket_report(identity.project, span)

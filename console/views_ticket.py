@@ -32,6 +32,7 @@ async def _page(request: web.Request, *, error: HelpdeskError | None = None) -> 
     ticket, messages = await ticket_queries.get_ticket(project, ticket_id)
     context: dict[str, Any] = {
         "ticket": ticket_details(ticket, messages),
+        "sla_times": await ticket_queries.sla_due_times(ticket),
         "others": await ticket_queries.customer_other_tickets(ticket),
         "agents": await catalog.list_agents(project.id),
         "types": await catalog.active_ticket_types(project.id),

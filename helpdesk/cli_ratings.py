@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from services import clock, rating_reports, ratings
+from services import rating_reports, ratings
 from services.audit import CLI
 from services.validation import parse_uuid
 
@@ -41,10 +41,7 @@ async def _set(args: argparse.Namespace) -> Any:
 async def _report(args: argparse.Namespace) -> Any:
     project_id = parse_uuid(args.project, what="project")
     await ratings.get_settings(project_id, check_project=True)  # "project not found"
-    day_from, day_to = rating_reports.report_range(
-        getattr(args, "from"), args.to, clock.now().date()
-    )
-    return await rating_reports.satisfaction(project_id, day_from, day_to)
+    return await rating_reports.report(project_id, getattr(args, "from"), args.to)
 
 
 def register(subparsers: Any) -> None:

@@ -62,7 +62,7 @@ async def audit_list(args: argparse.Namespace) -> dict[str, Any]:
 
 async def report(args: argparse.Namespace) -> dict[str, Any] | RawOutput:
     project = await projects.get_project(args.project)
-    span = reports.period(days=args.days, start=args.start, end=args.end)
+    span = await reports.project_period(project, days=args.days, start=args.start, end=args.end)
     result = await reports.ticket_report(project, span)
     return RawOutput(report_export.report_csv(result)) if args.csv else result
 

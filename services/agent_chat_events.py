@@ -11,7 +11,7 @@ from typing import Any
 
 from models import Message, OutboxEvent, Project, Ticket
 from models.enums import Channel, TicketStatus
-from services import outbox, ticket_queries
+from services import outbox, service_levels, ticket_queries
 
 HISTORY_SIZE = 5
 
@@ -67,7 +67,18 @@ async def event_context(
     message = None
     if message_id:
         message = await Message.get_or_none(id=message_id).prefetch_related("agent")
+    await with_timezone(ticket)
     return EventContext(await ticket_queries.load(ticket), project, message)
+
+
+async def with_timezone(ticket: Ticket) -> Ticket:
+    """Sets `ticket.sla_timezone` (not a column): the project's time zone, in which the card
+    and the SLA lines show due times. Read only for a ticket under service levels."""
+    zone = "UTC"
+    if ticket.sla_warn_before_minutes is not None:
+        zone = (await service_levels.timezone_of(ticket.project_id)).key
+    setattr(ticket, "sla_timezone", zone)  # noqa: B010 - an attribute, not a model field
+    return ticket
 
 
 async def closed_state_changed(ticket: Ticket, event: dict[str, Any]) -> bool:

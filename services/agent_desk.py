@@ -25,6 +25,7 @@ from models.enums import Channel, MessageSource, Priority, TicketStatus
 from services import (
     agent_chat,
     agent_chat_edits,
+    agent_chat_events,
     agent_chat_posts,
     agent_desk_canned,
     agent_desk_find,
@@ -160,6 +161,7 @@ async def press(button: DeskPress, is_member: IsMember) -> DeskResult:
             project, ticket.id, status, reason=tickets.REASON_AGENT
         )
         result = DeskResult(Outcome.STATUS_SET, status=TicketStatus(ticket.status))
+    await agent_chat_events.with_timezone(ticket)
     return replace(result, card=card_of(await ticket_queries.load(ticket)))
 
 
@@ -323,4 +325,5 @@ def card_of(ticket: Ticket) -> TicketCard:
         sla_first_response_due_at=ticket.sla_first_response_due_at,
         sla_next_response_due_at=ticket.sla_next_response_due_at,
         sla_resolution_due_at=ticket.sla_resolution_due_at,
+        sla_timezone=getattr(ticket, "sla_timezone", "UTC"),
     )

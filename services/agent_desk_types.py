@@ -146,6 +146,7 @@ class TicketCard:
     sla_first_response_due_at: datetime | None = None
     sla_next_response_due_at: datetime | None = None
     sla_resolution_due_at: datetime | None = None
+    sla_timezone: str = "UTC"  # the project's: the due line's clock
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,14 @@ def next_opening(calendar: Calendar, at: datetime) -> datetime:
 
 def is_open(calendar: Calendar, at: datetime) -> bool:
     return next_opening(calendar, at) == at.astimezone(UTC)
+
+
+def local_time(at: datetime, zone: str | ZoneInfo) -> str:
+    """`at` on the wall clock of `zone` (an IANA name) with the zone's abbreviation
+    ("2026-12-07 09:30 MSK", "… UTC"), or its name where the zone has only a numeric one
+    ("2026-12-07 09:30 (Asia/Dubai)")."""
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    local = at.astimezone(tz)
+    abbreviation = local.tzname() or ""
+    label = abbreviation if abbreviation.isalpha() else f"({tz.key})"
+    return f"{local:%Y-%m-%d %H:%M} {label}"

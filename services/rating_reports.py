@@ -1,4 +1,5 @@
-"""The satisfaction report: ratings given in a date range, overall and per credited agent."""
+"""The satisfaction report: ratings given in a date range, overall and per credited agent.
+The days are the project's (its service levels' time zone, UTC when it has none)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from tortoise.functions import Count, Sum
 
 from models import Agent, Rating
+from services import clock, service_levels
 from services.ratings import SCORES
 from services.validation import invalid
 
@@ -44,10 +46,19 @@ def _average(total: float | None) -> float | None:
     return None if total is None else round(float(total), 2)
 
 
+async def report(project_id: uuid.UUID, raw_from: str | None, raw_to: str | None) -> dict[str, Any]:
+    """The report for `from`/`to` as given (see `report_range`), "today" being the project's."""
+    zone = await service_levels.timezone_of(project_id)
+    day_from, day_to = report_range(raw_from, raw_to, clock.now().astimezone(zone).date())
+    return await satisfaction(project_id, day_from, day_to)
+
+
 async def satisfaction(project_id: uuid.UUID, day_from: date, day_to: date) -> dict[str, Any]:
-    """Ratings whose `rated_at` falls on the days from `day_from` to `day_to` (UTC)."""
-    start = datetime.combine(day_from, time.min, tzinfo=UTC)
-    end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=UTC)
+    """Ratings whose `rated_at` falls on the days from `day_from` to `day_to`, days of the
+    project's time zone."""
+    zone = await service_levels.timezone_of(project_id)
+    start = datetime.combine(day_from, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
     found = Rating.filter(project_id=project_id, rated_at__gte=start, rated_at__lt=end)
     by_score = await found.annotate(n=Count("id")).group_by("score").values("score", "n")
     distribution = {str(score): 0 for score in SCORES}
@@ -77,6 +88,7 @@ async def satisfaction(project_id: uuid.UUID, day_from: date, day_to: date) -> d
     return {
         "from": day_from.isoformat(),
         "to": day_to.isoformat(),
+        "timezone": zone.key,
         "count": count,
         "average": _average(total / count) if count else None,
         "distribution": distribution,

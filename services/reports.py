@@ -2,7 +2,9 @@
 and resolution times (median and p90), by channel and by agent.
 
 Definitions (the tests compute the same figures from the rows on their own):
-- a day is a UTC calendar day; the period is `start`..`end`, both days included;
+- a day is a calendar day in the project's time zone (its service levels' `timezone`, UTC
+  when it has none; `timezone` in the report names it); the period is `start`..`end`, both
+  days included, "today" being the project's today;
 - created: tickets whose `created_at` falls in the period; first-response time: for those
   with `first_response_at`, `first_response_at - created_at`;
 - closed: tickets whose `closed_at` (the latest close; a reopened ticket has none) falls in
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from models import Agent, Project, Ticket
 from services import business_hours, clock, service_levels
@@ -32,6 +35,7 @@ from services.validation import invalid
 PRESET_DAYS = (7, 30, 90)
 MAX_DAYS = 366
 UNASSIGNED = "unassigned"
+UTC_ZONE = ZoneInfo("UTC")
 
 # seconds of "working time" between two instants
 Measure = Callable[[datetime, datetime], float]
@@ -59,14 +63,22 @@ async def duration_measure(project: Project) -> Measure:
 class Period:
     start: date
     end: date  # included
+    tz: ZoneInfo = UTC_ZONE  # whose days these are
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=UTC)
+        """The first day's local midnight, as a UTC instant."""
+        return datetime.combine(self.start, time.min, tzinfo=self.tz).astimezone(UTC)
 
     @property
     def until(self) -> datetime:  # excluded
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.tz).astimezone(
+            UTC
+        )
+
+    def day_of(self, moment: datetime) -> date:
+        """The local day an instant falls on."""
+        return _utc(moment).astimezone(self.tz).date()
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
@@ -81,18 +93,34 @@ def _date(value: str | date, field: str) -> date:
         raise invalid(field, "must be a date YYYY-MM-DD") from None
 
 
+async def project_period(
+    project: Project,
+    *,
+    days: int | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+) -> Period:
+    """`period` in the project's days (its service levels' time zone, UTC when none)."""
+    zone = await service_levels.timezone_of(project.id)
+    return period(days=days, start=start, end=end, tz=zone)
+
+
 def period(
-    *, days: int | None = None, start: str | date | None = None, end: str | date | None = None
+    *,
+    days: int | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    tz: ZoneInfo = UTC_ZONE,
 ) -> Period:
     """The last `days` (7, 30 or 90, today included), or `start`..`end` (end defaults to
-    today); at most 366 days, not in the future."""
-    today = clock.now().astimezone(UTC).date()
+    today); at most 366 days, not in the future. Days of the time zone `tz`."""
+    today = clock.now().astimezone(tz).date()
     if days is not None:
         if start is not None or end is not None:
             raise invalid("days", "give either days or dates, not both")
         if days not in PRESET_DAYS:
             raise invalid("days", f"must be one of: {', '.join(map(str, PRESET_DAYS))}")
-        return Period(today - timedelta(days=days - 1), today)
+        return Period(today - timedelta(days=days - 1), today, tz)
     if start is None:
         raise invalid("from", "is required (or give days)")
     first = _date(start, "from")
@@ -101,7 +129,7 @@ def period(
         raise invalid("to", "must not be before from")
     if (last - first).days + 1 > MAX_DAYS:
         raise invalid("to", f"a period is at most {MAX_DAYS} days")
-    return Period(first, last)
+    return Period(first, last, tz)
 
 
 def median(values: list[float]) -> float | None:
@@ -171,7 +199,7 @@ async def ticket_report(
         for row in rows:
             seconds = _seconds(kind, row, measure)
             agent = str(row["assignee_id"]) if row["assignee_id"] else UNASSIGNED
-            day = _utc(row[stamp]).date()
+            day = span.day_of(row[stamp])
             for group in (per_day[day], total, by_channel[str(row["channel"])], by_agent[agent]):
                 _add(group, kind, seconds)
     names = await _agent_names(project, by_agent)
@@ -179,7 +207,7 @@ async def ticket_report(
         "project_id": str(project.id),
         "from": span.start.isoformat(),
         "to": span.end.isoformat(),
-        "timezone": "UTC",
+        "timezone": span.tz.key,
         "measure": "wall_clock" if measure is wall_clock else "business_hours",
         "total": total.view(),
         "per_day": [

@@ -75,6 +75,12 @@ class Levels:
         return Calendar.around_the_clock()
 
     @property
+    def timezone(self) -> ZoneInfo:
+        """The project's time zone (UTC unless set): its days in reports, its clock times on
+        cards and pages."""
+        return ZoneInfo(self.document["timezone"])
+
+    @property
     def warn_before_minutes(self) -> int:
         return int(self.document["warn_before_minutes"])
 
@@ -102,9 +108,17 @@ async def levels_of(project_id: object) -> Levels:
     return build_levels(row.settings if row is not None else copy.deepcopy(DEFAULTS))
 
 
+async def timezone_of(project_id: object) -> ZoneInfo:
+    """The project's time zone (UTC when it has none)."""
+    return (await levels_of(project_id)).timezone
+
+
 async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API) -> dict[str, Any]:
     """Validate a whole settings document and store it (with an audit entry naming the
-    top-level fields that changed); returns it as stored."""
+    top-level fields that changed); returns it as stored. The project's open tickets are
+    put under the new rules in the same transaction (services.sla_recompute)."""
+    from services import sla_recompute  # it builds on services.sla, which imports this module
+
     pid = parse_uuid(project_id, what="project")
     document = validate(raw)
     if not await Project.exists(id=pid):
@@ -132,7 +146,14 @@ async def put_settings(project_id: object, raw: Any, *, actor: Actor = audit.API
             or levels.out_of_hours_reply["enabled"]
             or levels.auto_close["enabled"]
         )
+        if _clock_rules(before) != _clock_rules(document):
+            await sla_recompute.reapply(pid, build_levels(before), levels)
     return document
+
+
+def _clock_rules(document: dict[str, Any]) -> dict[str, Any]:
+    """The part of the settings open tickets' due times and checks depend on."""
+    return {key: value for key, value in document.items() if key != "out_of_hours_reply"}
 
 
 def build_levels(document: dict[str, Any]) -> Levels:

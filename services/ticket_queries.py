@@ -11,9 +11,10 @@ from typing import Any
 from models import Message, Project, Ticket
 from models.enums import Channel, Priority, TicketStatus
 from services import clock, ratings, sql
+from services.business_hours import local_time
 from services.errors import NotFound
-from services.serializers import row_iso, summary_from_row, ticket_details
-from services.service_levels import levels_of
+from services.serializers import SLA_TARGETS, row_iso, summary_from_row, ticket_details
+from services.service_levels import levels_of, timezone_of
 from services.validation import parse_uuid
 
 ACTIVE_STATUSES = (
@@ -28,6 +29,16 @@ async def load(ticket: Ticket) -> Ticket:
     """Fetch what the summary shows (type and assignee)."""
     await ticket.fetch_related("ticket_type", "assignee")
     return ticket
+
+
+async def sla_due_times(ticket: Ticket) -> dict[str, str]:
+    """The ticket's running due times (`first_response` …) as the project's wall clock with
+    its zone ("2026-12-07 09:30 MSK"; UTC for a project without a time zone)."""
+    dues = {target: getattr(ticket, f"sla_{target}_due_at") for target in SLA_TARGETS}
+    if all(due is None for due in dues.values()):
+        return {}
+    zone = await timezone_of(ticket.project_id)
+    return {target: local_time(due, zone) for target, due in dues.items() if due is not None}
 
 
 _DUE = Ticket._meta.fields_map["sla_due_at"]

@@ -7,7 +7,7 @@ from aiohttp import web
 from api import schemas
 from api.context import Operation, caller_of
 from api.parsing import json, parse_body, parse_query
-from services import clock, rating_reports, ratings
+from services import rating_reports, ratings
 
 
 async def get_settings(request: web.Request) -> web.Response:
@@ -23,8 +23,7 @@ async def put_settings(request: web.Request) -> web.Response:
 
 async def satisfaction(request: web.Request) -> web.Response:
     query = parse_query(request, schemas.SatisfactionQuery)
-    day_from, day_to = rating_reports.report_range(query.from_, query.to, clock.now().date())
-    report = await rating_reports.satisfaction(caller_of(request).project.id, day_from, day_to)
+    report = await rating_reports.report(caller_of(request).project.id, query.from_, query.to)
     return json(report)
 
 

@@ -43,7 +43,8 @@ OPERATIONS = [
         "PUT", _PATH, put_service_levels, "put_service_levels", "Replace the service levels",
         _TAG, schemas.ServiceLevelSettings, body=schemas.ServiceLevelSettings, errors=(400,),
         description="The whole document; missing fields take their defaults. Bad time zone, "
-        "overlapping windows, `25:00`, negative minutes → 400 `validation_failed`. Targets "
-        "apply to tickets from their next change.",
+        "overlapping windows, `25:00`, negative minutes → 400 `validation_failed`. Open "
+        "tickets get due times under the new rules at once, counted from when each clock "
+        "started; no targets clear them.",
     ),
 ]

@@ -161,3 +161,21 @@ async def test_openapi_lists_the_ratings_endpoints(api: Api) -> None:
     assert {p["name"] for p in report["parameters"] if p["in"] == "query"} == {"from", "to"}
     details = spec["components"]["schemas"]["TicketDetails"]["properties"]
     assert "rating" in details
+
+
+async def test_report_days_are_the_projects_days(
+    api: Api, frozen_clock: clock.FrozenClock
+) -> None:
+    """With service levels in Europe/Moscow a rating given at 22:30 UTC on Nov 30 counts on
+    Dec 1 (Moscow's day), which is also the default `to` (Moscow's today)."""
+    body = {"timezone": "Europe/Moscow"}
+    assert (await api.call("PUT", "/settings/service-levels", body)).status == 200
+    await api.call("PUT", SETTINGS, {"enabled": True})
+    frozen_clock.at = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    await rated_ticket(api, 9700, 5)
+    on_30th = (await api.get(REPORT, params={"from": "2026-11-30", "to": "2026-11-30"})).body
+    assert on_30th["count"] == 0
+    default = (await api.get(REPORT)).body
+    assert (default["to"], default["count"], default["timezone"]) == (
+        "2026-12-01", 1, "Europe/Moscow"
+    )

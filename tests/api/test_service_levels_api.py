@@ -102,7 +102,10 @@ async def test_ticket_sla_fields_follow_business_hours(api: Api, monday: clock.F
     }
     monday.at = datetime(2026, 12, 7, 8, 20, tzinfo=UTC)  # 10 min before first response due
     listed = (await api.get("/tickets")).body["tickets"]
-    assert [t["sla"] and t["sla"]["status"] for t in listed] == ["warning", None]
+    # the ticket from before the targets got its due times when they were set (due Monday
+    # 11:00 Berlin, counted from its creation at 10:00)
+    assert [t["sla"] and t["sla"]["status"] for t in listed] == ["warning", "ok"]
+    assert listed[1]["sla"]["first_response_due_at"] == "2026-12-07T10:00:00.000Z"
     details = (await api.get(f"/tickets/{ticket['id']}")).body
     assert details["sla"]["status"] == "warning"
 
@@ -128,7 +131,13 @@ async def test_filters_and_sort_by_due(api: Api, monday: clock.FrozenClock) -> N
     late = await api.ticket(subject="late")
     await put(api, {**SETTINGS, "targets": {"first_response_minutes": None}})
     none = await api.ticket(subject="none")
-    await put(api, SETTINGS)
+    await api.patch(f"/tickets/{none['id']}/priority", {"priority": "low"})
+    # targets again, low priority without a first-response one: "none" gets only its
+    # resolution due time (days away), early and late theirs counted from their creation
+    no_first_for_low = {"low": {"first_response_minutes": None}}
+    await put(
+        api, {**SETTINGS, "targets": {**SETTINGS["targets"], "by_priority": no_first_for_low}}
+    )
 
     by_due = (await api.get("/tickets", params={"sort": "due"})).body["tickets"]
     assert [t["subject"] for t in by_due] == ["early", "late", "none"]

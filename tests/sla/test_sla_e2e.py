@@ -74,7 +74,7 @@ async def test_warning_then_breach_reach_the_topic_and_webhooks_once(
     await env.drain()
     assert await topic_name(env, ticket) == "🟨 #1 · Late order · Ann"
     card = env.card(await env.ticket(ticket))
-    assert "Due: 2026-12-07 10:00 UTC (first response)" in card["text"]
+    assert "Due: 2026-12-07 11:00 CET (first response)" in card["text"]
 
     now.advance(minutes=44)
     assert (await sla_timers.run_due()).total == 0
@@ -84,7 +84,7 @@ async def test_warning_then_breach_reach_the_topic_and_webhooks_once(
     assert (await sla_timers.run_due()).total == 0  # once
     await env.drain()
     assert (await topic_texts(env, ticket))[-1] == (
-        "⏰ #1: first response is due at 2026-12-07 10:00 UTC."
+        "⏰ #1: first response is due at 2026-12-07 11:00 CET."
     )
     warning = await events(ticket, "ticket.sla_warning")
     assert [(e["target"], e["due_at"]) for e in warning] == [
