@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.subscribers [--subscribers 100000] [--requests 2000]
         [--database-url postgres://postgres@127.0.0.1:5432/hdbench_subscribers]
 
-Recreates the schema of `--database-url` (migrations), seeds one project with N subscribers
+Recreates `--database-url` (dropped, created, migrated), seeds one project with N subscribers
 (every 10th tagged `vip`, half of them on MAX), starts the real server (`helpdesk serve --role
 api`) as its own process and drives it with ONE client (sequential requests, keep-alive): the first
 page (limit 50), a page deep in the cursor chain, a `tag` filter, `status` + `channel`
@@ -26,22 +26,19 @@ from typing import Any
 import aiohttp
 from tortoise import Tortoise
 
-from bench.api import HELPDESK, server
+from bench.api import HELPDESK, recreate_database, server
 from helpdesk.db import tortoise_config
 from models import Subscriber, SubscriberTag
 from models.enums import Channel, SubscriberStatus
 from services.projects import create_project, update_project
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/s22_notify_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/hdbench_subscribers"
 
 
 async def seed(url: str, count: int) -> tuple[str, str]:
     from tortoise.migrations.api.migrate import migrate
 
-    await Tortoise.init(config=tortoise_config(url))
-    conn = Tortoise.get_connection("default")
-    await conn.execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    await Tortoise.close_connections()
+    await recreate_database(url)  # a first run on a fresh server has no such database yet
     await migrate(config=tortoise_config(url))
     await Tortoise.close_connections()
     await Tortoise.init(config=tortoise_config(url))
