@@ -1,6 +1,7 @@
-"""Everything that leaves the process, side by side: webhooks (`delivery.webhooks`: signed
-HTTP POSTs from the outbox, group commit; the signing and the SSRF guard are the pure rules
-of `services.webhook_security`) and messenger sends (`delivery.sender` drains OutboundMessage
+"""Everything that leaves the process, side by side: webhooks (`delivery.webhooks`: the worker
+draining the outbox; `delivery.webhook_client`: one signed HTTP POST; `delivery.webhook_commit`:
+the group commit; the signing and the SSRF guard are the pure rules of
+`services.webhook_security`) and messenger sends (`delivery.sender` drains OutboundMessage
 rows within `delivery.limits`).
 
 Each platform's rules live once, in its module: limits, media methods, the error vocabulary,

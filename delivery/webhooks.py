@@ -14,49 +14,43 @@ Policy decisions:
   retried on the schedule below with ±10 % jitter, or after `Retry-After` when the receiver
   sends one; after the last retry the event is `failed` and later events of its ticket go on.
 
-Group commit: POSTs run concurrently; each finished attempt (its log row and the event's new
-state) joins a queue, and one writer commits whatever queued up while its previous commit
-ran, in a single transaction (one INSERT of attempts, one UPDATE for the delivered events).
-Nothing is marked delivered before the receiver's 2xx, and a ticket's next event is POSTed
-only after its previous one got its 2xx, so commits follow per-ticket order. A crash between
-a 2xx and its commit re-sends that event (at-least-once, same `webhook-id`), never loses it;
-a worker that is cancelled (shutdown) commits what it has before it ends. A batch is
-finished (`run_once` returns) only when all its attempts are committed.
+Attempts are recorded by the group commit (`delivery.webhook_commit`, which says how order and
+at-least-once hold); the HTTP side of an attempt (signing, the POST) is `delivery.webhook_client`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import json
 import logging
 import random
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from itertools import chain, zip_longest
-from typing import Any, Final
+from typing import Any
 
-import aiohttp
 from tortoise.transactions import in_transaction
 
+from delivery.webhook_client import (
+    _ATTEMPTS,
+    _EVENT,
+    _ID,
+    _PROJECT,
+    _TICKET,
+    TIMEOUT_SECONDS,
+    EventRow,
+    Outcome,
+    WebhookClient,
+)
+from delivery.webhook_commit import Attempt, AttemptRow, GroupCommit
 from models import OutboxEvent, Project
 from models.enums import DeliveryStatus
-from services import audit, clock, delivery_queue, sql
+from services import audit, clock, delivery_queue
 from services.outages import log_worker_failure, worker_outage
-from services.outbox import FILTERED, NO_URL, encode_body, wanted
-from services.webhook_security import (
-    ALLOW_HINT,
-    GuardedResolver,
-    Resolve,
-    destination_refusal,
-    sign_headers,
-    system_resolve,
-    unsafe_cause,
-)
+from services.outbox import FILTERED, NO_URL, wanted
+from services.webhook_security import Resolve, system_resolve
 
 log = logging.getLogger(__name__)
 
@@ -72,212 +66,13 @@ RETRY_SCHEDULE = (
     timedelta(hours=24),
 )
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-TIMEOUT_SECONDS = 15.0
-MAX_RETRY_AFTER = timedelta(hours=24)
 PIPELINE = 2  # batches in flight in `run`: one being sent while the next is claimed
 # batches in flight at most when some are held up by slow endpoints: `run` claims beside a
 # batch still sending after a poll interval, so other endpoints' events do not wait for it
 MAX_BATCHES = 8
-REFUSALS_REMEMBERED = 10_000  # events whose refusal was logged (each is logged once)
 
 
-def signing_secrets(project: Project, now: datetime) -> list[str]:
-    """The current secret, plus the previous one while its 24 h overlap lasts."""
-    secrets = [project.webhook_secret]
-    until = project.webhook_previous_secret_until
-    if project.webhook_previous_secret and until is not None and until > now:
-        secrets.append(project.webhook_previous_secret)
-    return secrets
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
-    else:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        delay = when - now
-    return max(timedelta(seconds=1), min(delay, MAX_RETRY_AFTER))
-
-
-# aiohttp skips the resolver for an address, so the rule runs before the POST; cached per
-# URL, the check is pure
-_refusal = lru_cache(maxsize=1024)(destination_refusal)
-
-
-class _Outcome:
-    __slots__ = ("delivered", "error", "gone", "retry_after", "status_code")
-
-    def __init__(
-        self,
-        *,
-        status_code: int | None = None,
-        error: str | None = None,
-        retry_after: timedelta | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.error = error
-        self.retry_after = retry_after
-        self.delivered = status_code is not None and 200 <= status_code < 300
-        self.gone = status_code == 410
-
-
-# a claimed event as a plain tuple (`delivery_queue.claim_events`), read by position
-EventRow = delivery_queue.ClaimedEvent
-_ID: Final = 0
-_TICKET: Final = 1
-_PROJECT: Final = 2
-_ATTEMPTS: Final = 4
-_BODY: Final = 5
-_PAYLOAD: Final = 6
-_EVENT: Final = 7
-
-# one attempt-log row as plain values: (event_id, attempted_at, status_code, error, duration_ms)
-AttemptRow = tuple[str, datetime, int | None, str | None, int]
-INSERT_ATTEMPTS = (
-    "INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms) "
-    "VALUES ($1, $2, $3, $4, $5)"
-)
-# PostgreSQL: a group commit of delivered events is this one statement (atomic on its own,
-# no BEGIN/COMMIT): the attempt rows from arrays, and the delivered events' new state
-COMMIT_DELIVERED_PG = """
-WITH logged AS (
-    INSERT INTO webhook_attempts (event_id, attempted_at, status_code, error, duration_ms)
-    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::int[])
-)
-UPDATE outbox_events SET status = $6, attempts = attempts + 1, delivered_at = $7,
-    claimed_until = NULL, last_error = NULL
-WHERE id = ANY($8::uuid[])
-"""
-MARK_DELIVERED = (
-    "UPDATE outbox_events SET status = $1, attempts = attempts + 1, delivered_at = $2, "
-    "claimed_until = NULL, last_error = NULL WHERE id IN ({marks})"
-)
-
-
-class _Attempt:
-    """A finished attempt waiting for the group commit: its log row and the event's update
-    (`changes` None: delivered)."""
-
-    __slots__ = ("changes", "event_id", "log")
-
-    def __init__(self, event_id: str, log: AttemptRow, changes: dict[str, Any] | None) -> None:
-        self.event_id = event_id
-        self.log = log
-        self.changes = changes
-
-
-class GroupCommit:
-    """One writer commits the attempts queued while its previous commit ran (see top)."""
-
-    def __init__(self, settled: Callable[[int], None] | None = None) -> None:
-        self._queue: list[_Attempt] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._error: BaseException | None = None
-        self._dropped: list[str] = []  # events whose attempt was not recorded: to release
-        # called with how many queued attempts were committed or dropped (the worker's
-        # bound on attempts sent but not recorded)
-        self._settled = settled or (lambda count: None)
-        self.commits = 0  # transactions written (tests, benchmark)
-
-    def add(self, attempt: _Attempt) -> None:
-        if self._error is not None:
-            # an earlier commit failed: nothing later may be committed before it; the row
-            # is given back at `flush` (re-sent with the same webhook-id)
-            self._dropped.append(attempt.event_id)
-            self._settled(1)
-            return
-        self._queue.append(attempt)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
-
-    async def _write_all(self) -> None:
-        while self._queue and self._error is None:
-            batch, self._queue = self._queue, []
-            try:
-                await self._commit(batch)
-            except Exception as exc:
-                log.exception("committing %d webhook attempts failed", len(batch))
-                self._error = exc
-                batch += self._queue
-                self._queue = []
-                # their rows are still leased: given back at once (`flush`), not after the
-                # lease; the attempts counter is untouched (the transaction rolled back)
-                self._dropped.extend(a.event_id for a in batch)
-            self._settled(len(batch))
-
-    async def _commit(self, batch: list[_Attempt]) -> None:
-        delivered = [a.event_id for a in batch if a.changes is None]
-        others = [a for a in batch if a.changes is not None]
-        if not others and sql.dialect() != "sqlite":
-            await self._commit_delivered_pg(batch, delivered)  # the common case: one statement
-        else:
-            async with in_transaction():
-                if sql.dialect() == "sqlite":
-                    await sql.execute_many(INSERT_ATTEMPTS, [a.log for a in batch])
-                    if delivered:
-                        marks = ", ".join(f"${n + 3}" for n in range(len(delivered)))
-                        await sql.fetch(
-                            MARK_DELIVERED.format(marks=marks),
-                            DeliveryStatus.DELIVERED.value,
-                            clock.now(),
-                            *delivered,
-                        )
-                else:
-                    await self._commit_delivered_pg(batch, delivered)
-                for attempt in others:
-                    await OutboxEvent.filter(id=attempt.event_id).update(**attempt.changes)  # type: ignore[arg-type]
-        self.commits += 1
-
-    @staticmethod
-    async def _commit_delivered_pg(batch: list[_Attempt], delivered: list[str]) -> None:
-        columns = list(zip(*(a.log for a in batch), strict=True))
-        await sql.fetch(
-            COMMIT_DELIVERED_PG,
-            *columns,
-            DeliveryStatus.DELIVERED.value,
-            clock.now(),
-            delivered,
-        )
-
-    @property
-    def broken(self) -> bool:
-        return self._error is not None
-
-    async def flush(self) -> None:
-        """Wait until everything queued is committed; raises if a commit failed, after giving
-        back the rows whose attempts were not recorded."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
-        error, self._error = self._error, None
-        if self._dropped:
-            dropped, self._dropped = self._dropped, []
-            try:
-                await delivery_queue.release(OutboxEvent, dropped)
-            except Exception:  # the database is still away: the lease brings them back
-                log.warning("could not give back %d webhook events; the lease will", len(dropped))
-        if error is not None:
-            raise error
-
-
-def _body(event: EventRow) -> str:
-    """The stored body; a row written before bodies were stored is encoded from its payload
-    (JSON text from the database, or already decoded by the driver)."""
-    body = event[_BODY]
-    if body is None:
-        payload = event[_PAYLOAD]
-        body = encode_body(json.loads(payload) if isinstance(payload, str | bytes) else payload)
-    return body
-
-
-def _result(outcome: _Outcome, attempts: int) -> str:
+def _result(outcome: Outcome, attempts: int) -> str:
     if outcome.delivered:
         return "delivered"
     if outcome.gone:
@@ -304,14 +99,10 @@ class WebhookWorker:
         resolve: Resolve = system_resolve,
         rng: random.Random | None = None,
     ) -> None:
-        self.allow_private_networks = allow_private_networks
         self._outage = worker_outage(self.name)  # the database down: logged at start and end
         self.batch_size = batch_size
         self.lease = lease
         self.poll_interval = poll_interval
-        self.timeout = timeout
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._resolve = resolve
         self._rng = rng or random.Random()
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
@@ -323,24 +114,16 @@ class WebhookWorker:
         # Twice the POST slots, so the next POSTs overlap a group commit
         self.in_flight = in_flight or 2 * concurrency
         self._unrecorded = asyncio.Semaphore(self.in_flight)
-        self._refusals_logged: OrderedDict[str, None] = OrderedDict()
         self._handed_out = asyncio.Event()  # the last claimed batch handed out its tickets
         self._handed_out.set()
-        self._session: aiohttp.ClientSession | None = None
+        self.client = WebhookClient(
+            allow_private_networks=allow_private_networks, timeout=timeout, resolve=resolve
+        )
         self.commit = GroupCommit(settled=self._recorded)
         # called with "delivered" | "retry" | "failed" | "disabled" per attempt (metrics)
         self.observer: Callable[[str], None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=0,
-                resolver=None if self.allow_private_networks else GuardedResolver(self._resolve),
-            )
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
-
     def _recorded(self, count: int) -> None:
         for _ in range(count):
             self._unrecorded.release()
@@ -353,9 +136,7 @@ class WebhookWorker:
         return slots
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.client.close()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop`, with up to `PIPELINE` batches in flight while there is work: the
@@ -530,7 +311,7 @@ class WebhookWorker:
         try:
             started = clock.now()
             began = time.perf_counter()
-            outcome = await self._post(event, project, started)
+            outcome = await self.client.post(event, project, started)
             duration_ms = int((time.perf_counter() - began) * 1000)
             # the attempt and the event's new state commit together, so the log never
             # disagrees with the event
@@ -546,11 +327,11 @@ class WebhookWorker:
         except BaseException:
             self._unrecorded.release()
             raise
-        self.commit.add(_Attempt(event_id, record, changes))
+        self.commit.add(Attempt(event_id, record, changes))
         return changes is None
 
     async def _settle(
-        self, attempts: int, project: Project, outcome: _Outcome, started: datetime
+        self, attempts: int, project: Project, outcome: Outcome, started: datetime
     ) -> dict[str, Any] | None:
         """The event's new columns after its `attempts`-th attempt; None when delivered (one
         UPDATE for all of those)."""
@@ -599,59 +380,6 @@ class WebhookWorker:
         # jitter spreads retries of many events that failed together (receiver outage)
         return base * self._rng.uniform(0.9, 1.1)
 
-    async def _post(self, event: EventRow, project: Project, now: datetime) -> _Outcome:
-        url = project.webhook_url or ""
-        if not self.allow_private_networks:
-            refused = _refusal(url)
-            if refused is not None:
-                self._log_refusal(event, project, refused)
-                return _Outcome(error=refused)
-        body = _body(event).encode()  # the bytes signed are the bytes sent
-        headers = sign_headers(
-            signing_secrets(project, now), event[_ID], int(now.timestamp()), body
-        )
-        try:
-            async with self._client().post(
-                url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self._timeout,
-            ) as response:
-                await response.read()
-                status = response.status
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
-        except TimeoutError:
-            return _Outcome(error=f"timeout after {self.timeout:g} s")
-        except aiohttp.ClientError as exc:
-            unsafe = unsafe_cause(exc)
-            if unsafe is not None:
-                self._log_refusal(event, project, str(unsafe))
-                return _Outcome(error=str(unsafe))
-            return _Outcome(error=f"connection error: {type(exc).__name__}: {exc}"[:500])
-        if 200 <= status < 300:
-            return _Outcome(status_code=status)
-        if 300 <= status < 400:
-            return _Outcome(status_code=status, error=f"HTTP {status}: redirect not followed")
-        if status == 410:
-            return _Outcome(status_code=status, error="HTTP 410: endpoint disabled")
-        return _Outcome(status_code=status, error=f"HTTP {status}", retry_after=retry_after)
-
-    def _log_refusal(self, event: EventRow, project: Project, why: str) -> None:
-        """Say once per event (not per retry) that its destination was refused."""
-        if event[_ID] in self._refusals_logged:
-            return
-        self._refusals_logged[event[_ID]] = None
-        if len(self._refusals_logged) > REFUSALS_REMEMBERED:
-            self._refusals_logged.popitem(last=False)
-        log.warning(
-            "webhook event %s of project %s not sent: %s (%s)",
-            event[_ID],
-            project.id,
-            why,
-            ALLOW_HINT,
-        )
-
 
 def _handing_out(
     groups: list[list[EventRow]], handed_out: asyncio.Event
@@ -665,9 +393,4 @@ def _handing_out(
         yield group
 
 
-__all__ = [
-    "MAX_ATTEMPTS",
-    "RETRY_SCHEDULE",
-    "GroupCommit",
-    "WebhookWorker",
-]
+__all__ = ["MAX_ATTEMPTS", "RETRY_SCHEDULE", "WebhookWorker"]

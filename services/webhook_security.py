@@ -1,7 +1,7 @@
 """Standard Webhooks signing and the SSRF guard for webhook destinations.
 
-Pure rules (no database, no session): the webhook worker (`delivery.webhooks`) signs and
-connects through them, and `services.projects` refuses an unsafe `webhook_url` by the same
+Pure rules (no database, no session): the webhook client (`delivery.webhook_client`) signs
+and connects through them, and `services.projects` refuses an unsafe `webhook_url` by the same
 rule when it is saved."""
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import pytest
 from aiohttp import web
 
 from delivery import webhooks as webhook_delivery
+from delivery.webhook_commit import GroupCommit
 from delivery.webhooks import WebhookWorker
 from helpdesk.cli import main
 from models import OutboxEvent, Project, WebhookAttempt
@@ -100,7 +101,7 @@ async def test_disguised_loopback_is_refused_at_delivery_and_reveals_nothing(
     await new_ticket(project)
     worker = WebhookWorker(allow_private_networks=False)
     try:
-        with caplog.at_level(logging.WARNING, logger="delivery.webhooks"):
+        with caplog.at_level(logging.WARNING, logger="delivery.webhook_client"):
             await worker.run_once()
             frozen_clock.advance(minutes=1)
             await worker.run_once()  # the retry: refused again, not logged again
@@ -266,7 +267,7 @@ async def test_a_failed_commit_gives_the_claimed_rows_back_at_once(
     await update_project(project.id, webhook_url=sink.url(), allow_private_networks=True)
     for n in range(6):
         await new_ticket(project, f"t{n}")
-    real_commit = webhook_delivery.GroupCommit._commit
+    real_commit = GroupCommit._commit
     failures = [ConnectionError("database went away")]
 
     async def flaky(self, batch):
@@ -274,7 +275,7 @@ async def test_a_failed_commit_gives_the_claimed_rows_back_at_once(
             raise failures.pop()
         await real_commit(self, batch)
 
-    monkeypatch.setattr(webhook_delivery.GroupCommit, "_commit", flaky)
+    monkeypatch.setattr(GroupCommit, "_commit", flaky)
     worker = WebhookWorker(allow_private_networks=True, concurrency=2)
     try:
         with pytest.raises(ConnectionError):
@@ -299,15 +300,16 @@ KILLED_WORKER = """
 import asyncio, sys
 from datetime import timedelta
 from delivery import webhooks
+from delivery.webhook_commit import GroupCommit
 from helpdesk.db import open_database
 
-real_commit = webhooks.GroupCommit._commit
+real_commit = GroupCommit._commit
 
 async def slow_commit(self, batch):  # a slow database: 2xx answers pile up before commits
     await asyncio.sleep(0.2)
     await real_commit(self, batch)
 
-webhooks.GroupCommit._commit = slow_commit
+GroupCommit._commit = slow_commit
 
 async def main():
     await open_database(sys.argv[1])

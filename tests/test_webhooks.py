@@ -12,6 +12,7 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
 from delivery import webhooks as webhook_delivery
+from delivery.webhook_commit import GroupCommit
 from delivery.webhooks import WebhookWorker
 from models import OutboxEvent, Project, Ticket, WebhookAttempt
 from models.enums import DeliveryStatus
@@ -511,7 +512,7 @@ async def test_a_failed_group_commit_resends_but_never_loses(
     made = [await new_ticket(hooked, f"t{i}") for i in range(4)]
     for t in made:
         await tickets.change_status(hooked, t.id, "waiting")
-    real_commit = webhook_delivery.GroupCommit._commit
+    real_commit = GroupCommit._commit
     failures = [RuntimeError("database went away")]
 
     async def flaky(self, batch):
@@ -519,7 +520,7 @@ async def test_a_failed_group_commit_resends_but_never_loses(
             raise failures.pop()
         await real_commit(self, batch)
 
-    monkeypatch.setattr(webhook_delivery.GroupCommit, "_commit", flaky)
+    monkeypatch.setattr(GroupCommit, "_commit", flaky)
     with pytest.raises(RuntimeError):
         await worker.run_once()  # the 2xx answers of this batch were not booked
     assert await OutboxEvent.filter(status=DeliveryStatus.DELIVERED).count() < 8
