@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from delivery.telegram_agent_chat import publisher
+from delivery.telegram_agent_chat import place
 from delivery.text import split_text, utf16_len
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel, DeliveryStatus, MessageSource, TicketStatus
@@ -352,7 +352,7 @@ async def test_a_retry_after_a_failed_second_part_sends_no_part_twice(
     await env.drain()
     thread = await topic_of(env, ticket)
     before = len(env.tg.messages_in(GROUP, thread))
-    monkeypatch.setattr(publisher, "TEXT_LIMIT", 200)  # a long text, in small parts
+    monkeypatch.setattr(place, "TEXT_LIMIT", 200)  # a long text, in small parts
     text = " ".join(f"w{i:04d}" for i in range(80))  # ~480 chars: three parts
     await customer_message(env.project, ticket.id, text, source=MessageSource.TELEGRAM)
     send_message = env.sender.bot.send_message
