@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import schemas
+from api import schemas_settings as schemas
 from api.context import Operation, caller_of
 from api.parsing import json, parse_body, parse_query
 from services import rating_reports, ratings

@@ -7,7 +7,7 @@ import json as jsonlib
 
 from aiohttp import web
 
-from api import schemas
+from api import schemas_settings as schemas
 from api.context import Operation, caller_of
 from api.parsing import json
 from services import service_levels
