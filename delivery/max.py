@@ -17,7 +17,8 @@ from maxapi.types.input_media import InputMediaBuffer
 
 from delivery.files import Fetched, without_detected_extension
 from delivery.limits import Limit, RateLimiter, global_limit
-from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
+from delivery.send_job import SendJob
+from delivery.sender import Fault, FaultKind, MessengerSender
 from services.messages import NOTIFICATION
 from services.notifications import CUSTOMER_TEXT
 

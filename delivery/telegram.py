@@ -32,7 +32,8 @@ from delivery.files import (
     telegram_method,
 )
 from delivery.limits import Limit, RateLimiter, global_limit
-from delivery.sender import Fault, FaultKind, MessengerSender, SendJob
+from delivery.send_job import SendJob
+from delivery.sender import Fault, FaultKind, MessengerSender
 from delivery.text import utf16_len
 from services.messages import NOTIFICATION
 from services.notifications import CUSTOMER_TEXT

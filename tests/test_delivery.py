@@ -14,7 +14,8 @@ import pytest
 from delivery import max as max_delivery
 from delivery import telegram as tg_delivery
 from delivery.limits import MemoryLimiter
-from delivery.sender import MessengerSender, SendJob
+from delivery.send_job import SendJob
+from delivery.sender import MessengerSender
 from delivery.text import utf16_len
 from models import Message, OutboundMessage, Project, Subscriber, Ticket
 from models.enums import Author, Channel, DeliveryStatus

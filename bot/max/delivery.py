@@ -15,7 +15,7 @@ from bot.max.screens import open_route, render
 from bot.max.states import Screen
 from delivery import max as max_delivery
 from delivery.files import TooLarge, Unavailable, file_name, max_kind, size_text
-from delivery.sender import SendJob
+from delivery.send_job import SendJob
 from models.enums import Channel
 from services import customer_entry, customers
 from services.customer_flow import TICKET, OnSent, Place, keeps_screen

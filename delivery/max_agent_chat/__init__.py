@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from delivery.max_agent_chat.publisher import AgentChatLost, MaxAgentChatPublisher, send_notice
-from delivery.sender import SendJob
+from delivery.send_job import SendJob
 from services.agent_chat import AGENT_CHAT_NOTICE
 from services.notifications import AGENT_EVENT
 

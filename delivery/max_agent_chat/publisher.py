@@ -32,7 +32,7 @@ from bot.desk_text import attachment_label, customer_name, rating_text, sla_aler
 from bot.max.agent_chat import card
 from delivery import max as max_delivery
 from delivery.files import size_text
-from delivery.sender import SendJob
+from delivery.send_job import SendJob
 from delivery.text import split_text
 from models import Message, OutboundMessage, Ticket
 from models.enums import Author, Channel

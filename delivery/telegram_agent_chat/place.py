@@ -47,7 +47,7 @@ Send = Callable[[int | None], Awaitable[TgMessage]]
 
 
 class StepJob(Protocol):
-    """The part of the sender's `SendJob` used here (delivery/sender.py)."""
+    """The part of the sender's `SendJob` used here (delivery/send_job.py)."""
 
     async def step(
         self, name: str, call: Callable[[], Awaitable[Any]], extract: Callable[[Any], Any]
