@@ -103,7 +103,9 @@ class MessageQueued(Out):
     status: Literal["queued"]
 
 
-class MessageOut(Out):
+class NotificationOut(Out):
+    """A message to one subscriber (`GET /v1/messages/{id}`); not a ticket's `MessageOut`."""
+
     id: uuid.UUID
     subscriber_id: uuid.UUID
     status: NotificationStatus

@@ -38,7 +38,7 @@ OPERATIONS = [
     ),
     Operation(
         "GET", "/messages/{id}", get_message, "get_message", "A message's delivery status",
-        "messages", schemas.MessageOut, errors=(404,), base=V1,
+        "messages", schemas.NotificationOut, errors=(404,), base=V1,
         description="`queued`, `sent`, `failed` (with `error`) or `blocked` (the messenger "
         "refuses this chat).",
     ),
