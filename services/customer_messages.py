@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, OutboxEvent, Project, Ticket
 from models.enums import Author, Channel, MessageSource, TicketStatus
-from services import clock, notifications, outbox, sla, sql
+from services import clock, notifications, out_of_hours, outbox, sla, sql
 from services.customer_ticket_row import (
     UPDATED_AT,
     Target,
@@ -177,7 +177,7 @@ async def _service_levels(ticket: Ticket, levels: sla.Levels, now: Any) -> None:
     changes = sla.on_customer_message(ticket, levels, now)
     if changes is not None:
         await Ticket.filter(id=ticket.id).update(**changes)
-    await sla.out_of_hours_reply(ticket, levels, now)
+    await out_of_hours.out_of_hours_reply(ticket, levels, now)
 
 
 async def _new_ticket_after_window(closed: Ticket, draft: _Draft) -> CustomerWrite:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import canned_replies, clock, notifications, outbox, ratings, sla, sql
+from services import canned_replies, clock, notifications, out_of_hours, outbox, ratings, sla, sql
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
@@ -128,7 +128,7 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
             customer_message_id=new.customer_message_id,
         )
         await outbox.record_event(ticket, outbox.TICKET_CREATED, message=message_view(message))
-        await sla.out_of_hours_reply(ticket, levels, now, subscriber=subscriber)
+        await out_of_hours.out_of_hours_reply(ticket, levels, now, subscriber=subscriber)
         if new.source == MessageSource.API:
             await notifications.notify_customer(
                 ticket, "notify-ticket-created", open_button=True, subscriber=subscriber
