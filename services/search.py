@@ -3,13 +3,15 @@
 A ticket matches when every query word is found in its subject or in any of its messages
 (customer, agent, internal notes). Words are matched by prefix after a light ending cut
 (`query_terms`): "заказа" looks for `заказ*` and so finds "заказ", "заказы", "заказов";
-"orders" looks for `order*`. Results are ranked by relevance (a subject hit counts double),
-ties newest first; the total counts every match.
+"orders" looks for `order*`. Results are ranked by relevance, ties newest first; the total
+counts every match. Relevance on PostgreSQL: for each word, how many of the ticket's messages
+hold it, a subject holding it counting SUBJECT_WEIGHT; on SQLite, FTS5's bm25 rank, the
+subject's doubled.
 
 The indexes are kept by the database in the statement that writes the row, whatever the
-path (see models/migrations/0009_search.py): on PostgreSQL a generated `search_document`
-column (`to_tsvector('simple', …)`) with a GIN index on messages and on tickets (subjects),
-on SQLite an FTS5 table filled by triggers.
+path: on PostgreSQL GIN indexes on `to_tsvector('simple', …)` of a message's text and of a
+ticket's subject (models/migrations/0013_search_expression_indexes.py), on SQLite an FTS5
+table filled by triggers (0009_search.py).
 User words reach neither query language as syntax: `query_terms` keeps letters and digits
 only, and they travel as bound parameters.
 """
@@ -154,15 +156,19 @@ def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[An
         values.append(f"'{term}':*" if postgres else f'"{term}"*')
         mark = f"${first + n}"
         if postgres:
-            message_doc, subject_doc = "m.search_document", "s.search_document"
+            # the very expressions of the GIN indexes (migration 0013), so they are used
+            message_doc = "to_tsvector('simple'::regconfig, m.text)"
+            subject_doc = "to_tsvector('simple'::regconfig, coalesce(s.subject, ''))"
             query = f"to_tsquery('simple'::regconfig, {mark})"
-            # the project is checked once per ticket, in `found` (not per hit)
+            # a hit scores 1 per message (a subject: SUBJECT_WEIGHT): no vector is read or
+            # recomputed per hit, only the message's ticket; the project is checked once per
+            # ticket, in `found` (not per hit)
             branches.append(
-                f"SELECT m.ticket_id AS id, {n} AS term, ts_rank({message_doc}, {query}) AS score"
+                f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score"
                 f" FROM messages m WHERE {message_doc} @@ {query}"
             )
             branches.append(
-                f"SELECT s.id, {n}, {SUBJECT_WEIGHT} * ts_rank({subject_doc}, {query})"
+                f"SELECT s.id, {n}, {SUBJECT_WEIGHT}"
                 f" FROM tickets s WHERE s.project_id = $1 AND {subject_doc} @@ {query}"
             )
         else:
