@@ -6,11 +6,12 @@ Why: a message write stored its vector beside its text and inserted each word in
 index at once, ~+35–75 % on a bare single-row INSERT on a quiet machine (bench/README
 "Search"). Without the stored column and with a small pending list (written in one append,
 merged into the index in bulk by the next insert past 1 MB or by autovacuum) the same INSERT
-costs ~+0–10 %. Searches no longer read vectors: a ticket is scored by how many of its
+costs ~+10 %. Searches no longer read vectors: a ticket is scored by how many of its
 messages hold each word (services.search), and a search also scans the pending list (≤ 1
-MB). PostgreSQL still computes the vector in the statement that writes the row, so every
-write path keeps the index current in its own transaction. SQLite keeps its FTS5 table
-(0009).
+MB). A third index lets a search check a matching ticket's project and order without its
+row (`tickets_search_order`). PostgreSQL still computes the vector in the statement that
+writes the row, so every write path keeps the index current in its own transaction. SQLite
+keeps its FTS5 table (0009).
 """
 
 from tortoise import migrations
@@ -29,8 +30,14 @@ POSTGRES_FORWARD = [
     f" {GIN_OPTIONS}",
     f"CREATE INDEX IF NOT EXISTS tickets_search ON tickets USING gin ({SUBJECT_VECTOR})"
     f" {GIN_OPTIONS}",
+    # a search checks each matching ticket's project and reads its order (created_at,
+    # number): from this index alone, without visiting the ticket row. None of its columns
+    # change after the ticket is created, so the frequent ticket updates stay HOT.
+    "CREATE INDEX IF NOT EXISTS tickets_search_order ON tickets (id)"
+    " INCLUDE (project_id, created_at, number)",
 ]
 POSTGRES_BACKWARD = [
+    "DROP INDEX IF EXISTS tickets_search_order",
     "DROP INDEX IF EXISTS messages_search",
     "DROP INDEX IF EXISTS tickets_search",
     "ALTER TABLE messages ADD COLUMN IF NOT EXISTS search_document tsvector"
