@@ -8,40 +8,15 @@ import json
 from datetime import timedelta
 
 import pytest
-from aiohttp import web
 
-from delivery.webhooks import WebhookWorker
 from models import AuditEntry, OutboxEvent, Project, WebhookAttempt
 from models.enums import Channel, DeliveryStatus
 from services import housekeeping, outbox, subscribers, tickets, webhook_settings
 from services.audit import CLI
 from services.errors import ValidationFailed
-from tests.test_settings_webhook import Receiver
+from tests.test_settings_webhook import Receiver, hooked, receiver, worker
 
-
-@pytest.fixture
-async def receiver(aiohttp_server) -> Receiver:
-    recv = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", recv.handle)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    recv.url = str(server.make_url("/hook"))
-    return recv
-
-
-@pytest.fixture
-async def hooked(project: Project, receiver: Receiver, frozen_clock) -> Project:
-    await webhook_settings.set_webhook_url(
-        project.id, CLI, receiver.url, allow_private_networks=True
-    )
-    return await Project.get(id=project.id)
-
-
-@pytest.fixture
-async def worker():
-    w = WebhookWorker(allow_private_networks=True)
-    yield w
-    await w.close()
+__all__ = ["hooked", "receiver", "worker"]  # the fixtures, shared with the settings tests
 
 
 def sent_events(receiver: Receiver) -> list[str]:
