@@ -96,3 +96,25 @@ async def project(db: str) -> Project:
 @pytest.fixture
 async def project_with_key(db: str) -> tuple[Project, str]:
     return await create_project(name=f"Project {uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """`helpdesk …` in-process on a migrated database of its own (this test's on
+    PostgreSQL): `cli("canned", "list", …)` → (exit code, parsed JSON stdout, stderr).
+    Test modules that need another environment define their own `cli`."""
+    import json
+
+    from helpdesk.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL or f"sqlite://{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+
+    def run(*argv: str) -> tuple[int, object, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, (json.loads(out) if out.strip() else None), err
+
+    assert run("migrate")[0] == 0
+    return run

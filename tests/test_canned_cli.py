@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 
 import pytest
-
-from helpdesk.cli import main
-from tests.conftest import TEST_DATABASE_URL
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    url = TEST_DATABASE_URL or f"sqlite://{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str) -> tuple[int, object, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, (json.loads(out) if out.strip() else None), err
-
-    assert run("migrate")[0] == 0
-    return run
 
 
 @pytest.fixture

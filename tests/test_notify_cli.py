@@ -10,7 +10,6 @@ import uuid
 from models import Project
 from models.enums import Channel
 from services import broadcasts, subscribers
-from tests.test_webhooks_cli import cli  # noqa: F401
 
 
 async def _seed(project_id: str) -> str:
@@ -31,7 +30,7 @@ async def _seed(project_id: str) -> str:
         await close_database()
 
 
-def test_subscribers_and_broadcasts_commands(cli):  # noqa: F811
+def test_subscribers_and_broadcasts_commands(cli):
     code, project, _ = cli("project", "create", "--name", "Notify",
                            "--slug", f"n-{uuid.uuid4().hex[:6]}")
     assert code == 0
@@ -47,7 +46,7 @@ def test_subscribers_and_broadcasts_commands(cli):  # noqa: F811
     assert code == 0 and [b["id"] for b in listed["broadcasts"]] == [broadcast_id]
 
 
-def test_notify_commands_refuse_bad_input_in_one_line(cli):  # noqa: F811
+def test_notify_commands_refuse_bad_input_in_one_line(cli):
     code, out, err = cli("subscribers", "list", "--project", "nope")
     assert code == 2 and out is None and err.strip() == "helpdesk: error: project not found"
     code, project, _ = cli("project", "create", "--name", "N2",

@@ -6,8 +6,6 @@ import json
 import uuid
 from pathlib import Path
 
-from tests.test_webhooks_cli import cli  # noqa: F401 - the fixture
-
 SETTINGS = {
     "timezone": "Europe/Berlin",
     "business_hours": {"mon": [["09:00", "17:00"]]},
@@ -15,7 +13,7 @@ SETTINGS = {
 }
 
 
-def test_show_then_set_from_a_file(cli, tmp_path: Path):  # noqa: F811
+def test_show_then_set_from_a_file(cli, tmp_path: Path):
     code, project, _ = cli("project", "create", "--name", "Sla", "--slug",
                            f"s-{uuid.uuid4().hex[:6]}")
     pid = project["id"]
@@ -30,7 +28,7 @@ def test_show_then_set_from_a_file(cli, tmp_path: Path):  # noqa: F811
     assert cli("sla", "show", "--project", pid)[1] == stored
 
 
-def test_errors_are_one_line(cli, tmp_path: Path):  # noqa: F811
+def test_errors_are_one_line(cli, tmp_path: Path):
     code, project, _ = cli("project", "create", "--name", "Sla", "--slug",
                            f"s-{uuid.uuid4().hex[:6]}")
     pid = project["id"]
