@@ -18,6 +18,7 @@ only, and they travel as bound parameters.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -38,6 +39,11 @@ from services.ticket_queries import (
 MAX_TERMS = 5  # more words narrow a search little and each costs an index scan
 MIN_STEM = 3
 SUBJECT_WEIGHT = 2
+# A word leads (`lead_term`) when its estimated messages times this are still fewer than the
+# other words' together: re-reading each of its tickets' messages (measured ~100 us a ticket
+# of 10 messages) then costs less than visiting every message the others' index entries
+# name (~2 us each). "order 4521" so reads a handful of messages instead of 100k+.
+LEAD_RATIO = 40
 FIND_LIMIT = 10
 _WORD = re.compile(r"[^\W_]+")
 # common inflectional endings, longest first; cut only when a stem of MIN_STEM letters is left
@@ -145,32 +151,37 @@ def matched_tickets(terms: list[str], first: int) -> tuple[str, list[Any]]:
     return _matched(terms, first, sql.dialect() != "sqlite")
 
 
-def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[Any]]:
-    """`matched (id, score)`: the project's tickets ($1) holding every term, scored.
+# the very expressions of the GIN indexes (migration 0013), so a lookup uses them
+_MESSAGE_VECTOR = "to_tsvector('simple'::regconfig, m.text)"
+_SUBJECT_VECTOR = "to_tsvector('simple'::regconfig, coalesce({t}.subject, ''))"
 
-    One index lookup per term and source (messages, subjects); a ticket is kept when each
-    term was found somewhere in it. Its score sums the hits' ranks."""
+
+def _query(mark: str) -> str:
+    return f"to_tsquery('simple'::regconfig, {mark})"
+
+
+def _literal(term: str) -> str:
+    return "'" + term + ":*'"
+
+
+def _matched(
+    terms: list[str], first: int, postgres: bool, lead: int | None = None
+) -> tuple[str, list[Any]]:
+    """`matched (id, score)`: the project's tickets ($1) holding every term, scored: per
+    term, 1 for each of the ticket's messages holding it and SUBJECT_WEIGHT for its subject
+    (PostgreSQL; FTS5's rank on SQLite).
+
+    One index lookup per term and source (messages, subjects), a ticket kept when each term
+    was found somewhere in it; or, with a `lead` term (PostgreSQL), the lookups of that term
+    alone, the other terms checked in its tickets' own messages and subjects (same scores)."""
+    values = [f"'{term}':*" if postgres else f'"{term}"*' for term in terms]
+    marks = [f"${first + n}" for n in range(len(terms))]
+    if postgres and lead is not None:
+        return _led_by(lead, marks), values
     branches: list[str] = []
-    values: list[Any] = []
-    for n, term in enumerate(terms):
-        values.append(f"'{term}':*" if postgres else f'"{term}"*')
-        mark = f"${first + n}"
+    for n, mark in enumerate(marks):
         if postgres:
-            # the very expressions of the GIN indexes (migration 0013), so they are used
-            message_doc = "to_tsvector('simple'::regconfig, m.text)"
-            subject_doc = "to_tsvector('simple'::regconfig, coalesce(s.subject, ''))"
-            query = f"to_tsquery('simple'::regconfig, {mark})"
-            # a hit scores 1 per message (a subject: SUBJECT_WEIGHT): no vector is read or
-            # recomputed per hit, only the message's ticket; the project is checked once per
-            # ticket, in `found` (not per hit)
-            branches.append(
-                f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score"
-                f" FROM messages m WHERE {message_doc} @@ {query}"
-            )
-            branches.append(
-                f"SELECT s.id, {n}, {SUBJECT_WEIGHT}"
-                f" FROM tickets s WHERE s.project_id = $1 AND {subject_doc} @@ {query}"
-            )
+            branches.extend(_lookups(n, mark))
         else:
             # FTS5 ranks only in a query over the FTS table alone: rank first, then join
             weight = f"CASE f.kind WHEN 's' THEN {SUBJECT_WEIGHT} ELSE 1 END"
@@ -187,6 +198,79 @@ def _matched(terms: list[str], first: int, postgres: bool) -> tuple[str, list[An
     return matched, values
 
 
+def _lookups(n: int, mark: str) -> list[str]:
+    """Term n's hits through the GIN indexes: a hit scores 1 per message (a subject:
+    SUBJECT_WEIGHT); no vector is read or recomputed per hit, only the message's ticket; the
+    project is checked once per ticket, in `found` (not per hit)."""
+    return [
+        f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score"
+        f" FROM messages m WHERE {_MESSAGE_VECTOR} @@ {_query(mark)}",
+        f"SELECT s.id, {n}, {SUBJECT_WEIGHT} FROM tickets s"
+        f" WHERE s.project_id = $1 AND {_SUBJECT_VECTOR.format(t='s')} @@ {_query(mark)}",
+    ]
+
+
+def _led_by(lead: int, marks: list[str]) -> str:
+    """`matched` from the lead term's tickets: each other term is scored in the ticket's own
+    messages (found by the ticket and vectorised once for every term: `ts_match_vq` is `@@`
+    that the planner does not turn into a lookup of the whole index) and subject, and must
+    score."""
+    hits = " UNION ALL ".join(_lookups(lead, marks[lead]))
+    others = [n for n in range(len(marks)) if n != lead]
+    counts = ", ".join(
+        f"COUNT(*) FILTER (WHERE ts_match_vq(v, {_query(marks[n])})) AS s{n}" for n in others
+    )
+    scores = " + ".join(
+        f"x.s{n} + CASE WHEN ts_match_vq(sv.v, {_query(marks[n])}) THEN {SUBJECT_WEIGHT} ELSE 0 END"
+        for n in others
+    )
+    every = " AND ".join(f"(x.s{n} > 0 OR ts_match_vq(sv.v, {_query(marks[n])}))" for n in others)
+    return (
+        f"matched AS (SELECT l.id, l.score + {scores} AS score"
+        f" FROM (SELECT id, SUM(score) AS score FROM ({hits}) hits GROUP BY id) l"
+        " JOIN tickets c ON c.id = l.id"
+        f" CROSS JOIN LATERAL (SELECT {_SUBJECT_VECTOR.format(t='c')} AS v) sv"
+        f" CROSS JOIN LATERAL (SELECT {counts} FROM (SELECT {_MESSAGE_VECTOR} AS v"
+        " FROM messages m WHERE m.ticket_id = l.id OFFSET 0) mv) x"  # OFFSET: vectorised once
+        f" WHERE {every})"
+    )
+
+
+async def lead_term(terms: list[str]) -> int | None:
+    """PostgreSQL, several words: the word so much rarer than the others (by the planner's
+    estimate of the messages holding each) that the others are best checked in its tickets
+    only; None to look every word up in the indexes."""
+    if len(terms) < 2 or sql.dialect() == "sqlite":
+        return None
+    estimates = []
+    for term in terms:
+        [row] = await sql.fetch(estimate_statement(term))
+        estimates.append(planned_rows(row["QUERY PLAN"]))
+    return choose_lead(estimates)
+
+
+def estimate_statement(term: str) -> str:
+    """EXPLAIN of the messages holding `term`: the planner's estimate, no message read. The
+    prefix is a literal: query_terms keeps letters and digits only, nothing to quote."""
+    if not _WORD.fullmatch(term):
+        raise ValueError(f"not a query term: {term!r}")
+    return (
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m"
+        f" WHERE {_MESSAGE_VECTOR} @@ {_query(_literal(term))}"
+    )
+
+
+def planned_rows(plan: Any) -> float:
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def choose_lead(estimates: list[float]) -> int | None:
+    lead = min(range(len(estimates)), key=estimates.__getitem__)
+    others = sum(estimates) - estimates[lead]
+    return lead if estimates[lead] * LEAD_RATIO < others else None
+
+
 async def _search(
     terms: list[str],
     where: list[str],
@@ -198,17 +282,28 @@ async def _search(
     if not terms:
         return []
     statement, values = search_statement(
-        terms, where, len(args), columns, postgres=sql.dialect() != "sqlite"
+        terms,
+        where,
+        len(args),
+        columns,
+        postgres=sql.dialect() != "sqlite",
+        lead=await lead_term(terms),
     )
     return await sql.fetch(statement, *args, *values, limit, offset)
 
 
 def search_statement(
-    terms: list[str], where: list[str], arg_count: int, columns: str, *, postgres: bool
+    terms: list[str],
+    where: list[str],
+    arg_count: int,
+    columns: str,
+    *,
+    postgres: bool,
+    lead: int | None = None,
 ) -> tuple[str, list[Any]]:
     """The page statement (with the total in every row) and the term values that follow the
     filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare)."""
-    matched, values = _matched(terms, arg_count + 1, postgres)
+    matched, values = _matched(terms, arg_count + 1, postgres, lead)
     condition = " AND ".join(where)
     n = arg_count + len(values)
     order = " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
@@ -227,7 +322,8 @@ async def _count(terms: list[str], where: list[str], args: list[Any]) -> int:
     """The total when the page is empty (past the last match): no row carried it."""
     if not terms:
         return 0
-    matched, values = _matched(terms, len(args) + 1, sql.dialect() != "sqlite")
+    postgres = sql.dialect() != "sqlite"
+    matched, values = _matched(terms, len(args) + 1, postgres, await lead_term(terms))
     row = await sql.fetch_one(
         f"WITH {matched} SELECT COUNT(*) AS n FROM matched x JOIN tickets t ON t.id = x.id"
         f" WHERE {' AND '.join(where)}",
