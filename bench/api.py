@@ -124,9 +124,10 @@ def baseline_app(database_url: str) -> web.Application:
                     uuid.uuid4(), pid, number, body.get("subject"), now)
                 message_id = uuid.uuid4()
                 await conn.execute(
-                    "INSERT INTO messages (id, ticket_id, author, text, internal, attachments,"
-                    " source, created_at) VALUES ($1,$2,'customer',$3,false,'[]','api',$4)",
-                    message_id, row["id"], body["text"], now)
+                    "INSERT INTO messages (id, ticket_id, project_id, author, text, internal,"
+                    " attachments, source, created_at)"
+                    " VALUES ($1,$2,$5,'customer',$3,false,'[]','api',$4)",
+                    message_id, row["id"], body["text"], now, pid)
                 ticket = _summary(row)
                 await _event(conn, str(pid), ticket, "ticket.created", now,
                              message={"id": str(message_id), "text": body["text"]})
@@ -146,9 +147,10 @@ def baseline_app(database_url: str) -> web.Application:
                     raise web.HTTPNotFound()
                 message_id = uuid.uuid4()
                 await conn.execute(
-                    "INSERT INTO messages (id, ticket_id, author, text, internal, attachments,"
-                    " source, created_at) VALUES ($1,$2,'agent',$3,false,'[]','api',$4)",
-                    message_id, tid, body["text"], now)
+                    "INSERT INTO messages (id, ticket_id, project_id, author, text, internal,"
+                    " attachments, source, created_at)"
+                    " VALUES ($1,$2,$5,'agent',$3,false,'[]','api',$4)",
+                    message_id, tid, body["text"], now, pid)
                 row = await conn.fetchrow(
                     "UPDATE tickets SET status='waiting', updated_at=$2,"
                     " last_agent_message_at=$2, first_response_at=COALESCE(first_response_at,"

@@ -206,6 +206,7 @@ async def _copy_tickets(
                 (
                     uuid.uuid4(),
                     tid,
+                    project_id,
                     author,
                     text(rng, slots, weights),
                     k == 9,
@@ -233,6 +234,7 @@ async def _copy_tickets(
         columns=(
             "id",
             "ticket_id",
+            "project_id",
             "author",
             "text",
             "internal",
@@ -343,21 +345,25 @@ async def measure_inserts(url: str) -> dict[str, tuple[float, float]]:
         )
         for table in COPIES:
             await conn.execute(f"VACUUM ANALYZE {table}")
-        ticket_ids = [r["id"] for r in await conn.fetch("SELECT id FROM tickets LIMIT 1000")]
+        tickets = [
+            (r["id"], r["project_id"])
+            for r in await conn.fetch("SELECT id, project_id FROM tickets LIMIT 1000")
+        ]
         rng = random.Random(7)
         slots, weights = vocabulary(random.Random(15))
         timings: dict[str, list[float]] = {table: [] for table in COPIES}
         statements = {
-            table: f"INSERT INTO {table} (id, ticket_id, author, text, internal,"
+            table: f"INSERT INTO {table} (id, ticket_id, project_id, author, text, internal,"
             " attachments, source, created_at)"
-            " VALUES ($1, $2, 'agent', $3, false, '[]', 'api', now())"
+            " VALUES ($1, $2, $4, 'agent', $3, false, '[]', 'api', now())"
             for table in timings
         }
         # one insert into each table in turn: a burst of load or a checkpoint then falls on
         # both sides alike (alternating in rounds of a thousand let it land on one side)
         for _ in range(INSERTS):
             for table, times in timings.items():
-                row = (uuid.uuid4(), rng.choice(ticket_ids), text(rng, slots, weights))
+                ticket_id, project_id = rng.choice(tickets)
+                row = (uuid.uuid4(), ticket_id, text(rng, slots, weights), project_id)
                 began = time.perf_counter()
                 await conn.execute(statements[table], *row)
                 times.append(time.perf_counter() - began)

@@ -87,6 +87,8 @@ class Message(Model):
     agent: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
         "helpdesk.Agent", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    # the ticket's, copied: a search checks a hit's project in the row it reads anyway
+    project_id = fields.UUIDField()
     text = fields.TextField(default="")
     internal = fields.BooleanField(default=False)
     # [{"kind": "photo|document|voice|video|audio", "file_id": ..., "name": ..., "size": ...}]

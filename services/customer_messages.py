@@ -113,6 +113,7 @@ def _new_customer_message(ticket: Ticket, draft: _Draft) -> tuple[Message, Outbo
     message = sql.new(
         Message,
         ticket=ticket,
+        project_id=ticket.project_id,
         author=Author.CUSTOMER,
         text=draft.body,
         attachments=draft.attachments,

@@ -30,6 +30,7 @@ from models.enums import Channel, TicketStatus
 from services import sql
 from services.serializers import summary_from_row
 from services.ticket_queries import (
+    PROJECT_FILTER,
     SUMMARY_COLUMNS,
     SUMMARY_JOINS,
     list_ticket_summaries,
@@ -199,12 +200,12 @@ def _matched(
 
 
 def _lookups(n: int, mark: str) -> list[str]:
-    """Term n's hits through the GIN indexes: a hit scores 1 per message (a subject:
-    SUBJECT_WEIGHT); no vector is read or recomputed per hit, only the message's ticket; the
-    project is checked once per ticket, in `found` (not per hit)."""
+    """Term n's hits in the project ($1) through the GIN indexes: a hit scores 1 per message
+    (a subject: SUBJECT_WEIGHT); no vector is read or recomputed per hit, only the message's
+    ticket and project (migration 0014 copied the project into the message for this)."""
     return [
-        f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score"
-        f" FROM messages m WHERE {_MESSAGE_VECTOR} @@ {_query(mark)}",
+        f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score FROM messages m"
+        f" WHERE {_MESSAGE_VECTOR} @@ {_query(mark)} AND m.project_id = $1",
         f"SELECT s.id, {n}, {SUBJECT_WEIGHT} FROM tickets s"
         f" WHERE s.project_id = $1 AND {_SUBJECT_VECTOR.format(t='s')} @@ {_query(mark)}",
     ]
@@ -302,16 +303,30 @@ def search_statement(
     lead: int | None = None,
 ) -> tuple[str, list[Any]]:
     """The page statement (with the total in every row) and the term values that follow the
-    filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare)."""
+    filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare).
+
+    Only the tickets scoring at least the page's last score (`cut`) are joined for their
+    order: on PostgreSQL `matched` holds the project's tickets alone, so with no other
+    filter the total and the cut need no ticket row."""
     matched, values = _matched(terms, arg_count + 1, postgres, lead)
-    condition = " AND ".join(where)
     n = arg_count + len(values)
+    limit, offset = f"${n + 1}", f"${n + 2}"
+    if postgres and where == [PROJECT_FILTER]:
+        found = "found AS (SELECT id, score FROM matched)"
+    else:
+        found = (
+            "found AS (SELECT x.id, x.score FROM matched x JOIN tickets t ON t.id = x.id"
+            f" WHERE {' AND '.join(where)})"
+        )
     order = " ORDER BY f.score DESC, f.created_at DESC, f.number DESC"
-    # the page is cut before its summary columns are joined (found may be thousands)
     statement = (
-        f"WITH {matched}, found AS (SELECT t.id, t.created_at, t.number, x.score FROM matched x"
-        f" JOIN tickets t ON t.id = x.id WHERE {condition}),"
-        f" page AS (SELECT * FROM found f{order} LIMIT ${n + 1} OFFSET ${n + 2})"
+        f"WITH {matched}, {found},"
+        " cut AS (SELECT score FROM found ORDER BY score DESC LIMIT 1"
+        f" OFFSET CAST({limit} AS BIGINT) + CAST({offset} AS BIGINT) - 1),"
+        " ranked AS (SELECT f.id, f.score, t.created_at, t.number FROM found f"
+        " JOIN tickets t ON t.id = f.id WHERE f.score >= COALESCE((SELECT score FROM cut), 0)),"
+        f" page AS (SELECT * FROM ranked f{order} LIMIT {limit} OFFSET {offset})"
+        # the page's summary columns are joined last (found may be thousands)
         f" SELECT (SELECT COUNT(*) FROM found) AS total, {columns}"
         f" FROM page f JOIN tickets t ON t.id = f.id{SUMMARY_JOINS}{order}"
     )

@@ -179,6 +179,7 @@ async def mark_blocked(
             t = translator(None, notifications.default_locale)
             message = await Message.create(
                 ticket_id=ticket.id,
+                project_id=ticket.project_id,
                 author=Author.SYSTEM,
                 source=MessageSource.SYSTEM,
                 text=t(BLOCKED_KEY),

@@ -52,6 +52,7 @@ SUMMARY_COLUMNS = (
 )
 SLA_FILTERS = ("warning", "breached")
 SORTS = ("created", "due")
+PROJECT_FILTER = "t.project_id = $1"  # every list's first condition (ticket_filters)
 
 SUMMARY_JOINS = (
     " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
@@ -319,7 +320,7 @@ async def ticket_filters(
 ) -> tuple[list[str], list[Any]]:
     """The list filters as conditions on `tickets t` (joined with AND) and their values,
     `$1` being the project's id (services.search adds its own after these)."""
-    where = ["t.project_id = $1"]
+    where = [PROJECT_FILTER]
     args: list[Any] = [project.id]
     if statuses:
         marks = []

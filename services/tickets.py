@@ -121,6 +121,7 @@ async def create_ticket(project: Project, new: NewTicket) -> Ticket:
         ticket.assignee = None  # a new ticket: the summary's relations are at hand
         message = await Message.create(
             ticket=ticket,
+            project_id=ticket.project_id,
             author=Author.CUSTOMER,
             text=text,
             attachments=new.attachments,
@@ -206,6 +207,7 @@ async def agent_reply(
             raise TicketClosed(f"ticket #{ticket.number} is closed")
         message = await Message.create(
             ticket=ticket,
+            project_id=ticket.project_id,
             author=Author.AGENT,
             agent=agent,
             text=body,

@@ -7,7 +7,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from models import Project
-from models.enums import Channel, MessageSource
+from models.enums import Channel, MessageSource, TicketStatus
 from services import agent_chat_edits, agent_chat_events, search, sql, tickets
 from services.projects import create_project
 from tests.conftest import ON_POSTGRES
@@ -130,11 +130,12 @@ async def test_a_word_far_rarer_than_the_others_leads(project: Project) -> None:
     rare = await tickets.create_ticket(project, tickets.NewTicket(text="invoice 4521"))
     bulk = await tickets.create_ticket(project, tickets.NewTicket(text="many messages"))
     await sql.fetch(  # a thousand messages, as the planner needs to estimate a prefix
-        "INSERT INTO messages (id, ticket_id, author, text, internal, attachments, source,"
-        " created_at) SELECT gen_random_uuid(), $1, 'agent', CASE WHEN g % 3 > 0 THEN 'order '"
-        " ELSE '' END || CASE WHEN g % 2 > 0 THEN 'delayed ' ELSE '' END || 'note' || g,"
-        " false, '[]', 'api', now() FROM generate_series(1, 1000) g",
+        "INSERT INTO messages (id, ticket_id, project_id, author, text, internal, attachments,"
+        " source, created_at) SELECT gen_random_uuid(), $1, $2, 'agent', CASE WHEN g % 3 > 0"
+        " THEN 'order ' ELSE '' END || CASE WHEN g % 2 > 0 THEN 'delayed ' ELSE '' END"
+        " || 'note' || g, false, '[]', 'api', now() FROM generate_series(1, 1000) g",
         bulk.id,
+        project.id,
     )
     await tickets.agent_reply(project, rare.id, "Your order is on its way")
     async with in_transaction() as conn:
@@ -157,3 +158,30 @@ def test_choosing_a_lead_weighs_one_word_against_the_rest() -> None:
     assert search.choose_lead([4.0, 60.0, 70.0]) is None
     with pytest.raises(ValueError):
         search.estimate_statement("a'b")
+
+
+async def test_pages_cut_from_the_ranking_add_up_to_the_whole_of_it(project: Project) -> None:
+    """Each page joins only the tickets scoring at least its last one: pages of every size,
+    with ties across their edges, and a filter, give exactly the full ranking in slices."""
+    for n in range(14):
+        subject = "Refund" if n % 4 == 0 else None
+        ticket = await tickets.create_ticket(
+            project, tickets.NewTicket(text=f"refund number {n}", subject=subject)
+        )
+        for _ in range(n % 3):
+            await tickets.agent_reply(project, ticket.id, "about the refund")
+        if n % 2:
+            await tickets.change_status(project, ticket.id, "in_progress")
+
+    for statuses in ((), (TicketStatus.IN_PROGRESS,)):
+        whole, total = await search.search_tickets(project, "refund", statuses=statuses, limit=50)
+        assert total == len(whole) == (7 if statuses else 14)
+        for size in (1, 3, 5):
+            pages = [
+                await search.search_tickets(
+                    project, "refund", statuses=statuses, limit=size, offset=offset
+                )
+                for offset in range(0, total + size, size)
+            ]
+            assert [t["id"] for page, _ in pages for t in page] == [t["id"] for t in whole]
+            assert {count for _, count in pages} == {total}
