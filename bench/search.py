@@ -283,7 +283,9 @@ async def measure_query(
             totals.append((await response.json())["total"])
 
     async def bare() -> None:
-        await conn.fetch(statement, project_id, *values, 50, 0)
+        async with conn.transaction():  # as the API runs it: without parallel workers
+            await conn.execute(search.SERIAL)
+            await conn.fetch(statement, project_id, *values, 50, 0)
 
     await via_api()  # warm up both (plans, caches)
     await bare()

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from models import Project
 from models.enums import Channel, TicketStatus
 from services import sql
@@ -45,6 +47,7 @@ SUBJECT_WEIGHT = 2
 # of 10 messages) then costs less than visiting every message the others' index entries
 # name (~2 us each). "order 4521" so reads a handful of messages instead of 100k+.
 LEAD_RATIO = 40
+SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 FIND_LIMIT = 10
 _WORD = re.compile(r"[^\W_]+")
 # common inflectional endings, longest first; cut only when a stem of MIN_STEM letters is left
@@ -290,7 +293,18 @@ async def _search(
         postgres=sql.dialect() != "sqlite",
         lead=await lead_term(terms),
     )
-    return await sql.fetch(statement, *args, *values, limit, offset)
+    return await _fetch_serially(statement, *args, *values, limit, offset)
+
+
+async def _fetch_serially(statement: str, *args: Any) -> list[dict[str, Any]]:
+    """The statement without parallel workers on PostgreSQL (SERIAL, for this transaction
+    only): a search's hits are a few thousand rows at most a worker would share, and starting
+    workers cost more than they saved (bench/README "Search", fourth form)."""
+    if sql.dialect() == "sqlite":
+        return await sql.fetch(statement, *args)
+    async with in_transaction():
+        await sql.fetch(SERIAL)
+        return await sql.fetch(statement, *args)
 
 
 def search_statement(
@@ -339,10 +353,10 @@ async def _count(terms: list[str], where: list[str], args: list[Any]) -> int:
         return 0
     postgres = sql.dialect() != "sqlite"
     matched, values = _matched(terms, len(args) + 1, postgres, await lead_term(terms))
-    row = await sql.fetch_one(
+    rows = await _fetch_serially(
         f"WITH {matched} SELECT COUNT(*) AS n FROM matched x JOIN tickets t ON t.id = x.id"
         f" WHERE {' AND '.join(where)}",
         *args,
         *values,
     )
-    return int(row["n"]) if row else 0
+    return int(rows[0]["n"]) if rows else 0
