@@ -11,7 +11,7 @@ everywhere to rare) with the search indexes dropped, and builds them again as th
 would. Then, one client at a time:
 
 1. each query class through `helpdesk serve --role api` (`GET /tickets?q=…&limit=50`, the
-   total included) and the very same statement (`services.search.search_statement`) run
+   total included) and the very same statement (`services.search_statements.search_statement`) run
    bare through asyncpg, alternating between the two in rounds;
 2. message inserts: the same single-row INSERTs (one statement, autocommit, as a reply is
    written) into two copies of `messages` made alike, one with its search index (a GIN index
@@ -42,6 +42,7 @@ import asyncpg
 from bench.api import HELPDESK, _free_port, cli, recreate_database, server
 from models import migrations
 from services import search
+from services import search_statements as search_sql
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hdsearch"
 MESSAGES_PER_TICKET = 10
@@ -267,11 +268,11 @@ async def measure_query(
     lead = None
     if len(terms) > 1:
         estimates = [
-            search.planned_rows(await conn.fetchval(search.estimate_statement(term)))
+            search_sql.planned_rows(await conn.fetchval(search_sql.estimate_statement(term)))
             for term in terms
         ]
-        lead = search.choose_lead(estimates)
-    statement, values = search.search_statement(
+        lead = search_sql.choose_lead(estimates)
+    statement, values = search_sql.search_statement(
         terms, ["t.project_id = $1"], 1, SUMMARY_COLUMNS, postgres=True, lead=lead
     )
     totals: list[int] = []
@@ -284,7 +285,7 @@ async def measure_query(
 
     async def bare() -> None:
         async with conn.transaction():  # as the API runs it: without parallel workers
-            await conn.execute(search.SERIAL)
+            await conn.execute(search_sql.SERIAL)
             await conn.fetch(statement, project_id, *values, 50, 0)
 
     await via_api()  # warm up both (plans, caches)

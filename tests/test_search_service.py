@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from models import Project
 from models.enums import Channel, MessageSource, TicketStatus
-from services import agent_chat_edits, agent_chat_events, search, sql, tickets
+from services import agent_chat_edits, agent_chat_events, search, search_statements, sql, tickets
 from services.projects import create_project
 from tests.conftest import ON_POSTGRES
 
@@ -73,7 +73,7 @@ async def test_the_postgres_statement_uses_the_expression_indexes(project: Proje
     """The search's expressions must be the indexes' own (migration 0013), or PostgreSQL
     falls back to reading every message: still right, a thousand times slower."""
     await tickets.create_ticket(project, tickets.NewTicket(text="Parcel lost", subject="Parcel"))
-    statement, values = search.search_statement(
+    statement, values = search_statements.search_statement(
         search.query_terms("parcel"), ["t.project_id = $1"], 1, "t.number", postgres=True
     )
     async with in_transaction() as conn:
@@ -87,7 +87,7 @@ async def test_the_postgres_statement_uses_the_expression_indexes(project: Proje
 async def _page(project: Project, q: str, lead: int | None) -> list[tuple[int, int, int]]:
     """(number, score, total) of every match, best first, through the page statement."""
     terms = search.query_terms(q)
-    statement, values = search.search_statement(
+    statement, values = search_statements.search_statement(
         terms, ["t.project_id = $1"], 1, "t.number, f.score", postgres=True, lead=lead
     )
     rows = await sql.fetch(statement, project.id, *values, 100, 0)
@@ -122,7 +122,7 @@ async def test_a_lead_word_finds_and_scores_exactly_what_every_lookup_does(
         for lead in range(len(search.query_terms(q))):
             assert await _page(project, q, lead) == everything, (q, lead)
     # scores as documented: per word, 1 a message holding it, SUBJECT_WEIGHT for the subject
-    assert (2, 1 + search.SUBJECT_WEIGHT, 4) in await _page(project, "4521 заказ", 0)
+    assert (2, 1 + search_statements.SUBJECT_WEIGHT, 4) in await _page(project, "4521 заказ", 0)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the planner's estimates are PostgreSQL's")
@@ -141,23 +141,23 @@ async def test_a_word_far_rarer_than_the_others_leads(project: Project) -> None:
     async with in_transaction() as conn:
         await conn.execute_script("ANALYZE messages")
 
-    assert await search.lead_term(search.query_terms("orders 4521")) == 1
-    assert await search.lead_term(search.query_terms("4521 delayed orders")) == 0
+    assert await search_statements.lead_term(search.query_terms("orders 4521")) == 1
+    assert await search_statements.lead_term(search.query_terms("4521 delayed orders")) == 0
     # alike words: each looked up in the index
-    assert await search.lead_term(search.query_terms("orders delayed")) is None
-    assert await search.lead_term(search.query_terms("orders")) is None
+    assert await search_statements.lead_term(search.query_terms("orders delayed")) is None
+    assert await search_statements.lead_term(search.query_terms("orders")) is None
     found, total = await search.search_tickets(project, "orders 4521")
     assert total == 1 and found[0]["id"] == str(rare.id)
     assert await search.search_tickets(project, "delayed orders zzz") == ([], 0)
 
 
 def test_choosing_a_lead_weighs_one_word_against_the_rest() -> None:
-    assert search.choose_lead([1000.0, 5.0]) == 1
-    assert search.choose_lead([100.0, 50.0]) is None
-    assert search.choose_lead([3.0, 60.0, 70.0]) == 0  # 3 × 40 < 130
-    assert search.choose_lead([4.0, 60.0, 70.0]) is None
+    assert search_statements.choose_lead([1000.0, 5.0]) == 1
+    assert search_statements.choose_lead([100.0, 50.0]) is None
+    assert search_statements.choose_lead([3.0, 60.0, 70.0]) == 0  # 3 × 40 < 130
+    assert search_statements.choose_lead([4.0, 60.0, 70.0]) is None
     with pytest.raises(ValueError):
-        search.estimate_statement("a'b")
+        search_statements.estimate_statement("a'b")
 
 
 async def test_pages_cut_from_the_ranking_add_up_to_the_whole_of_it(project: Project) -> None:
