@@ -63,15 +63,13 @@ async def set_events(project_id: object, actor: Actor, events: object) -> dict[s
     project = await projects.get_project(project_id)
     before = list(project.webhook_events) if project.webhook_events else None
     if before != chosen:
-        async with in_transaction():
-            await projects.save_changes(project, {"webhook_events": chosen})
-            await audit.record(
-                project,
-                actor,
-                "webhook.events_set",
-                target_type="webhook",
-                changes={"events": [before, chosen]},
-            )
+        await _save_audited(
+            project,
+            actor,
+            {"webhook_events": chosen},
+            "webhook.events_set",
+            {"events": [before, chosen]},
+        )
     return webhook_view(project)
 
 
@@ -92,11 +90,7 @@ async def set_webhook_url(
     fields = {"webhook_url": url, "webhook_disabled": False}
     changed = audit.diff({k: getattr(project, k) for k in fields}, fields)
     if changed:
-        async with in_transaction():
-            await projects.save_changes(project, fields)
-            await audit.record(
-                project, actor, "webhook.url_set", target_type="webhook", changes=changed
-            )
+        await _save_audited(project, actor, fields, "webhook.url_set", changed)
     return webhook_view(project)
 
 
@@ -191,14 +185,18 @@ async def reenable(project_id: object, actor: Actor) -> dict[str, Any]:
     order); an endpoint that is not disabled is left as it is (no audit entry)."""
     project = await projects.get_project(project_id)
     if project.webhook_disabled:
-        async with in_transaction():
-            await projects.save_changes(project, {"webhook_disabled": False})
-            await audit.record(
-                project,
-                actor,
-                "webhook.reenabled",
-                target_type="webhook",
-                changes={"webhook_disabled": [True, False]},
-            )
+        changes = {"webhook_disabled": [True, False]}
+        await _save_audited(
+            project, actor, {"webhook_disabled": False}, "webhook.reenabled", changes
+        )
     pending = await OutboxEvent.filter(project_id=project.id, status=DeliveryStatus.PENDING).count()
     return {"project_id": str(project.id), "webhook_disabled": False, "pending": pending}
+
+
+async def _save_audited(
+    project: Project, actor: Actor, values: dict[str, Any], action: str, changes: dict[str, Any]
+) -> None:
+    """The project's webhook settings saved and the change audited, in one transaction."""
+    async with in_transaction():
+        await projects.save_changes(project, values)
+        await audit.record(project, actor, action, target_type="webhook", changes=changes)
