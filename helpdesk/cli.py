@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "helpdesk.cli_sla",
         "helpdesk.cli_canned",
         "helpdesk.cli_notify",
+        "helpdesk.cli_search",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

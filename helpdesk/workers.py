@@ -27,6 +27,7 @@ from delivery.limits import MemoryLimiter, RateLimiter, RedisLimiter
 from delivery.sender import MessengerSender
 from delivery.webhooks import WebhookWorker
 from helpdesk.housekeeping import Housekeeper
+from helpdesk.search_words_worker import SearchWordKeeper
 from helpdesk.settings import Settings
 from helpdesk.sla_timer import SlaTimer
 
@@ -111,9 +112,10 @@ def create_delivery(
 
 def create_workers(settings: Settings, delivery: Delivery | None = None) -> list[Worker]:
     """Delivery workers (`create_delivery`, by default without bots) plus housekeeping
-    (expiry, purges, outbox retention) and the SLA timer (warnings, breaches, auto-close)."""
+    (expiry, purges, outbox retention), the SLA timer (warnings, breaches, auto-close) and
+    the search's word cache."""
     delivery = delivery if delivery is not None else create_delivery(settings)
     housekeeper = Housekeeper(
         timedelta(days=settings.outbox_retention_days), settings.housekeeping_interval_seconds
     )
-    return [*delivery.workers, housekeeper, SlaTimer()]
+    return [*delivery.workers, housekeeper, SlaTimer(), SearchWordKeeper()]

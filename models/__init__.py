@@ -15,6 +15,7 @@ from models.notify import (
 from models.projects import Agent, ApiKey, Project, Subscriber, TicketType
 from models.ratings import Rating, RatingSettings, RatingSurvey
 from models.requests import AgentChatCode, HelpdeskRequest
+from models.search import SearchWord, SearchWordTicket
 from models.service_levels import ServiceLevels
 from models.tickets import Message, Ticket
 
@@ -39,6 +40,8 @@ __all__ = [
     "Rating",
     "RatingSettings",
     "RatingSurvey",
+    "SearchWord",
+    "SearchWordTicket",
     "ServiceLevels",
     "SubscribeLink",
     "Subscriber",

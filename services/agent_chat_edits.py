@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, OutboundMessage, Project, Ticket
 from models.enums import Author, Channel
-from services import agent_chat, agent_chat_posts, clock, notifications
+from services import agent_chat, agent_chat_posts, clock, notifications, search_words
 from services.errors import ValidationFailed
 from services.outbox import enqueue_message
 from services.validation import check_text
@@ -50,6 +50,7 @@ async def agent_edited(
         message.text = body
         message.edited_at = clock.now()
         await message.save(update_fields=["text", "edited_at"])
+        await search_words.ticket_changed(message.ticket_id)
         if not message.internal:
             await _queue_customer_edit(message, body)
     return message
@@ -125,5 +126,6 @@ async def customer_edited(
         message.text = body
         message.edited_at = clock.now()
         await message.save(update_fields=["text", "edited_at"])
+        await search_words.ticket_changed(message.ticket_id)
         await notifications.notify_agents(ticket, CUSTOMER_EDITED, message)
     return message

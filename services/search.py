@@ -6,7 +6,9 @@ A ticket matches when every query word is found in its subject or in any of its 
 "orders" looks for `order*`. Results are ranked by relevance, ties newest first; the total
 counts every match. Relevance on PostgreSQL: for each word, how many of the ticket's messages
 hold it, a subject holding it counting SUBJECT_WEIGHT; on SQLite, FTS5's bm25 rank, the
-subject's doubled. The statements are services.search_statements'.
+subject's doubled. The statements are services.search_statements'; on PostgreSQL a common
+word searched alone is read from the word cache (services.search_words) once built, with
+the very same tickets, order and total.
 
 The indexes are kept by the database in the statement that writes the row, whatever the
 path: on PostgreSQL GIN indexes on `to_tsvector('simple', …)` of a message's text and of a
@@ -26,16 +28,24 @@ from typing import Any
 
 from models import Project
 from models.enums import Channel, TicketStatus
-from services import sql
+from services import search_words, sql
 from services.search_statements import (
     WORD,
     count_statement,
     fetch_serially,
     lead_term,
+    prefix_value,
     search_statement,
 )
+from services.search_word_statements import word_count_statement, word_page_statement
 from services.serializers import summary_from_row
-from services.ticket_queries import SUMMARY_COLUMNS, list_ticket_summaries, ticket_filters
+from services.ticket_queries import (
+    PROJECT_FILTER,
+    SUMMARY_COLUMNS,
+    SUMMARY_JOINS,
+    list_ticket_summaries,
+    ticket_filters,
+)
 
 MAX_TERMS = 5  # more words narrow a search little and each costs an index scan
 MIN_STEM = 3
@@ -112,8 +122,11 @@ async def search_tickets(
     where, args = await ticket_filters(
         project, statuses=statuses, assigned_to=assigned_to, channel=channel, sla=sla
     )
-    rows = await _search(query_terms(q), where, args, SUMMARY_COLUMNS, limit, offset)
-    total = int(rows[0]["total"]) if rows else await _count(query_terms(q), where, args)
+    terms = query_terms(q)
+    rows, plan = await _search(terms, where, args, SUMMARY_COLUMNS, limit, offset)
+    total = int(rows[0]["total"]) if rows else await _count(terms, where, args, plan)
+    if plan is not None and plan.alone and not plan.words:
+        await search_words.remember_word(project.id, terms[0], total)
     return [summary_from_row(row) for row in rows], total
 
 
@@ -122,7 +135,7 @@ async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
     where, args = await ticket_filters(project)
     columns = "t.number, t.subject, t.status, t.agent_chat_id, t.agent_topic_id,"
     columns += " t.agent_card_message_id"
-    rows = await _search(query_terms(q), where, args, columns, FIND_LIMIT, 0)
+    rows, _ = await _search(query_terms(q), where, args, columns, FIND_LIMIT, 0)
     return [
         FoundTicket(
             number=int(row["number"]),
@@ -139,6 +152,38 @@ async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
 # --- the statements -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a search runs: its words cached (by term index; PostgreSQL) and the word that
+    leads, if any (search_statements.lead_term)."""
+
+    words: dict[int, search_words.CachedWord]
+    lead: int | None
+    alone: bool  # one word, no filter but the project: the word cache's own statement
+
+    @property
+    def word(self) -> search_words.CachedWord | None:
+        return self.words.get(0) if self.alone else None
+
+    def word_values(self, project_id: Any, term: str) -> list[Any]:
+        assert self.word is not None
+        return [project_id, self.word.id, self.word.clean_before, prefix_value(term)]
+
+    def statement_words(self) -> dict[int, tuple[Any, Any]]:
+        return {n: (word.id, word.clean_before) for n, word in self.words.items()}
+
+
+async def _plan(terms: list[str], where: list[str], args: list[Any]) -> _Plan:
+    words: dict[int, search_words.CachedWord] = {}
+    for n, term in enumerate(terms):
+        word = await search_words.cached_word(args[0], term)
+        if word is not None:
+            words[n] = word
+    sizes = {n: float(word.total) for n, word in words.items()}
+    alone = len(terms) == 1 and where == [PROJECT_FILTER]
+    return _Plan(words, await lead_term(terms, sizes), alone)
+
+
 async def _search(
     terms: list[str],
     where: list[str],
@@ -146,26 +191,41 @@ async def _search(
     columns: str,
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], _Plan | None]:
+    """The page's rows and how they were found."""
     if not terms:
-        return []
+        return [], None
+    plan = await _plan(terms, where, args)
+    if plan.word is not None:
+        statement = word_page_statement(columns, SUMMARY_JOINS)
+        values = plan.word_values(args[0], terms[0])
+        return await fetch_serially(statement, *values, limit, offset), plan
     statement, values = search_statement(
         terms,
         where,
         len(args),
         columns,
         postgres=sql.dialect() != "sqlite",
-        lead=await lead_term(terms),
+        lead=plan.lead,
+        words=plan.statement_words(),
     )
-    return await fetch_serially(statement, *args, *values, limit, offset)
+    return await fetch_serially(statement, *args, *values, limit, offset), plan
 
 
-async def _count(terms: list[str], where: list[str], args: list[Any]) -> int:
+async def _count(terms: list[str], where: list[str], args: list[Any], plan: _Plan | None) -> int:
     """The total when the page is empty (past the last match): no row carried it."""
-    if not terms:
+    if not terms or plan is None:
         return 0
+    if plan.word is not None:
+        rows = await fetch_serially(word_count_statement(), *plan.word_values(args[0], terms[0]))
+        return int(rows[0]["n"])
     statement, values = count_statement(
-        terms, where, len(args), postgres=sql.dialect() != "sqlite", lead=await lead_term(terms)
+        terms,
+        where,
+        len(args),
+        postgres=sql.dialect() != "sqlite",
+        lead=plan.lead,
+        words=plan.statement_words(),
     )
     rows = await fetch_serially(statement, *args, *values)
     return int(rows[0]["n"]) if rows else 0

@@ -5,8 +5,10 @@ migrations 0013 and 0014) and SQLite (FTS5, 0009).
 On PostgreSQL a ticket's score is, per word, how many of its messages hold it, a subject
 holding it counting SUBJECT_WEIGHT; every message row carries its ticket's project, so a hit
 is checked for tenancy in the row read for its ticket, and only the tickets that can make the
-page are read for their order (bench/README "Search", fourth form). On SQLite the score is
-FTS5's bm25 rank, the subject's doubled.
+page are read for their order (bench/README "Search", fourth form). A word in the word cache
+(services.search_words) is read from its rows instead of the index: its tickets when it
+leads or stands alone, one probe a ticket when another word leads (fifth form). On SQLite
+the score is FTS5's bm25 rank, the subject's doubled.
 """
 
 from __future__ import annotations
@@ -18,15 +20,32 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from services import sql
+from services.search_expressions import (
+    MESSAGE_VECTOR,
+    SUBJECT_VECTOR,
+    SUBJECT_WEIGHT,
+    changed_tickets,
+    prefix_value,
+    ticket_score,
+    tsquery,
+    word_hits,
+)
 from services.ticket_queries import PROJECT_FILTER, SUMMARY_JOINS
 
-SUBJECT_WEIGHT = 2
+__all__ = ["SUBJECT_WEIGHT", "prefix_value"]  # the search's, re-exported
+
 # A word leads (`lead_term`) when its estimated messages times this are still fewer than the
 # other words' together: re-reading each of its tickets' messages (measured ~100 us a ticket
 # of 10 messages) then costs less than visiting every message the others' index entries
 # name (~2 us each). "order 4521" so reads a handful of messages instead of 100k+.
 LEAD_RATIO = 40
-SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
+# a search's settings, for its transaction only (SET LOCAL in one statement): no parallel
+# workers (fourth form) and no JIT, whose compiling took ~60 ms once a cached word's rows
+# were analysed and the estimates crossed `jit_above_cost` (fifth form)
+SERIAL = (
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('jit', 'off', true)"
+)
 WORD = re.compile(r"[^\W_]+")  # what a query term is made of (services.search.query_terms)
 
 
@@ -36,36 +55,43 @@ def matched_tickets(terms: list[str], first: int) -> tuple[str, list[Any]]:
     return _matched(terms, first, sql.dialect() != "sqlite")
 
 
-# the very expressions of the GIN indexes (migration 0013), so a lookup uses them
-_MESSAGE_VECTOR = "to_tsvector('simple'::regconfig, m.text)"
-_SUBJECT_VECTOR = "to_tsvector('simple'::regconfig, coalesce({t}.subject, ''))"
-
-
-def _query(mark: str) -> str:
-    return f"to_tsquery('simple'::regconfig, {mark})"
-
-
 def _literal(term: str) -> str:
     return "'" + term + ":*'"
 
 
+# term index -> (the word's id, its clean_before): the cached words of a query
+Words = dict[int, tuple[Any, Any]]
+
+
 def _matched(
-    terms: list[str], first: int, postgres: bool, lead: int | None = None
+    terms: list[str],
+    first: int,
+    postgres: bool,
+    lead: int | None = None,
+    words: Words | None = None,
 ) -> tuple[str, list[Any]]:
     """`matched (id, score)`: the project's tickets ($1) holding every term, scored: per
     term, 1 for each of the ticket's messages holding it and SUBJECT_WEIGHT for its subject
     (PostgreSQL; FTS5's rank on SQLite).
 
-    One index lookup per term and source (messages, subjects), a ticket kept when each term
-    was found somewhere in it; or, with a `lead` term (PostgreSQL), the lookups of that term
-    alone, the other terms checked in its tickets' own messages and subjects (same scores)."""
-    values = [f"'{term}':*" if postgres else f'"{term}"*' for term in terms]
+    One index lookup per term and source (messages, subjects), or a cached word's tickets
+    (`words`, PostgreSQL), a ticket kept when each term was found somewhere in it; or, with
+    a `lead` term, that term's tickets alone, each other term checked in them (same
+    scores). The values: the terms', then each cached word's id and clean_before."""
+    values = [prefix_value(term) if postgres else f'"{term}"*' for term in terms]
     marks = [f"${first + n}" for n in range(len(terms))]
+    cached: dict[int, tuple[str, str]] = {}
+    for n, (word_id, clean_before) in sorted((words or {}).items()):
+        cached[n] = (f"${first + len(values)}", f"${first + len(values) + 1}")
+        values += [word_id, clean_before]
     if postgres and lead is not None:
-        return _led_by(lead, marks), values
+        return _led_by(lead, marks, cached), values
     branches: list[str] = []
     for n, mark in enumerate(marks):
-        if postgres:
+        if postgres and n in cached:
+            hits = word_hits(*cached[n], mark)
+            branches.append(f"SELECT id, {n} AS term, score FROM ({hits}) wh")
+        elif postgres:
             branches.extend(_lookups(n, mark))
         else:
             # FTS5 ranks only in a query over the FTS table alone: rank first, then join
@@ -89,49 +115,81 @@ def _lookups(n: int, mark: str) -> list[str]:
     ticket and project (migration 0014 copied the project into the message for this)."""
     return [
         f"SELECT m.ticket_id AS id, {n} AS term, 1 AS score FROM messages m"
-        f" WHERE {_MESSAGE_VECTOR} @@ {_query(mark)} AND m.project_id = $1",
+        f" WHERE {MESSAGE_VECTOR} @@ {tsquery(mark)} AND m.project_id = $1",
         f"SELECT s.id, {n}, {SUBJECT_WEIGHT} FROM tickets s"
-        f" WHERE s.project_id = $1 AND {_SUBJECT_VECTOR.format(t='s')} @@ {_query(mark)}",
+        f" WHERE s.project_id = $1 AND {SUBJECT_VECTOR.format(t='s')} @@ {tsquery(mark)}",
     ]
 
 
-def _led_by(lead: int, marks: list[str]) -> str:
-    """`matched` from the lead term's tickets: each other term is scored in the ticket's own
-    messages (found by the ticket and vectorised once for every term: `ts_match_vq` is `@@`
-    that the planner does not turn into a lookup of the whole index) and subject, and must
-    score."""
-    hits = " UNION ALL ".join(_lookups(lead, marks[lead]))
+def _led_by(lead: int, marks: list[str], cached: dict[int, tuple[str, str]]) -> str:
+    """`matched` from the lead term's tickets (its lookups, or its cached word's tickets):
+    each other term must score in the ticket. A cached word's score is its row's (one probe
+    a ticket: a hash of all its rows cost more for leads of hundreds of tickets and no less
+    for thousands), afresh for a ticket changed since the rows; any other
+    word's is counted in the ticket's own messages (found by the ticket and vectorised once
+    for every such word: `ts_match_vq` is `@@` that the planner does not turn into a lookup
+    of the whole index) and subject."""
+    if lead in cached:
+        led = f"({word_hits(*cached[lead], marks[lead])}) l"
+    else:
+        hits = " UNION ALL ".join(_lookups(lead, marks[lead]))
+        led = f"(SELECT id, SUM(score) AS score FROM ({hits}) hits GROUP BY id) l"
     others = [n for n in range(len(marks)) if n != lead]
-    counts = ", ".join(
-        f"COUNT(*) FILTER (WHERE ts_match_vq(v, {_query(marks[n])})) AS s{n}" for n in others
-    )
-    scores = " + ".join(
-        f"x.s{n} + CASE WHEN ts_match_vq(sv.v, {_query(marks[n])}) THEN {SUBJECT_WEIGHT} ELSE 0 END"
-        for n in others
-    )
-    every = " AND ".join(f"(x.s{n} > 0 OR ts_match_vq(sv.v, {_query(marks[n])}))" for n in others)
+    checked = [n for n in others if n not in cached]
+    scores: list[str] = []
+    every: list[str] = []
+    joins = ""
+    for n in others:
+        if n not in cached:
+            continue
+        word, clean = cached[n]
+        afresh = f"(SELECT {ticket_score('u', marks[n])} FROM tickets u WHERE u.id = l.id)"
+        row = (  # index-only: the probe index covers the score (migration 0015)
+            f"(SELECT w.score FROM search_word_tickets w WHERE w.word_id = {word}"
+            " AND w.ticket_id = l.id)"
+        )
+        joins += (
+            f" CROSS JOIN LATERAL (SELECT CASE WHEN l.id IN ({changed_tickets(clean)})"
+            f" THEN {afresh} ELSE COALESCE({row}, 0) END AS s) p{n}"
+        )
+        scores.append(f"p{n}.s")
+        every.append(f"p{n}.s > 0")
+    if checked:
+        counts = ", ".join(
+            f"COUNT(*) FILTER (WHERE ts_match_vq(v, {tsquery(marks[n])})) AS s{n}"
+            for n in checked
+        )
+        joins += (
+            " JOIN tickets c ON c.id = l.id"
+            f" CROSS JOIN LATERAL (SELECT {SUBJECT_VECTOR.format(t='c')} AS v) sv"
+            f" CROSS JOIN LATERAL (SELECT {counts} FROM (SELECT {MESSAGE_VECTOR} AS v"
+            " FROM messages m WHERE m.ticket_id = l.id OFFSET 0) mv) x"  # OFFSET: vectorised once
+        )
+        for n in checked:
+            subject = f"ts_match_vq(sv.v, {tsquery(marks[n])})"
+            scores.append(f"x.s{n} + CASE WHEN {subject} THEN {SUBJECT_WEIGHT} ELSE 0 END")
+            every.append(f"(x.s{n} > 0 OR {subject})")
     return (
-        f"matched AS (SELECT l.id, l.score + {scores} AS score"
-        f" FROM (SELECT id, SUM(score) AS score FROM ({hits}) hits GROUP BY id) l"
-        " JOIN tickets c ON c.id = l.id"
-        f" CROSS JOIN LATERAL (SELECT {_SUBJECT_VECTOR.format(t='c')} AS v) sv"
-        f" CROSS JOIN LATERAL (SELECT {counts} FROM (SELECT {_MESSAGE_VECTOR} AS v"
-        " FROM messages m WHERE m.ticket_id = l.id OFFSET 0) mv) x"  # OFFSET: vectorised once
-        f" WHERE {every})"
+        f"matched AS (SELECT l.id, l.score + {' + '.join(scores)} AS score"
+        f" FROM {led}{joins} WHERE {' AND '.join(every)})"
     )
 
 
-async def lead_term(terms: list[str]) -> int | None:
-    """PostgreSQL, several words: the word so much rarer than the others (by the planner's
-    estimate of the messages holding each) that the others are best checked in its tickets
-    only; None to look every word up in the indexes."""
+async def lead_term(terms: list[str], sizes: dict[int, float] | None = None) -> int | None:
+    """PostgreSQL, several words: the word so much rarer than the others that the others are
+    best checked in its tickets only; None to look every word up in the indexes. A word's
+    size: its cached word's total (`sizes`), else the planner's estimate of its messages."""
     if len(terms) < 2 or sql.dialect() == "sqlite":
         return None
+    sizes = sizes or {}
     estimates = []
-    for term in terms:
+    for n, term in enumerate(terms):
+        if n in sizes:
+            estimates.append(sizes[n])
+            continue
         [row] = await sql.fetch(estimate_statement(term))
         estimates.append(planned_rows(row["QUERY PLAN"]))
-    return choose_lead(estimates)
+    return choose_lead(estimates, cached=set(sizes))
 
 
 def estimate_statement(term: str) -> str:
@@ -141,7 +199,7 @@ def estimate_statement(term: str) -> str:
         raise ValueError(f"not a query term: {term!r}")
     return (
         "EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m"
-        f" WHERE {_MESSAGE_VECTOR} @@ {_query(_literal(term))}"
+        f" WHERE {MESSAGE_VECTOR} @@ {tsquery(_literal(term))}"
     )
 
 
@@ -150,16 +208,20 @@ def planned_rows(plan: Any) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-def choose_lead(estimates: list[float]) -> int | None:
+def choose_lead(estimates: list[float], cached: set[int] | None = None) -> int | None:
+    """The smallest word leads when its size times LEAD_RATIO is below the others' together,
+    or whenever every other word is cached (checking one costs an index probe a ticket)."""
     lead = min(range(len(estimates)), key=estimates.__getitem__)
+    if all(n in (cached or set()) for n in range(len(estimates)) if n != lead):
+        return lead
     others = sum(estimates) - estimates[lead]
     return lead if estimates[lead] * LEAD_RATIO < others else None
 
 
 async def fetch_serially(statement: str, *args: Any) -> list[dict[str, Any]]:
-    """The statement without parallel workers on PostgreSQL (SERIAL, for this transaction
-    only): a search's hits are a few thousand rows at most a worker would share, and starting
-    workers cost more than they saved (bench/README "Search", fourth form)."""
+    """The statement without parallel workers or JIT on PostgreSQL (SERIAL, for this
+    transaction only): a search's hits are a few thousand rows at most a worker would share,
+    and starting workers or compiling cost more than they saved (bench/README "Search")."""
     if sql.dialect() == "sqlite":
         return await sql.fetch(statement, *args)
     async with in_transaction():
@@ -175,6 +237,7 @@ def search_statement(
     *,
     postgres: bool,
     lead: int | None = None,
+    words: Words | None = None,
 ) -> tuple[str, list[Any]]:
     """The page statement (with the total in every row) and the term values that follow the
     filters' `arg_count` values; limit and offset come last (bench/search.py runs it bare).
@@ -182,7 +245,7 @@ def search_statement(
     Only the tickets scoring at least the page's last score (`cut`) are joined for their
     order: on PostgreSQL `matched` holds the project's tickets alone, so with no other
     filter the total and the cut need no ticket row."""
-    matched, values = _matched(terms, arg_count + 1, postgres, lead)
+    matched, values = _matched(terms, arg_count + 1, postgres, lead, words)
     n = arg_count + len(values)
     limit, offset = f"${n + 1}", f"${n + 2}"
     if postgres and where == [PROJECT_FILTER]:
@@ -208,10 +271,16 @@ def search_statement(
 
 
 def count_statement(
-    terms: list[str], where: list[str], arg_count: int, *, postgres: bool, lead: int | None
+    terms: list[str],
+    where: list[str],
+    arg_count: int,
+    *,
+    postgres: bool,
+    lead: int | None,
+    words: Words | None = None,
 ) -> tuple[str, list[Any]]:
     """How many tickets match (for a page past the last match, which carries no total)."""
-    matched, values = _matched(terms, arg_count + 1, postgres, lead)
+    matched, values = _matched(terms, arg_count + 1, postgres, lead, words)
     statement = (
         f"WITH {matched} SELECT COUNT(*) AS n FROM matched x JOIN tickets t ON t.id = x.id"
         f" WHERE {' AND '.join(where)}"

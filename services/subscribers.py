@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Subscriber, SubscriberTag, Ticket
 from models.enums import Author, Channel, MessageSource, SubscriberStatus
-from services import clock, notifications, notify_events
+from services import clock, notifications, notify_events, search_words
 from services.i18n import translator
 
 BLOCKED_KEY = "system-customer-blocked"
@@ -184,5 +184,6 @@ async def mark_blocked(
                 source=MessageSource.SYSTEM,
                 text=t(BLOCKED_KEY),
             )
+            await search_words.ticket_changed(ticket.id)
             await notifications.notify_agents(ticket, "customer_blocked", message)
         return True

@@ -13,7 +13,17 @@ from tortoise.transactions import in_transaction
 
 from models import Message, Project, Ticket
 from models.enums import Author, Channel, MessageSource, Priority, TicketStatus
-from services import canned_replies, clock, notifications, out_of_hours, outbox, ratings, sla, sql
+from services import (
+    canned_replies,
+    clock,
+    notifications,
+    out_of_hours,
+    outbox,
+    ratings,
+    search_words,
+    sla,
+    sql,
+)
 from services.catalog import active_type, project_agent
 from services.errors import NotFound, TicketClosed
 from services.serializers import agent_ref, message_view
@@ -216,7 +226,9 @@ async def agent_reply(
             source=source,
             agent_chat_message_id=agent_chat_message_id,
         )
-        if not internal:
+        if internal:  # a reply sets updated_at below
+            await search_words.ticket_changed(ticket.id)
+        else:
             now = clock.now()
             update: dict[str, Any] = {"last_agent_message_at": now, "updated_at": now}
             if ticket.first_response_at is None:

@@ -452,7 +452,8 @@ async def test_create_workers_builds_webhooks_and_a_sender_per_bot(project, tg, 
     from helpdesk.workers import create_delivery, create_workers
 
     settings = load_settings(telegram_rate_per_second=12)
-    assert [w.name for w in create_workers(settings)] == ["webhooks", "housekeeping", "sla"]
+    names = [w.name for w in create_workers(settings)]
+    assert names == ["webhooks", "housekeeping", "sla", "search-words"]
     registered: list[str] = []
 
     def setup(delivery: Any) -> None:

@@ -156,6 +156,10 @@ def test_choosing_a_lead_weighs_one_word_against_the_rest() -> None:
     assert search_statements.choose_lead([100.0, 50.0]) is None
     assert search_statements.choose_lead([3.0, 60.0, 70.0]) == 0  # 3 × 40 < 130
     assert search_statements.choose_lead([4.0, 60.0, 70.0]) is None
+    # a cached word costs an index probe a ticket: with every other word cached, lead
+    assert search_statements.choose_lead([100.0, 50.0], cached={0}) == 1
+    assert search_statements.choose_lead([100.0, 50.0, 60.0], cached={0}) is None
+    assert search_statements.choose_lead([100.0, 50.0, 60.0], cached={0, 2}) == 1
     with pytest.raises(ValueError):
         search_statements.estimate_statement("a'b")
 
