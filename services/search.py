@@ -28,7 +28,7 @@ from typing import Any
 
 from models import Project
 from models.enums import Channel, TicketStatus
-from services import search_words, sql
+from services import search_statements, search_words, sql
 from services.search_statements import (
     WORD,
     count_statement,
@@ -149,6 +149,16 @@ async def find_for_agents(project: Project, q: str) -> list[FoundTicket]:
     ]
 
 
+async def matched_tickets(project: Project, terms: list[str], first: int) -> tuple[str, list[Any]]:
+    """The `matched (id, score)` CTE of `terms` for another read of the project's tickets
+    (the console inbox, `$1` its project) and its values from `$first`: the cached words
+    read from their rows, a far rarer word leading, as a search would."""
+    plan = await _plan(project.id, terms, alone=False)
+    return search_statements.matched_tickets(
+        terms, first, lead=plan.lead, words=plan.statement_words()
+    )
+
+
 # --- the statements -------------------------------------------------------------------
 
 
@@ -173,15 +183,16 @@ class _Plan:
         return {n: (word.id, word.clean_before) for n, word in self.words.items()}
 
 
-async def _plan(terms: list[str], where: list[str], args: list[Any]) -> _Plan:
+async def _plan(project_id: Any, terms: list[str], *, alone: bool) -> _Plan:
+    """`alone`: the search has no filter but the project (one word alone: the word cache's
+    own statement)."""
     words: dict[int, search_words.CachedWord] = {}
     for n, term in enumerate(terms):
-        word = await search_words.cached_word(args[0], term)
+        word = await search_words.cached_word(project_id, term)
         if word is not None:
             words[n] = word
     sizes = {n: float(word.total) for n, word in words.items()}
-    alone = len(terms) == 1 and where == [PROJECT_FILTER]
-    return _Plan(words, await lead_term(terms, sizes), alone)
+    return _Plan(words, await lead_term(terms, sizes), alone and len(terms) == 1)
 
 
 async def _search(
@@ -195,7 +206,7 @@ async def _search(
     """The page's rows and how they were found."""
     if not terms:
         return [], None
-    plan = await _plan(terms, where, args)
+    plan = await _plan(args[0], terms, alone=where == [PROJECT_FILTER])
     if plan.word is not None:
         statement = word_page_statement(columns, SUMMARY_JOINS)
         values = plan.word_values(args[0], terms[0])

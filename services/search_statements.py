@@ -49,10 +49,12 @@ SERIAL = (
 WORD = re.compile(r"[^\W_]+")  # what a query term is made of (services.search.query_terms)
 
 
-def matched_tickets(terms: list[str], first: int) -> tuple[str, list[Any]]:
+def matched_tickets(
+    terms: list[str], first: int, lead: int | None = None, words: Words | None = None
+) -> tuple[str, list[Any]]:
     """The `matched (id, score)` CTE for other reads (the console inbox) and its values,
     numbered from `$first`; the project is `$1` of the caller's statement."""
-    return _matched(terms, first, sql.dialect() != "sqlite")
+    return _matched(terms, first, sql.dialect() != "sqlite", lead, words)
 
 
 def _literal(term: str) -> str:
@@ -84,6 +86,8 @@ def _matched(
     for n, (word_id, clean_before) in sorted((words or {}).items()):
         cached[n] = (f"${first + len(values)}", f"${first + len(values) + 1}")
         values += [word_id, clean_before]
+    if postgres and len(terms) > 1 and len(cached) == len(terms):
+        return _all_cached(marks, cached), values
     if postgres and lead is not None:
         return _led_by(lead, marks, cached), values
     branches: list[str] = []
@@ -121,11 +125,34 @@ def _lookups(n: int, mark: str) -> list[str]:
     ]
 
 
+def _all_cached(marks: list[str], cached: dict[int, tuple[str, str]]) -> str:
+    """`matched` when every word is cached: the tickets in every word's rows (an index-only
+    join), their scores summed, but for the tickets changed since the oldest of the words'
+    rows, all scored afresh."""
+    words = range(len(marks))
+    clean = f"LEAST({', '.join(f'CAST({cached[n][1]} AS TIMESTAMPTZ)' for n in words)})"
+    rows = "".join(
+        f" JOIN search_word_tickets w{n} ON w{n}.word_id = {cached[n][0]}"
+        f" AND w{n}.ticket_id = w0.ticket_id"
+        for n in words
+        if n
+    )
+    afresh = ", ".join(f"{ticket_score('u', marks[n])} AS s{n}" for n in words)
+    return (
+        f"matched AS (SELECT w0.ticket_id AS id, {' + '.join(f'w{n}.score' for n in words)}"
+        f" AS score FROM search_word_tickets w0{rows} WHERE w0.word_id = {cached[0][0]}"
+        f" AND w0.ticket_id NOT IN ({changed_tickets(clean)})"
+        f" UNION ALL SELECT u.id, {' + '.join(f's.s{n}' for n in words)} FROM tickets u"
+        f" CROSS JOIN LATERAL (SELECT {afresh}) s WHERE u.project_id = $1"
+        f" AND u.updated_at > {clean} AND {' AND '.join(f's.s{n} > 0' for n in words)})"
+    )
+
+
 def _led_by(lead: int, marks: list[str], cached: dict[int, tuple[str, str]]) -> str:
     """`matched` from the lead term's tickets (its lookups, or its cached word's tickets):
-    each other term must score in the ticket. A cached word's score is its row's (one probe
-    a ticket: a hash of all its rows cost more for leads of hundreds of tickets and no less
-    for thousands), afresh for a ticket changed since the rows; any other
+    each other term must score in the ticket. A cached word's score is its row's (joined to
+    a cached lead's thousands of tickets; probed for each of a rare lead's few, where
+    hashing all its rows cost 3-4 times more), afresh for a ticket changed since; any other
     word's is counted in the ticket's own messages (found by the ticket and vectorised once
     for every such word: `ts_match_vq` is `@@` that the planner does not turn into a lookup
     of the whole index) and subject."""
@@ -144,10 +171,17 @@ def _led_by(lead: int, marks: list[str], cached: dict[int, tuple[str, str]]) -> 
             continue
         word, clean = cached[n]
         afresh = f"(SELECT {ticket_score('u', marks[n])} FROM tickets u WHERE u.id = l.id)"
-        row = (  # index-only: the probe index covers the score (migration 0015)
-            f"(SELECT w.score FROM search_word_tickets w WHERE w.word_id = {word}"
-            " AND w.ticket_id = l.id)"
-        )
+        if lead in cached:  # thousands of tickets: joined, the planner hashes or merges
+            joins += (
+                f" LEFT JOIN search_word_tickets w{n} ON w{n}.word_id = {word}"
+                f" AND w{n}.ticket_id = l.id"
+            )
+            row = f"w{n}.score"
+        else:  # a rare word's few: a probe each, index-only (the index covers the score)
+            row = (
+                f"(SELECT w.score FROM search_word_tickets w WHERE w.word_id = {word}"
+                " AND w.ticket_id = l.id)"
+            )
         joins += (
             f" CROSS JOIN LATERAL (SELECT CASE WHEN l.id IN ({changed_tickets(clean)})"
             f" THEN {afresh} ELSE COALESCE({row}, 0) END AS s) p{n}"

@@ -167,12 +167,12 @@ async def inbox_page(
         where.extend(await _sla_condition(project, filters.sla, args))
     matched = ""
     if filters.q is not None:
-        from services import search, search_statements  # they build on this module
+        from services import search  # it builds on this module
 
         terms = search.query_terms(filters.q)
         if not terms:
             return InboxPage([], None)
-        cte, values = search_statements.matched_tickets(terms, len(args) + 1)
+        cte, values = await search.matched_tickets(project, terms, len(args) + 1)
         args.extend(values)
         matched = f"WITH {cte} "
         where.append("t.id IN (SELECT id FROM matched)")

@@ -21,6 +21,7 @@ from services import (
     search_statements,
     search_words,
     sql,
+    ticket_queries,
     tickets,
 )
 from services.clock import FrozenClock
@@ -77,9 +78,8 @@ async def _ranking(
     return pages
 
 
-async def _words(project: Project, q: str, *, statuses: tuple[str, ...] = ()) -> Any:
-    where = PROJECT_ONLY + (["t.status IN (...)"] if statuses else [])
-    return await search._plan(search.query_terms(q), where, [project.id])
+async def _words(project: Project, q: str) -> Any:
+    return await search._plan(project.id, search.query_terms(q), alone=True)
 
 
 async def _assert_same_as_plain(project: Project, q: str) -> None:
@@ -354,3 +354,46 @@ async def test_the_workers_keeper_builds_what_was_asked_for(
     assert await keeper.run_once() == 0  # refreshed a minute later
     frozen_clock.advance(seconds=search_words.REFRESH.total_seconds())
     assert await keeper.run_once() == 1
+
+
+@postgres_only
+async def test_the_console_inbox_reads_cached_words_too(
+    project: Project, frozen_clock: FrozenClock, low_threshold: None
+) -> None:
+    made = await _seed(project)
+
+    async def inbox(q: str) -> list[int]:
+        page = await ticket_queries.inbox_page(project, ticket_queries.InboxFilters(q=q))
+        return [t["ticket_number"] for t in page.tickets]
+
+    before = {q: await inbox(q) for q in ("parcel", "parcel lost", "lost where")}
+    await _build(frozen_clock, project, "parcel")
+    await tickets.agent_reply(project, made[5].id, "parcel")  # changed since the build
+    before["parcel"] = sorted({*before["parcel"], made[5].number}, reverse=True)
+    for q, numbers in before.items():
+        assert await inbox(q) == numbers, q
+    word = await SearchWord.get(project_id=project.id)
+    await SearchWordTicket.filter(word_id=word.id).delete()  # the rows are what it reads
+    assert await inbox("parcel") == [made[5].number]
+
+
+@postgres_only
+async def test_words_built_apart_trust_their_rows_up_to_the_older_build(
+    project: Project, frozen_clock: FrozenClock, low_threshold: None
+) -> None:
+    made = await _seed(project)
+    await _build(frozen_clock, project, "parcel")
+    await tickets.agent_reply(project, made[5].id, "parcel lost, parcel found")
+    frozen_clock.advance(seconds=search_words.SETTLE.total_seconds() + 60)
+    # the worker builds "lost" now (its rows hold that reply) and has not come to "parcel"
+    await SearchWord.filter(term="parcel").update(due_at=clock.now() + timedelta(hours=1))
+    await search.search_tickets(project, "lost")
+    assert (await search_words.refresh_due()).built == 1
+    lost, parcel = await SearchWord.filter(project_id=project.id).order_by("term")
+    replied = (await Ticket.get(id=made[5].id)).updated_at
+    assert lost.clean_before and parcel.clean_before
+    assert lost.clean_before > replied > parcel.clean_before
+    for q in ("parcel lost", "lost parcel"):
+        expected = await _scored(project, q, {}, None)
+        assert await _scored(project, q, (await _words(project, q)).words, None) == expected
+        assert await _ranking(project, q) == await _ranking(project, q, plain=True)
