@@ -10,9 +10,15 @@ COPY (texts drawn from a Zipf-distributed Russian + English vocabulary, so words
 everywhere to rare) with the search indexes dropped, and builds them again as the migration
 would. Then, one client at a time:
 
+0. each query once through the API, as a user would (a common word searched alone is so
+   asked for the word cache, services.search_words), then `helpdesk search refresh` as the
+   workers' next tick would run it (timed: the build), again with nothing due (the CLI's own
+   start) and with `--all` (a refresh with no change);
 1. each query class through `helpdesk serve --role api` (`GET /tickets?q=…&limit=50`, the
-   total included) and the very same statement (`services.search_statements.search_statement`) run
-   bare through asyncpg, alternating between the two in rounds;
+   total included) and the very same statement the API runs (the cached word's,
+   `services.search_word_statements.word_page_statement`, or the plain
+   `services.search_statements.search_statement`) bare through asyncpg, and for a cached
+   word the plain statement too (what the cache saves), alternating in rounds;
 2. message inserts: the same single-row INSERTs (one statement, autocommit, as a reply is
    written) into two copies of `messages` made alike, one with its search index (a GIN index
    on the message's `to_tsvector`, as migrated) and one without, one into each in turn; the
@@ -43,6 +49,7 @@ from bench.api import HELPDESK, _free_port, cli, recreate_database, server
 from models import migrations
 from services import search
 from services import search_statements as search_sql
+from services import search_word_statements as word_sql
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hdsearch"
 MESSAGES_PER_TICKET = 10
@@ -85,6 +92,7 @@ QUERIES = [  # (class, query)
     ("two words, common + very rare (lead word)", "orders password"),
     ("three words, common + mid + very rare (lead word)", "заказ refund password"),
     ("two words, common + no match (lead word)", "заказа zyzzyva"),
+    ("two words, mid + common", "доставку заказа"),
     ("very rare word (~0.03 %)", "password"),
     ("no match", "zyzzyva"),
 ]
@@ -259,22 +267,53 @@ async def measure_query(
     query: str,
     seconds: float,
     rounds: int,
-) -> tuple[int, list[float], list[float]]:
-    """(total, API latencies, bare SQL latencies) of one query, alternating in rounds."""
-    from services.ticket_queries import SUMMARY_COLUMNS
+) -> tuple[int, bool, list[float], list[float], list[float]]:
+    """(total, any word cached?, API latencies, the API's statement bare, the plain statement
+    bare: measured apart only when a word is cached) of one query, in rounds."""
+    from services.ticket_queries import SUMMARY_COLUMNS, SUMMARY_JOINS
 
     terms = search.query_terms(query)
-    # the word the API lets lead, from the same estimates (their EXPLAINs are the API's own)
-    lead = None
-    if len(terms) > 1:
-        estimates = [
-            search_sql.planned_rows(await conn.fetchval(search_sql.estimate_statement(term)))
-            for term in terms
-        ]
-        lead = search_sql.choose_lead(estimates)
-    statement, values = search_sql.search_statement(
-        terms, ["t.project_id = $1"], 1, SUMMARY_COLUMNS, postgres=True, lead=lead
+    # the API's plan, from the same reads: each word's cache (search_words), the lead word
+    # from cached totals and the planner's estimates (the same EXPLAINs)
+    words: dict[int, Any] = {}
+    for n, term in enumerate(terms):
+        row = await conn.fetchrow(
+            "SELECT id, clean_before, total FROM search_words WHERE project_id = $1"
+            " AND term = $2 AND clean_before IS NOT NULL",
+            project_id,
+            term,
+        )
+        if row is not None:
+            words[n] = row
+    estimates = [
+        search_sql.planned_rows(await conn.fetchval(search_sql.estimate_statement(term)))
+        for term in terms
+    ]
+    plain_lead = search_sql.choose_lead(estimates) if len(terms) > 1 else None
+    plain, values = search_sql.search_statement(
+        terms, ["t.project_id = $1"], 1, SUMMARY_COLUMNS, postgres=True, lead=plain_lead
     )
+    plain_args = [project_id, *values, 50, 0]
+    if len(terms) == 1 and words:
+        statement = word_sql.word_page_statement(SUMMARY_COLUMNS, SUMMARY_JOINS)
+        word = words[0]
+        args = [project_id, word["id"], word["clean_before"], search_sql.prefix_value(terms[0])]
+        args += [50, 0]
+    elif words:
+        sizes = [float(words[n]["total"]) if n in words else e for n, e in enumerate(estimates)]
+        statement, values = search_sql.search_statement(
+            terms,
+            ["t.project_id = $1"],
+            1,
+            SUMMARY_COLUMNS,
+            postgres=True,
+            lead=search_sql.choose_lead(sizes, cached=set(words)),
+            words={n: (w["id"], w["clean_before"]) for n, w in words.items()},
+        )
+        args = [project_id, *values, 50, 0]
+    else:
+        statement, args = plain, plain_args
+    word = words or None
     totals: list[int] = []
 
     async def via_api() -> None:
@@ -283,29 +322,53 @@ async def measure_query(
             assert response.status == 200, await response.text()
             totals.append((await response.json())["total"])
 
-    async def bare() -> None:
+    async def run_bare(text: str, values: list[Any]) -> None:
         async with conn.transaction():  # as the API runs it: without parallel workers
             await conn.execute(search_sql.SERIAL)
-            await conn.fetch(statement, project_id, *values, 50, 0)
+            await conn.fetch(text, *values)
 
-    await via_api()  # warm up both (plans, caches)
-    await bare()
-    api_times: list[float] = []
-    sql_times: list[float] = []
+    async def bare() -> None:
+        await run_bare(statement, args)
+
+    async def bare_plain() -> None:
+        await run_bare(plain, plain_args)
+
+    targets: list[tuple[Any, list[float]]] = [(via_api, []), (bare, [])]
+    if word is not None:
+        targets.append((bare_plain, []))
+    for call, _ in targets:  # warm up each (plans, caches)
+        await call()
     for _ in range(rounds):
-        for call, times in ((via_api, api_times), (bare, sql_times)):
+        for call, times in targets:
             stop = time.perf_counter() + seconds / rounds
             while time.perf_counter() < stop:
                 began = time.perf_counter()
                 await call()
                 times.append(time.perf_counter() - began)
-    return totals[0], api_times, sql_times
+    plain_times = targets[2][1] if word is not None else []
+    return totals[0], word is not None, targets[0][1], targets[1][1], plain_times
+
+
+async def ask_once(api_url: str, key: str) -> None:
+    """Each query once, as a user would: a common word searched alone is asked for."""
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for _, query in QUERIES:
+            params = {"q": query, "limit": "50"}
+            async with session.get(f"{api_url}/v1/helpdesk/tickets", params=params) as response:
+                assert response.status == 200, await response.text()
+
+
+def timed_cli(*args: str, env: dict[str, str]) -> tuple[Any, float]:
+    began = time.perf_counter()
+    result = cli(*args, env=env)
+    return result, time.perf_counter() - began
 
 
 async def measure_queries(
     url: str, api_url: str, key: str, project_id: uuid.UUID, seconds: float, rounds: int
-) -> list[tuple[str, str, int, list[float], list[float]]]:
-    """Per query: (class, query, total, API latencies, bare SQL latencies)."""
+) -> list[tuple[str, str, int, bool, list[float], list[float], list[float]]]:
+    """Per query: (class, query, total, cached?, API, the API's statement, plain statement)."""
     results = []
     conn = await asyncpg.connect(url)
     headers = {"Authorization": f"Bearer {key}"}
@@ -402,6 +465,11 @@ async def main(args: argparse.Namespace) -> None:
     port = _free_port()
     cmd = [HELPDESK, "serve", "--role", "api", "--host", "127.0.0.1", "--port", str(port)]
     async with server(cmd, env, port) as api_url:
+        await ask_once(api_url, project["api_key"])
+        # what the workers' next tick does; then again with nothing due (the CLI's own start)
+        built, build_seconds = timed_cli("search", "refresh", env=env)
+        _, idle_seconds = timed_cli("search", "refresh", env=env)
+        refreshed, refresh_seconds = timed_cli("search", "refresh", "--all", env=env)
         queries = await measure_queries(
             args.database_url,
             api_url,
@@ -416,13 +484,25 @@ async def main(args: argparse.Namespace) -> None:
         f"\n{args.tickets:,} tickets, {args.tickets * MESSAGES_PER_TICKET:,} messages "
         f"(+ {args.tickets // 10:,} tickets of another project); one client\n"
     )
-    print("| query | matches | API p50 / p99 ms | bare SQL p50 / p99 ms |")
-    print("|---|---|---|---|")
-    for label, query, total, api_times, sql_times in queries:
+    print(
+        f"word cache: {built['built']} words built in {build_seconds - idle_seconds:.1f} s,"
+        f" refreshed ({refreshed['refreshed']}, nothing changed) in"
+        f" {refresh_seconds - idle_seconds:.2f} s (CLI times less its {idle_seconds:.1f} s"
+        " with nothing due)\n"
+    )
+    print(
+        "| query | matches | API p50 / p99 ms | the API's SQL bare p50 / p99 ms"
+        " | plain SQL (no word cache) p50 / p99 ms |"
+    )
+    print("|---|---|---|---|---|")
+    for label, query, total, cached, api_times, sql_times, plain_times in queries:
+        plain = (
+            f"{pct(plain_times, 0.5):.1f} / {pct(plain_times, 0.99):.1f}" if cached else "same"
+        )
         print(
-            f"| {label}: `{query}` | {total:,} | {pct(api_times, 0.5):.1f} / "
-            f"{pct(api_times, 0.99):.1f} | {pct(sql_times, 0.5):.1f} / "
-            f"{pct(sql_times, 0.99):.1f} |"
+            f"| {label}: `{query}`{' (cached words)' if cached else ''} | {total:,}"
+            f" | {pct(api_times, 0.5):.1f} / {pct(api_times, 0.99):.1f}"
+            f" | {pct(sql_times, 0.5):.1f} / {pct(sql_times, 0.99):.1f} | {plain} |"
         )
     print(f"\n| message INSERT, {INSERTS:,} each, alternating | mean ms | median ms |")
     print("|---|---|---|")
