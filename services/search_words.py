@@ -41,7 +41,7 @@ from services.search_word_statements import build_word_statement, rescore_word_s
 log = logging.getLogger(__name__)
 
 HOT_TICKETS = 2_000  # a word matching this many tickets is cached (the plain path: ~10 ms)
-MAX_WORDS = 200  # per project; a word of 75k tickets takes ~6 MB of rows and index
+MAX_WORDS = 100  # per project; a word of 75k tickets takes ~22 MB (rows and 3 indexes)
 REFRESH = timedelta(seconds=60)
 SETTLE = timedelta(minutes=5)
 STALE = timedelta(hours=1)

@@ -259,11 +259,9 @@ async def test_only_a_common_word_searched_alone_is_cached(
 
     # at most MAX_WORDS a project
     await search_words.refresh_due()
-    search_words.MAX_WORDS = 4
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_words, "MAX_WORDS", 4)
         await search.search_tickets(project, "parcel")
-    finally:
-        search_words.MAX_WORDS = 200
     assert await SearchWord.filter(project_id=project.id).count() == 4
 
 
