@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 
 from services.outages import log_worker_failure, worker_outage
 
 
-class PeriodicWorker:
+class PeriodicWorker(ABC):
     name = "periodic"
 
     def __init__(self, interval: float, log: logging.Logger) -> None:
@@ -18,8 +19,9 @@ class PeriodicWorker:
         self.log = log
         self.outage = worker_outage(self.name)
 
+    @abstractmethod
     async def run_once(self) -> int:
-        raise NotImplementedError
+        """One pass; how much it did."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """First pass at start, then every `interval` seconds until `stop`."""

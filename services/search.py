@@ -7,8 +7,8 @@ A ticket matches when every query word is found in its subject or in any of its 
 counts every match. Relevance on PostgreSQL: for each word, how many of the ticket's messages
 hold it, a subject holding it counting SUBJECT_WEIGHT; on SQLite, FTS5's bm25 rank, the
 subject's doubled. The statements are services.search_statements'; on PostgreSQL a common
-word searched alone is read from the word cache (services.search_words) once built, with
-the very same tickets, order and total.
+word is read from the word cache (services.search_words) once built — alone, beside other
+words or under filters — with the very same tickets, order and total.
 
 The indexes are kept by the database in the statement that writes the row, whatever the
 path: on PostgreSQL GIN indexes on `to_tsvector('simple', …)` of a message's text and of a
